@@ -1,0 +1,29 @@
+/* casectl.h - what casectl's verb files share: the global options and the call helpers. */
+#ifndef CASECTL_H
+#define CASECTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "fengqiao.pb-c.h"
+
+typedef struct {
+    const char *config_path;
+    const char *unit;
+    const char *endpoint;
+    bool json;
+    int timeout_ms;
+    fq_cfg_t *cfg; /* loaded from config_path, or NULL */
+} casectl_t;
+
+/* Print the usage of verb NAME to OUT and return RC. */
+int casectl_verb_usage(const char *name, FILE *out, int rc);
+
+/* Send REQ and return the reply (caller frees), or NULL with *RC set and the refusal printed. */
+Fq__OpsReply *casectl_request(casectl_t *g, Fq__OpsRequest *req, int *rc);
+
+/* The submit verb (submit.c). */
+int casectl_cmd_submit(casectl_t *g, int argc, char **argv);
+
+#endif

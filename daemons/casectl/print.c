@@ -1,0 +1,284 @@
+/* print.c - rendering cases, lists and link status as text or JSON lines. */
+#include "print.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "case.h"
+
+static const struct {
+    const char *code;
+    const char *label;
+} s_tracks[] = {{"simple", "普通门诊"},
+                {"complex", "专科门诊"},
+                {"high_risk", "特需门诊"},
+                {"long_term", "社区门诊"}};
+
+static const char *track_label(const char *track)
+{
+    for (size_t i = 0; track && i < sizeof s_tracks / sizeof s_tracks[0]; i++)
+        if (strcmp(track, s_tracks[i].code) == 0)
+            return s_tracks[i].label;
+    return "";
+}
+
+static const char *state_label(const char *state)
+{
+    fq_state_t st;
+    return fq_state_parse(state, &st) == 0 ? fq_state_label(st) : "";
+}
+
+static const char *unit_name(const fq_cfg_t *cfg, const char *code)
+{
+    const fq_unit_cfg_t *u = cfg && code ? fq_cfg_unit(cfg, code) : NULL;
+    return u ? u->name : "";
+}
+
+static const char *category_name(const fq_cfg_t *cfg, const char *code)
+{
+    const fq_category_cfg_t *c = cfg && code ? fq_cfg_category(cfg, code) : NULL;
+    return c ? c->name : "";
+}
+
+/* China Standard Time, as every tier's staff read it. */
+static void format_time(char *out, size_t outlen, int64_t ms, bool iso)
+{
+    if (ms <= 0) {
+        snprintf(out, outlen, iso ? "" : "-");
+        return;
+    }
+    time_t t = (time_t)(ms / 1000) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char base[32];
+    strftime(base, sizeof base, iso ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm);
+    if (iso)
+        snprintf(out, outlen, "%s.%03d+08:00", base, (int)(ms % 1000));
+    else
+        snprintf(out, outlen, "%s", base);
+}
+
+void casectl_json_string(FILE *out, const char *s)
+{
+    if (!s) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void json_field(FILE *out, const char *key, const char *value, bool first)
+{
+    fprintf(out, "%s\"%s\":", first ? "" : ",", key);
+    casectl_json_string(out, value);
+}
+
+static void json_time(FILE *out, const char *key, int64_t ms)
+{
+    char buf[48];
+    format_time(buf, sizeof buf, ms, true);
+    json_field(out, key, ms > 0 ? buf : NULL, false);
+}
+
+static void json_event(FILE *out, const Fq__Event *e)
+{
+    char at[48];
+    format_time(at, sizeof at, e->at_ms, true);
+    json_field(out, "at", at, true);
+    json_field(out, "unit", e->unit, false);
+    json_field(out, "action", e->action, false);
+    json_field(out, "from_state", e->from_state, false);
+    json_field(out, "to_state", e->to_state, false);
+    json_field(out, "actor", e->actor, false);
+    json_field(out, "note", e->note, false);
+}
+
+static void json_case_body(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
+{
+    json_field(out, "case_no", c->case_no, true);
+    const char *fields[][2] = {{"uuid", c->uuid},
+                               {"title", c->title},
+                               {"description", c->description},
+                               {"state", c->state},
+                               {"state_label", state_label(c->state)},
+                               {"track", c->track},
+                               {"track_label", track_label(c->track)},
+                               {"category", c->category},
+                               {"category_name", category_name(cfg, c->category)},
+                               {"source", c->source},
+                               {"unit", c->holder},
+                               {"unit_name", unit_name(cfg, c->holder)},
+                               {"origin_unit", c->origin_unit},
+                               {"origin_unit_name", unit_name(cfg, c->origin_unit)},
+                               {"address", c->address},
+                               {"grid", c->grid},
+                               {"reporter", c->reporter}};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        json_field(out, fields[i][0], fields[i][1], false);
+    fprintf(out, ",\"risk\":%d,\"version\":%d", c->risk, c->version);
+    json_time(out, "deadline", c->deadline_ms);
+    json_time(out, "created", c->created_ms);
+    json_time(out, "updated", c->updated_ms);
+}
+
+static void json_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
+{
+    fputc('{', out);
+    json_case_body(out, c, cfg);
+    fputs(",\"parties\":[", out);
+    for (size_t i = 0; i < c->n_parties; i++) {
+        fputs(i ? ",{" : "{", out);
+        json_field(out, "name", c->parties[i]->name, true);
+        json_field(out, "phone", c->parties[i]->phone, false);
+        json_field(out, "role", c->parties[i]->role, false);
+        fputc('}', out);
+    }
+    fputs("],\"history\":[", out);
+    for (size_t i = 0; i < c->n_history; i++) {
+        fputs(i ? ",{" : "{", out);
+        json_event(out, c->history[i]);
+        fputc('}', out);
+    }
+    fputs("]}\n", out);
+}
+
+static void text_unit(FILE *out, const char *label, const fq_cfg_t *cfg, const char *code)
+{
+    const char *name = unit_name(cfg, code);
+    fprintf(out, "%-22s%s%s%s%s\n", label, name, *name ? " (" : "", code ? code : "-",
+            *name ? ")" : "");
+}
+
+static void text_event(FILE *out, const Fq__Event *e, const fq_cfg_t *cfg)
+{
+    char at[32];
+    format_time(at, sizeof at, e->at_ms, false);
+    fq_action_t act;
+    const char *act_label = fq_action_parse(e->action, &act) == 0 ? fq_action_label(act) : "";
+    fprintf(out, "  %s  %s (%s)  %s %s  %s → %s", at, unit_name(cfg, e->unit), e->unit,
+            act_label, e->action, state_label(e->from_state), state_label(e->to_state));
+    if (e->actor && *e->actor)
+        fprintf(out, "  经办 %s", e->actor);
+    if (e->note && *e->note)
+        fprintf(out, "  «%s»", e->note);
+    fputc('\n', out);
+}
+
+static void text_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
+{
+    char deadline[32], created[32];
+    format_time(deadline, sizeof deadline, c->deadline_ms, false);
+    format_time(created, sizeof created, c->created_ms, false);
+    fprintf(out, "%-22s%s\n", "案件编号 case", c->case_no);
+    fprintf(out, "%-22s%s\n", "标题 title", c->title);
+    fprintf(out, "%-22s%s %s\n", "状态 state", state_label(c->state), c->state);
+    fprintf(out, "%-22s%s (%s)  风险 risk %d\n", "类别 category", category_name(cfg, c->category),
+            c->category, c->risk);
+    fprintf(out, "%-22s%s %s\n", "分级 track", track_label(c->track), c->track);
+    text_unit(out, "承办单位 holder", cfg, c->holder);
+    text_unit(out, "受理单位 origin", cfg, c->origin_unit);
+    fprintf(out, "%-22s%s\n%-22s%s\n", "登记时间 created", created, "办理时限 deadline",
+            deadline);
+    for (size_t i = 0; i < c->n_parties; i++)
+        fprintf(out, "%-22s%s %s %s\n", "当事人 party", c->parties[i]->name,
+                c->parties[i]->phone, c->parties[i]->role);
+    fprintf(out, "一案一档 history (%zu):\n", c->n_history);
+    for (size_t i = 0; i < c->n_history; i++)
+        text_event(out, c->history[i], cfg);
+}
+
+void casectl_print_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg, bool json)
+{
+    if (json)
+        json_case(out, c, cfg);
+    else
+        text_case(out, c, cfg);
+}
+
+void casectl_print_list(FILE *out, Fq__Case *const *cases, size_t n, const fq_cfg_t *cfg,
+                        bool json)
+{
+    if (!json)
+        fprintf(out, "%-28s %-14s %-14s %-14s %s\n", "案件编号", "状态", "类别", "承办单位",
+                "标题");
+    for (size_t i = 0; i < n; i++) {
+        const Fq__Case *c = cases[i];
+        if (json) {
+            fputc('{', out);
+            json_case_body(out, c, cfg);
+            fputs("}\n", out);
+            continue;
+        }
+        const char *holder = unit_name(cfg, c->holder);
+        fprintf(out, "%-28s %-14s %-14s %-14s %s\n", c->case_no, state_label(c->state),
+                *category_name(cfg, c->category) ? category_name(cfg, c->category) : c->category,
+                *holder ? holder : c->holder, c->title);
+    }
+}
+
+void casectl_print_submitted(FILE *out, const Fq__Case *c, bool json)
+{
+    if (!json) {
+        fprintf(out, "%s\n", c->case_no);
+        return;
+    }
+    fputc('{', out);
+    json_field(out, "case_no", c->case_no, true);
+    json_field(out, "uuid", c->uuid, false);
+    json_field(out, "state", c->state, false);
+    json_field(out, "unit", c->holder, false);
+    fputs("}\n", out);
+}
+
+static void json_link(FILE *out, const Fq__LinkStatus *l)
+{
+    json_field(out, "peer", l->peer, true);
+    json_field(out, "direction", l->direction, false);
+    fprintf(out, ",\"up\":%s", l->up ? "true" : "false");
+    json_time(out, "last_heartbeat", l->last_heartbeat_ms);
+    fprintf(out, ",\"outbox_depth\":%llu,\"oldest_unacked_ms\":%lld,\"poisoned\":%llu",
+            (unsigned long long)l->outbox_depth, (long long)l->oldest_unacked_ms,
+            (unsigned long long)l->poisoned);
+}
+
+void casectl_print_status(FILE *out, const Fq__OpsReply *rep, const fq_cfg_t *cfg, bool json)
+{
+    bool db_up = rep->status == 0;
+    if (json) {
+        fputc('{', out);
+        json_field(out, "unit", rep->unit, true);
+        json_field(out, "name", rep->unit_name, false);
+        json_field(out, "database", db_up ? "up" : "down", false);
+        fputs(",\"links\":[", out);
+        for (size_t i = 0; i < rep->n_links; i++) {
+            fputs(i ? ",{" : "{", out);
+            json_link(out, rep->links[i]);
+            fputc('}', out);
+        }
+        fputs("]}\n", out);
+        return;
+    }
+    fprintf(out, "%s %s  数据库 database: %s\n", rep->unit, rep->unit_name ? rep->unit_name : "",
+            db_up ? "up" : "down");
+    for (size_t i = 0; i < rep->n_links; i++) {
+        const Fq__LinkStatus *l = rep->links[i];
+        char beat[32];
+        format_time(beat, sizeof beat, l->last_heartbeat_ms, false);
+        fprintf(out, "  %-4s %s %-16s %-4s last heartbeat %s  outbox %llu  oldest unacked %lld ms"
+                "  poisoned %llu\n",
+                l->direction, l->peer, unit_name(cfg, l->peer), l->up ? "up" : "down", beat,
+                (unsigned long long)l->outbox_depth, (long long)l->oldest_unacked_ms,
+                (unsigned long long)l->poisoned);
+    }
+}

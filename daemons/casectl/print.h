@@ -1,0 +1,21 @@
+/* print.h - casectl's output: readable text with Chinese labels, or one JSON object a line. */
+#ifndef CASECTL_PRINT_H
+#define CASECTL_PRINT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "fengqiao.pb-c.h"
+
+/* CFG (may be NULL) supplies Chinese names of units and categories. */
+void casectl_print_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg, bool json);
+void casectl_print_list(FILE *out, Fq__Case *const *cases, size_t n, const fq_cfg_t *cfg,
+                        bool json);
+void casectl_print_status(FILE *out, const Fq__OpsReply *rep, const fq_cfg_t *cfg, bool json);
+void casectl_print_submitted(FILE *out, const Fq__Case *c, bool json);
+
+/* JSON string literal of S (NULL prints null). */
+void casectl_json_string(FILE *out, const char *s);
+
+#endif

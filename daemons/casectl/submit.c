@@ -1,0 +1,115 @@
+/* submit.c - `casectl submit`: build a Case from the command line and take it in. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casectl.h"
+#include "pb.h"
+#include "print.h"
+
+#define MAX_PARTIES 50
+
+/* "name:phone:role" (phone and role optional) into P, pointing into TEXT, which is modified. */
+static void parse_party(char *text, Fq__Party *p)
+{
+    fq__party__init(p);
+    p->name = text;
+    char *colon = strchr(text, ':');
+    if (!colon)
+        return;
+    *colon = '\0';
+    p->phone = colon + 1;
+    colon = strchr(p->phone, ':');
+    if (colon) {
+        *colon = '\0';
+        p->role = colon + 1;
+    }
+}
+
+typedef struct {
+    Fq__Case c;
+    Fq__Party party_store[MAX_PARTIES];
+    Fq__Party *parties[MAX_PARTIES];
+} s_form_t;
+
+static int add_party(s_form_t *f, char *text)
+{
+    if (f->c.n_parties >= MAX_PARTIES) {
+        fprintf(stderr, "casectl submit: at most %d parties\n", MAX_PARTIES);
+        return -1;
+    }
+    size_t i = f->c.n_parties++;
+    parse_party(text, &f->party_store[i]);
+    f->parties[i] = &f->party_store[i];
+    f->c.parties = f->parties;
+    return 0;
+}
+
+static int parse_risk(const char *text, Fq__Case *c)
+{
+    char *end;
+    long risk = strtol(text, &end, 10);
+    if (*end || risk < 1 || risk > 4) {
+        fprintf(stderr, "casectl submit: --risk must be 1 to 4\n");
+        return -1;
+    }
+    c->has_risk = 1;
+    c->risk = (int32_t)risk;
+    return 0;
+}
+
+static int parse_form(int argc, char **argv, s_form_t *f, const char **actor)
+{
+    static const struct option opts[] = {
+        {"title", required_argument, 0, 't'},    {"category", required_argument, 0, 'c'},
+        {"description", required_argument, 0, 'd'}, {"risk", required_argument, 0, 'r'},
+        {"source", required_argument, 0, 's'},   {"party", required_argument, 0, 'p'},
+        {"address", required_argument, 0, 'a'},  {"grid", required_argument, 0, 'g'},
+        {"reporter", required_argument, 0, 'R'}, {"actor", required_argument, 0, 'A'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    char **fields[] = {['t'] = &f->c.title,   ['c'] = &f->c.category, ['d'] = &f->c.description,
+                       ['s'] = &f->c.source,  ['a'] = &f->c.address,  ['g'] = &f->c.grid,
+                       ['R'] = &f->c.reporter};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (ch == 'h')
+            return casectl_verb_usage("submit", stdout, 0);
+        if (ch == '?')
+            return casectl_verb_usage("submit", stderr, 2);
+        if (ch == 'p' ? add_party(f, optarg) < 0 : ch == 'r' ? parse_risk(optarg, &f->c) < 0 : 0)
+            return 2;
+        if (ch == 'A')
+            *actor = optarg;
+        else if (ch < (int)(sizeof fields / sizeof fields[0]) && fields[ch])
+            *fields[ch] = optarg;
+    }
+    if (optind != argc || !f->c.title || !f->c.category) {
+        fprintf(stderr, "casectl submit: --title and --category are required\n");
+        return casectl_verb_usage("submit", stderr, 2);
+    }
+    return -1;
+}
+
+int casectl_cmd_submit(casectl_t *g, int argc, char **argv)
+{
+    s_form_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return 1;
+    fq__case__init(&f->c);
+    const char *actor = NULL;
+    int rc = parse_form(argc, argv, f, &actor);
+    if (rc < 0) {
+        Fq__OpsRequest req = FQ__OPS_REQUEST__INIT;
+        req.verb = "submit";
+        req.new_case = &f->c;
+        req.actor = (char *)(actor ? actor : f->c.reporter);
+        Fq__OpsReply *rep = casectl_request(g, &req, &rc);
+        if (rep && rep->n_cases > 0)
+            casectl_print_submitted(stdout, rep->cases[0], g->json);
+        if (rep)
+            fq__ops_reply__free_unpacked(rep, NULL);
+    }
+    free(f);
+    return rc;
+}

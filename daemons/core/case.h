@@ -1,0 +1,71 @@
+/* case.h - the case model: states, actions, the state machine and the unified case number.
+ *
+ * One state machine serves all three tiers. Each row of the transition table says which action
+ * moves which states to which, and on which tiers it is allowed; anything else is refused with a
+ * message naming the case, its state and the action. Pure functions, no I/O.
+ */
+#ifndef FQ_CASE_H
+#define FQ_CASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+typedef enum {
+    FQ_STATE_NONE = 0, /* before submission */
+    FQ_STATE_REPORTED,
+    FQ_STATE_ACCEPTED,
+    FQ_STATE_IN_PROGRESS,
+    FQ_STATE_RESOLVED,
+    FQ_STATE_CLOSED,
+    FQ_STATE_ESCALATED,
+    FQ_STATE_DISPATCHED,
+    FQ_STATE_RETURNED,
+    FQ_STATE_REOPENED,
+    FQ_STATE_WITHDRAWN,
+    FQ_STATE_COUNT
+} fq_state_t;
+
+typedef enum {
+    FQ_ACT_SUBMIT = 0,
+    FQ_ACT_ACCEPT,
+    FQ_ACT_RESOLVE,
+    FQ_ACT_ESCALATE,
+    FQ_ACT_CLOSE,
+    FQ_ACT_COUNT
+} fq_action_t;
+
+/* Who holds the case after an action. */
+typedef enum {
+    FQ_HOLD_SELF = 0,   /* the unit that acted */
+    FQ_HOLD_PARENT,     /* the tier above (escalate) */
+    FQ_HOLD_ORIGIN      /* the unit that took the case in, to close the loop (resolve) */
+} fq_holder_rule_t;
+
+const char *fq_state_name(fq_state_t state);     /* "reported" ... */
+const char *fq_state_label(fq_state_t state);    /* 已上报 ... */
+int fq_state_parse(const char *name, fq_state_t *state);
+const char *fq_action_name(fq_action_t action);
+const char *fq_action_label(fq_action_t action);
+int fq_action_parse(const char *name, fq_action_t *action);
+
+/* Decide whether ACTION may move a case in state FROM at a unit of TIER. On success returns 0
+ * and sets *TO and *HOLDER; otherwise returns -1 and writes a message naming CASE_NO (may be
+ * NULL), the state and the action into ERR. */
+int fq_case_transition(fq_tier_t tier, fq_action_t action, fq_state_t from, const char *case_no,
+                       fq_state_t *to, fq_holder_rule_t *holder, char *err, size_t errlen);
+
+/* Unified case number: <12-digit unit>-<YYYYMMDD>-<NNNN> (at least four sequence digits).
+ * Returns 0, or -1 when an argument is out of range or OUT is too small. */
+int fq_case_no_format(char *out, size_t outlen, const char *unit, int yyyymmdd, int seq);
+
+/* Parse and check a case number; fills the parts that are non-NULL. Returns 0 or -1. */
+int fq_case_no_parse(const char *text, char unit[FQ_UNIT_CODE_LEN + 1], int *yyyymmdd, int *seq);
+
+/* The calendar day (YYYYMMDD) of a unix time in milliseconds in China Standard Time (UTC+8,
+ * no daylight saving), the day a case number carries. */
+int fq_case_day(int64_t unix_ms);
+
+#endif

@@ -1,0 +1,230 @@
+/* daemon.c - start-up, the one zmq_poll loop, database reconnection and shutdown. */
+#include "daemon.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "ops.h"
+#include "pb.h"
+#include "store.h"
+
+#define ERRLEN 1024
+#define DB_BACKOFF_MAX_MS 5000
+
+static volatile sig_atomic_t s_stop;
+static volatile sig_atomic_t s_hup;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        s_hup = 1;
+    else
+        s_stop = 1;
+}
+
+static void usage(FILE *out, const char *prog, fq_tier_t tier)
+{
+    fprintf(out,
+            "usage: %s --config FILE --unit CODE [--check-config] [--log-level LEVEL]\n"
+            "\n"
+            "The %s daemon of fengqiao: serves one %s unit of a deployment. It takes cases in\n"
+            "on its ops socket (see casectl), keeps them in PostgreSQL (schema %s) and exchanges\n"
+            "them with the tier above and below over the reliable link.\n"
+            "\n"
+            "  --config FILE      the deployment's YAML file\n"
+            "  --unit CODE        the 12-digit code of the unit to serve\n"
+            "  --check-config     validate the file and the unit, then exit (0 valid, 1 not)\n"
+            "  --log-level LEVEL  debug, info (default), warn or error\n"
+            "  --help             this text\n"
+            "\n"
+            "Environment: FQ_DATABASE_URL overrides database.url of the file.\n"
+            "Signals: SIGTERM/SIGINT stop after the current message; nothing is lost.\n",
+            prog, fq_tier_name(tier), fq_tier_name(tier), fq_tier_name(tier));
+}
+
+typedef struct {
+    const char *config;
+    const char *unit;
+    int check_only;
+    fq_log_level_t level;
+} s_args_t;
+
+static int parse_level(const char *s, fq_log_level_t *level)
+{
+    static const char *names[] = {"debug", "info", "warn", "error"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *level = (fq_log_level_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* Returns -1 to continue, or an exit status. */
+static int parse_args(int argc, char **argv, fq_tier_t tier, s_args_t *a)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'},   {"unit", required_argument, 0, 'u'},
+        {"check-config", no_argument, 0, 'k'},   {"log-level", required_argument, 0, 'l'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    *a = (s_args_t){NULL, NULL, 0, FQ_LOG_INFO};
+    int c;
+    while ((c = getopt_long(argc, argv, "c:u:l:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': a->config = optarg; break;
+        case 'u': a->unit = optarg; break;
+        case 'k': a->check_only = 1; break;
+        case 'l':
+            if (parse_level(optarg, &a->level) == 0)
+                break;
+            fprintf(stderr, "%s: unknown log level '%s'\n", argv[0], optarg);
+            return 2;
+        case 'h': usage(stdout, argv[0], tier); return 0;
+        default: usage(stderr, argv[0], tier); return 2;
+        }
+    }
+    if (optind < argc || !a->config || !a->unit) {
+        fprintf(stderr, "%s: --config and --unit are required\n", argv[0]);
+        usage(stderr, argv[0], tier);
+        return 2;
+    }
+    return -1;
+}
+
+/* Load the file and find our unit, which must be of this daemon's tier. */
+static int load_config(fq_daemon_t *d, const s_args_t *a, fq_tier_t tier)
+{
+    char err[ERRLEN];
+    d->cfg = fq_cfg_load(a->config, err, sizeof err);
+    if (!d->cfg) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    d->self = fq_cfg_unit(d->cfg, a->unit);
+    if (!d->self) {
+        fprintf(stderr, "%s: no unit %s in this file\n", a->config, a->unit);
+        return 1;
+    }
+    if (d->self->tier != tier) {
+        fprintf(stderr, "%s: unit %s (%s) is a %s, not a %s; start it with %sd\n", a->config,
+                a->unit, d->self->name, fq_tier_name(d->self->tier), fq_tier_name(tier),
+                fq_tier_name(d->self->tier));
+        return 1;
+    }
+    return 0;
+}
+
+static fq_store_rc_t apply_copy(void *arg, const char *peer, const Fq__Case *c, char *err,
+                                size_t errlen)
+{
+    fq_daemon_t *d = arg;
+    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms()};
+    return fq_store_apply(&st, peer, c, err, errlen);
+}
+
+static void try_db(fq_daemon_t *d)
+{
+    int64_t now = fq_mono_ms();
+    if (fq_db_connected(d->db) || now < d->db_retry_at_ms)
+        return;
+    char err[ERRLEN];
+    if (fq_db_connect(d->db, err, sizeof err) == 0) {
+        fq_info("database connected (schema %s)", fq_db_schema(d->db));
+        d->db_backoff_ms = 100;
+        fq_link_kick(d->link);
+        return;
+    }
+    fq_warn("database unavailable, retrying in %d ms: %s", d->db_backoff_ms, err);
+    d->db_retry_at_ms = now + d->db_backoff_ms;
+    d->db_backoff_ms = d->db_backoff_ms * 2 > DB_BACKOFF_MAX_MS ? DB_BACKOFF_MAX_MS
+                                                                 : d->db_backoff_ms * 2;
+}
+
+static int open_all(fq_daemon_t *d)
+{
+    char err[ERRLEN];
+    d->zctx = zmq_ctx_new();
+    d->db = fq_db_new(d->cfg->database_url, d->self->tier);
+    if (!d->zctx || !d->db) {
+        fq_error("out of memory");
+        return 1;
+    }
+    d->ops = fq_ops_open(d, err, sizeof err);
+    if (d->ops)
+        d->link = fq_link_new(d->zctx, d->cfg, d->self, apply_copy, d, err, sizeof err);
+    if (!d->ops || !d->link) {
+        fq_error("%s", err);
+        return 1;
+    }
+    d->db_backoff_ms = 100;
+    return 0;
+}
+
+static void serve(fq_daemon_t *d)
+{
+    zmq_pollitem_t items[3];
+    while (!s_stop) {
+        try_db(d);
+        items[0] = (zmq_pollitem_t){.socket = d->ops, .events = ZMQ_POLLIN};
+        int n = 1 + fq_link_poll_items(d->link, items + 1, 2);
+        int timeout = fq_db_connected(d->db) ? fq_link_timeout_ms(d->link) : 100;
+        if (zmq_poll(items, n, timeout) < 0 && zmq_errno() != EINTR)
+            break;
+        if (items[0].revents & ZMQ_POLLIN)
+            fq_ops_on_readable(d);
+        fq_link_on_readable(d->link, d->db, items + 1, n - 1);
+        fq_link_on_timer(d->link, d->db);
+        if (s_hup) {
+            s_hup = 0;
+            fq_info("SIGHUP: nothing to reload; restart the daemon to change the deployment");
+        }
+    }
+}
+
+static void close_all(fq_daemon_t *d)
+{
+    fq_link_destroy(&d->link);
+    if (d->ops)
+        zmq_close(d->ops);
+    if (d->zctx)
+        zmq_ctx_term(d->zctx);
+    fq_db_destroy(&d->db);
+    fq_cfg_destroy(&d->cfg);
+}
+
+int fq_daemon_main(int argc, char **argv, fq_tier_t tier)
+{
+    s_args_t args;
+    int rc = parse_args(argc, argv, tier, &args);
+    if (rc >= 0)
+        return rc;
+    fq_daemon_t d = {0};
+    rc = load_config(&d, &args, tier);
+    if (rc == 0 && args.check_only)
+        printf("%s: valid; unit %s %s (%s)\n", args.config, d.self->code, d.self->name,
+               fq_tier_name(tier));
+    if (rc != 0 || args.check_only) {
+        fq_cfg_destroy(&d.cfg);
+        return rc;
+    }
+    fq_log_init(d.self->code, args.level, stderr);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    rc = open_all(&d);
+    if (rc == 0) {
+        fq_info("%s %s serving: ops %s%s%s", fq_tier_name(tier), d.self->name, d.self->ops,
+                d.self->link ? ", link " : "", d.self->link ? d.self->link : "");
+        serve(&d);
+        fq_info("stopping");
+    }
+    close_all(&d);
+    return rc;
+}

@@ -1,0 +1,27 @@
+/* daemon.h - what a tier daemon is: its configuration, database, link and ops socket, run by
+ * one zmq_poll loop. communityd, streetd and districtd are fq_daemon_main with their tier. */
+#ifndef FQ_DAEMON_H
+#define FQ_DAEMON_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "link.h"
+
+typedef struct {
+    fq_cfg_t *cfg;
+    const fq_unit_cfg_t *self; /* borrowed from cfg */
+    fq_db_t *db;
+    fq_link_t *link;
+    void *zctx;
+    void *ops;                 /* ROUTER for casectl */
+    int64_t db_retry_at_ms;    /* monotonic time of the next reconnect attempt */
+    int db_backoff_ms;
+} fq_daemon_t;
+
+/* Parse the command line, load the configuration and serve until SIGTERM. Returns the process
+ * exit status: 0 after a clean stop, 1 on a failure to start, 2 on a usage error. */
+int fq_daemon_main(int argc, char **argv, fq_tier_t tier);
+
+#endif

@@ -1,0 +1,213 @@
+/* db.c - PostgreSQL connection, parameterised queries, loss detection and migrations. */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrations.h"
+
+struct fq_db {
+    char *conninfo;
+    fq_tier_t tier;
+    PGconn *conn;
+};
+
+/* Schema creation cannot take a parameter; these are constants, never built from input. */
+static const char *s_create_schema[] = {
+    [FQ_TIER_COMMUNITY] = "CREATE SCHEMA IF NOT EXISTS community",
+    [FQ_TIER_STREET] = "CREATE SCHEMA IF NOT EXISTS street",
+    [FQ_TIER_DISTRICT] = "CREATE SCHEMA IF NOT EXISTS district",
+};
+
+/* Units of one tier may share a schema and start together: one advisory lock per tier keeps
+ * two daemons from migrating the same schema at once. */
+#define MIGRATION_LOCK_BASE 0x66710000
+
+void fq_p_text(fq_params_t *p, const char *value)
+{
+    p->values[p->n] = value;
+    p->lengths[p->n] = 0;
+    p->formats[p->n] = 0;
+    p->n++;
+}
+
+void fq_p_int(fq_params_t *p, int64_t value)
+{
+    snprintf(p->ints[p->n], sizeof p->ints[p->n], "%lld", (long long)value);
+    fq_p_text(p, p->ints[p->n]);
+}
+
+void fq_p_bytes(fq_params_t *p, const void *data, size_t len)
+{
+    p->values[p->n] = data;
+    p->lengths[p->n] = (int)len;
+    p->formats[p->n] = 1;
+    p->n++;
+}
+
+fq_db_t *fq_db_new(const char *conninfo, fq_tier_t tier)
+{
+    fq_db_t *db = calloc(1, sizeof *db);
+    if (!db)
+        return NULL;
+    db->conninfo = strdup(conninfo);
+    db->tier = tier;
+    if (!db->conninfo) {
+        free(db);
+        return NULL;
+    }
+    return db;
+}
+
+void fq_db_destroy(fq_db_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    fq_db_t *db = *self_p;
+    if (db->conn)
+        PQfinish(db->conn);
+    free(db->conninfo);
+    free(db);
+    *self_p = NULL;
+}
+
+const char *fq_db_schema(const fq_db_t *db)
+{
+    return fq_tier_name(db->tier);
+}
+
+bool fq_db_connected(const fq_db_t *db)
+{
+    return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+/* A failed result with no SQLSTATE, or a broken connection, means the server is gone. */
+static void note_failure(fq_db_t *db, const PGresult *res, char *err, size_t errlen)
+{
+    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
+    snprintf(err, errlen, "%s", msg && *msg ? msg : "database error");
+    size_t len = strlen(err);
+    while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
+        err[--len] = '\0';
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (PQstatus(db->conn) != CONNECTION_OK || !state) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+    }
+}
+
+PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen)
+{
+    if (!db->conn) {
+        snprintf(err, errlen, "database unavailable");
+        return NULL;
+    }
+    /* Without parameters PQexec is used, which also runs a migration's several statements. */
+    PGresult *res = p ? PQexecParams(db->conn, sql, p->n, NULL, p->values, p->lengths,
+                                     p->formats, 0)
+                      : PQexec(db->conn, sql);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    note_failure(db, res, err, errlen);
+    PQclear(res);
+    return NULL;
+}
+
+int fq_db_exec(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen)
+{
+    PGresult *res = fq_db_run(db, sql, p, err, errlen);
+    PQclear(res);
+    return res ? 0 : -1;
+}
+
+int fq_db_begin(fq_db_t *db, char *err, size_t errlen)
+{
+    return fq_db_exec(db, "BEGIN", NULL, err, errlen);
+}
+
+int fq_db_commit(fq_db_t *db, char *err, size_t errlen)
+{
+    return fq_db_exec(db, "COMMIT", NULL, err, errlen);
+}
+
+void fq_db_rollback(fq_db_t *db)
+{
+    char ignored[256];
+    if (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+        fq_db_exec(db, "ROLLBACK", NULL, ignored, sizeof ignored);
+}
+
+static bool applies_to(const fq_db_t *db, const fq_migration_t *m)
+{
+    return strcmp(m->dir, "core") == 0 || strcmp(m->dir, fq_tier_name(db->tier)) == 0;
+}
+
+/* Apply one migration unless the ledger already has it. */
+static int apply_migration(fq_db_t *db, const fq_migration_t *m, char *err, size_t errlen)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%s/%s", m->dir, m->name);
+    fq_params_t p = {0};
+    fq_p_text(&p, key);
+    PGresult *res =
+        fq_db_run(db, "SELECT 1 FROM schema_migrations WHERE name = $1", &p, err, errlen);
+    if (!res)
+        return -1;
+    int done = PQntuples(res);
+    PQclear(res);
+    if (done)
+        return 0;
+    if (fq_db_exec(db, m->sql, NULL, err, errlen) < 0)
+        return -1;
+    return fq_db_exec(db, "INSERT INTO schema_migrations (name) VALUES ($1)", &p, err, errlen);
+}
+
+static int migrate(fq_db_t *db, char *err, size_t errlen)
+{
+    fq_params_t lock = {0};
+    fq_p_int(&lock, MIGRATION_LOCK_BASE + db->tier);
+    if (fq_db_begin(db, err, errlen) < 0)
+        return -1;
+    if (fq_db_exec(db, "SELECT pg_advisory_xact_lock($1::int8)", &lock, err, errlen) < 0 ||
+        fq_db_exec(db, s_create_schema[db->tier], NULL, err, errlen) < 0 ||
+        fq_db_exec(db,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, "
+                   "applied_at timestamptz NOT NULL DEFAULT now())",
+                   NULL, err, errlen) < 0)
+        goto fail;
+    for (size_t i = 0; i < fq_migrations_count; i++)
+        if (applies_to(db, &fq_migrations[i]) &&
+            apply_migration(db, &fq_migrations[i], err, errlen) < 0)
+            goto fail;
+    return fq_db_commit(db, err, errlen);
+fail:
+    fq_db_rollback(db);
+    return -1;
+}
+
+int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
+{
+    if (db->conn)
+        PQfinish(db->conn);
+    /* The schema goes in as a connection option, not as SQL text. */
+    char options[64];
+    snprintf(options, sizeof options, "-c search_path=%s", fq_db_schema(db));
+    const char *keys[] = {"dbname", "options", "application_name", "connect_timeout", NULL};
+    const char *vals[] = {db->conninfo, options, "fengqiao", "5", NULL};
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+        snprintf(err, errlen, "cannot connect: %s",
+                 db->conn ? PQerrorMessage(db->conn) : "out of memory");
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return -1;
+    }
+    if (migrate(db, err, errlen) < 0) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return -1;
+    }
+    return 0;
+}

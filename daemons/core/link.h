@@ -1,0 +1,53 @@
+/* link.h - the reliable tier link: a DEALER up to the parent, a ROUTER down to the children.
+ *
+ * Store, then forward: messages come only from the outbox, go out in sequence, and are dropped
+ * from the outbox only when the peer acks them after its commit. Receive, commit, then ack:
+ * each incoming message is applied in one transaction with its sequence number and acked only
+ * after COMMIT. Heartbeats both ways tell whether a peer is there; after a silence, or when
+ * acks stop coming, the sender goes back to the oldest unacked message (go-back-N).
+ */
+#ifndef FQ_LINK_H
+#define FQ_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zmq.h>
+
+#include "config.h"
+#include "db.h"
+#include "fengqiao.pb-c.h"
+#include "store.h"
+
+typedef struct fq_link fq_link_t;
+
+/* Apply a neighbour's case copy inside the receive transaction (see fq_store_apply). */
+typedef fq_store_rc_t (*fq_link_apply_fn)(void *arg, const char *peer, const Fq__Case *c,
+                                          char *err, size_t errlen);
+
+/* Open the link sockets of unit SELF (borrowed, as is CFG) in ZMQ context CTX: connect up when
+ * SELF has a parent, bind for children when SELF has a link endpoint. NULL with ERR on failure
+ * (e.g. the endpoint is in use). */
+fq_link_t *fq_link_new(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self,
+                       fq_link_apply_fn apply, void *arg, char *err, size_t errlen);
+void fq_link_destroy(fq_link_t **self_p);
+
+/* Add the link's sockets to ITEMS (room for MAX); returns how many were added. */
+int fq_link_poll_items(fq_link_t *link, zmq_pollitem_t *items, int max);
+
+/* Handle whatever is readable on the link sockets (ITEMS as filled and polled). */
+void fq_link_on_readable(fq_link_t *link, fq_db_t *db, const zmq_pollitem_t *items, int n);
+
+/* Heartbeats, liveness, resends and sending what the outbox holds; call often (every loop). */
+void fq_link_on_timer(fq_link_t *link, fq_db_t *db);
+
+/* The outbox has new rows: send them at the next timer instead of waiting for the poll. */
+void fq_link_kick(fq_link_t *link);
+
+/* Milliseconds until the link next needs fq_link_on_timer. */
+int fq_link_timeout_ms(const fq_link_t *link);
+
+/* Status of every link for `casectl status`; *OUT is the caller's (fq_link_status_free). */
+int fq_link_status(fq_link_t *link, fq_db_t *db, Fq__LinkStatus ***out, size_t *n);
+void fq_link_status_free(Fq__LinkStatus **links, size_t n);
+
+#endif

@@ -1,0 +1,263 @@
+/* ops.c - the ops socket: framing, size limits, and one handler per casectl verb. */
+#include "ops.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "log.h"
+#include "pb.h"
+#include "store.h"
+
+#define DRAIN_MAX 256
+#define ERRLEN 1024
+
+typedef void (*s_handler_fn)(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
+                             char *err);
+
+static void reply_status(Fq__OpsReply *rep, int status, const char *error)
+{
+    rep->has_status = 1;
+    rep->status = status;
+    free(rep->error);
+    rep->error = fq_pb_strdup(error);
+}
+
+static fq_store_t store_of(fq_daemon_t *d)
+{
+    return (fq_store_t){d->db, d->cfg, d->self, fq_now_ms()};
+}
+
+/* Map a store outcome to the reply: refusals are the caller's (1), database failures ours. */
+static void reply_rc(Fq__OpsReply *rep, fq_store_rc_t rc, const char *err)
+{
+    if (rc == FQ_STORE_OK)
+        reply_status(rep, 0, NULL);
+    else if (rc == FQ_STORE_REFUSED)
+        reply_status(rep, 1, err);
+    else {
+        char msg[ERRLEN + 40];
+        snprintf(msg, sizeof msg, "database error: %s", err);
+        reply_status(rep, 1, msg);
+    }
+}
+
+static void add_case(Fq__OpsReply *rep, Fq__Case *c)
+{
+    Fq__Case **grown = realloc(rep->cases, (rep->n_cases + 1) * sizeof *grown);
+    if (!grown) {
+        fq_pb_case_free(c);
+        return;
+    }
+    grown[rep->n_cases++] = c;
+    rep->cases = grown;
+}
+
+/* Reply with the case as it now stands. */
+static void reply_case(fq_daemon_t *d, const char *ref, Fq__OpsReply *rep, char *err)
+{
+    fq_store_t st = store_of(d);
+    Fq__Case *c = NULL;
+    fq_store_rc_t rc = fq_store_load(&st, ref, &c, err, ERRLEN);
+    reply_rc(rep, rc, err);
+    if (c)
+        add_case(rep, c);
+}
+
+static void on_submit(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
+{
+    if (!req->new_case) {
+        reply_status(rep, 2, "submit needs a case");
+        return;
+    }
+    fq_store_t st = store_of(d);
+    char case_no[40];
+    fq_store_rc_t rc = fq_store_submit(&st, req->new_case, req->actor, case_no, err, ERRLEN);
+    if (rc != FQ_STORE_OK) {
+        reply_rc(rep, rc, err);
+        return;
+    }
+    fq_info("case %s submitted: %s", case_no, req->new_case->title);
+    reply_case(d, case_no, rep, err);
+}
+
+static void on_show(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
+{
+    reply_case(d, req->case_ref, rep, err);
+}
+
+static void on_list(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
+{
+    fq_store_t st = store_of(d);
+    Fq__Case **cases = NULL;
+    size_t n = 0;
+    unsigned limit = req->has_limit && req->limit > 0 && req->limit <= 10000 ? req->limit : 100;
+    fq_store_rc_t rc = fq_store_list(&st, req->state_filter, limit, &cases, &n, err, ERRLEN);
+    reply_rc(rep, rc, err);
+    if (rc == FQ_STORE_OK) {
+        rep->cases = cases;
+        rep->n_cases = n;
+    }
+}
+
+static void on_action(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
+{
+    fq_store_t st = store_of(d);
+    fq_store_rc_t rc =
+        fq_store_act(&st, req->case_ref, req->verb, req->actor, req->note, err, ERRLEN);
+    if (rc != FQ_STORE_OK) {
+        reply_rc(rep, rc, err);
+        return;
+    }
+    fq_info("case %s: %s by %s", req->case_ref, req->verb, req->actor ? req->actor : "-");
+    fq_link_kick(d->link);
+    reply_case(d, req->case_ref, rep, err);
+}
+
+static void on_status(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
+{
+    if (fq_db_connected(d->db))
+        reply_status(rep, 0, NULL);
+    else
+        reply_status(rep, 1, "database unavailable; reconnecting");
+    fq_link_status(d->link, d->db, &rep->links, &rep->n_links);
+}
+
+typedef struct {
+    const char *verb;
+    s_handler_fn fn;
+    int needs_case; /* the request must name a case */
+} s_verb_t;
+
+static const s_verb_t s_verbs[] = {
+    {"submit", on_submit, 0},   {"show", on_show, 1},         {"list", on_list, 0},
+    {"accept", on_action, 1},   {"resolve", on_action, 1},    {"escalate", on_action, 1},
+    {"close", on_action, 1},    {"status", on_status, 0},
+};
+
+static void dispatch(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep)
+{
+    char err[ERRLEN] = "";
+    for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++) {
+        if (!req->verb || strcmp(req->verb, s_verbs[i].verb) != 0)
+            continue;
+        if (s_verbs[i].needs_case && (!req->case_ref || !*req->case_ref ||
+                                      strlen(req->case_ref) > 64)) {
+            reply_status(rep, 2, "this request needs a case number or uuid");
+            return;
+        }
+        if (s_verbs[i].fn != on_status && !fq_db_connected(d->db)) {
+            reply_status(rep, 1, "database unavailable; the daemon is reconnecting, try again");
+            return;
+        }
+        s_verbs[i].fn(d, req, rep, err);
+        return;
+    }
+    snprintf(err, sizeof err, "unknown request '%.40s'", req->verb ? req->verb : "");
+    reply_status(rep, 2, err);
+}
+
+/* Decode PAYLOAD and answer into REP. */
+static void handle(fq_daemon_t *d, const void *payload, size_t len, Fq__OpsReply *rep)
+{
+    char msg[160];
+    if (len > d->cfg->max_message_bytes) {
+        snprintf(msg, sizeof msg, "request of %zu bytes exceeds the limit of %zu bytes", len,
+                 d->cfg->max_message_bytes);
+        reply_status(rep, 2, msg);
+        fq_warn("ops: %s", msg);
+        return;
+    }
+    Fq__OpsRequest *req = fq__ops_request__unpack(NULL, len, payload);
+    if (!req) {
+        reply_status(rep, 2, "malformed request: not a fengqiao OpsRequest");
+        fq_warn("ops: refused %zu bytes that are not an OpsRequest", len);
+        return;
+    }
+    dispatch(d, req, rep);
+    fq__ops_request__free_unpacked(req, NULL);
+}
+
+static void send_reply(fq_daemon_t *d, zmq_msg_t *id, Fq__OpsReply *rep)
+{
+    rep->unit = (char *)d->self->code;
+    rep->unit_name = d->self->name;
+    size_t len = fq__ops_reply__get_packed_size(rep);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (buf) {
+        fq__ops_reply__pack(rep, buf);
+        zmq_send(d->ops, zmq_msg_data(id), zmq_msg_size(id), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send(d->ops, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send(d->ops, buf, len, ZMQ_DONTWAIT);
+    }
+    free(buf);
+    rep->unit = rep->unit_name = NULL; /* borrowed */
+}
+
+static void free_reply(Fq__OpsReply *rep)
+{
+    free(rep->error);
+    fq_pb_cases_free(rep->cases, rep->n_cases);
+    fq_link_status_free(rep->links, rep->n_links);
+}
+
+/* Read the frames after the routing id: [empty][payload], as a REQ socket sends them. */
+static int read_request(void *sock, zmq_msg_t *payload)
+{
+    zmq_msg_t delim;
+    zmq_msg_init(&delim);
+    int rc = zmq_msg_recv(&delim, sock, 0) < 0 || zmq_msg_size(&delim) != 0 ||
+                     !zmq_msg_more(&delim) || zmq_msg_recv(payload, sock, 0) < 0 ||
+                     zmq_msg_more(payload)
+                 ? -1
+                 : 0;
+    bool more = zmq_msg_more(&delim) || zmq_msg_more(payload);
+    zmq_msg_close(&delim);
+    while (more) { /* drain whatever else the peer sent */
+        zmq_msg_t extra;
+        zmq_msg_init(&extra);
+        more = zmq_msg_recv(&extra, sock, 0) >= 0 && zmq_msg_more(&extra);
+        zmq_msg_close(&extra);
+    }
+    return rc;
+}
+
+void fq_ops_on_readable(fq_daemon_t *d)
+{
+    for (int i = 0; i < DRAIN_MAX; i++) {
+        zmq_msg_t id, payload;
+        zmq_msg_init(&id);
+        if (zmq_msg_recv(&id, d->ops, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&id);
+            return;
+        }
+        zmq_msg_init(&payload);
+        Fq__OpsReply rep = FQ__OPS_REPLY__INIT;
+        if (!zmq_msg_more(&id) || read_request(d->ops, &payload) < 0)
+            reply_status(&rep, 2, "malformed request: expected [empty delimiter][OpsRequest]");
+        else
+            handle(d, zmq_msg_data(&payload), zmq_msg_size(&payload), &rep);
+        send_reply(d, &id, &rep);
+        free_reply(&rep);
+        zmq_msg_close(&payload);
+        zmq_msg_close(&id);
+    }
+}
+
+void *fq_ops_open(fq_daemon_t *d, char *err, size_t errlen)
+{
+    void *s = zmq_socket(d->zctx, ZMQ_ROUTER);
+    int zero = 0;
+    int64_t cap = (int64_t)d->cfg->max_message_bytes * 4 + 4096;
+    if (!s || zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) < 0 ||
+        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &cap, sizeof cap) < 0 ||
+        zmq_bind(s, d->self->ops) < 0) {
+        snprintf(err, errlen, "cannot bind the ops endpoint %s: %s", d->self->ops,
+                 zmq_strerror(zmq_errno()));
+        if (s)
+            zmq_close(s);
+        return NULL;
+    }
+    return s;
+}

@@ -1,0 +1,183 @@
+/* outbox.c - SQL of the reliable link: outbox, inbox and quarantine tables. */
+#include "outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, const void *body,
+                      size_t len, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, unit);
+    fq_p_text(&p, peer);
+    fq_p_bytes(&p, body, len);
+    return fq_db_exec(db,
+                      "WITH s AS (INSERT INTO link_out (unit, peer, next_seq) VALUES ($1, $2, 1) "
+                      "  ON CONFLICT (unit, peer) DO UPDATE SET next_seq = link_out.next_seq + 1"
+                      "  RETURNING next_seq) "
+                      "INSERT INTO outbox (unit, peer, seq, body) SELECT $1, $2, next_seq, $3 "
+                      "FROM s",
+                      &p, err, errlen);
+}
+
+static int row_to_msg(const PGresult *res, int row, fq_outmsg_t *m)
+{
+    m->seq = strtoull(PQgetvalue(res, row, 0), NULL, 10);
+    snprintf(m->msg_id, sizeof m->msg_id, "%s", PQgetvalue(res, row, 1));
+    m->body = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 2), &m->len);
+    return m->body ? 0 : -1;
+}
+
+int fq_outbox_fetch(fq_db_t *db, const char *unit, const char *peer, uint64_t after, int limit,
+                    fq_outmsg_t **out, size_t *n, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, unit);
+    fq_p_text(&p, peer);
+    fq_p_int(&p, (int64_t)after);
+    fq_p_int(&p, limit);
+    PGresult *res = fq_db_run(db,
+                              "SELECT seq, msg_id, body FROM outbox WHERE unit = $1 AND peer = $2"
+                              " AND seq > $3 AND poisoned_reason IS NULL ORDER BY seq LIMIT $4",
+                              &p, err, errlen);
+    if (!res)
+        return -1;
+    size_t rows = (size_t)PQntuples(res);
+    *out = calloc(rows ? rows : 1, sizeof **out);
+    *n = 0;
+    int rc = *out ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < rows; i++, (*n)++)
+        rc = row_to_msg(res, (int)i, &(*out)[i]);
+    PQclear(res);
+    if (rc < 0) {
+        snprintf(err, errlen, "out of memory reading the outbox");
+        fq_outbox_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+void fq_outbox_free(fq_outmsg_t *msgs, size_t n)
+{
+    for (size_t i = 0; msgs && i < n; i++)
+        PQfreemem(msgs[i].body);
+    free(msgs);
+}
+
+int fq_outbox_ack(fq_db_t *db, const char *unit, const char *peer, uint64_t upto,
+                  uint64_t rejected, const char *reason, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, unit);
+    fq_p_text(&p, peer);
+    fq_p_int(&p, (int64_t)upto);
+    fq_params_t poison = {0};
+    fq_p_text(&poison, unit);
+    fq_p_text(&poison, peer);
+    fq_p_int(&poison, (int64_t)rejected);
+    fq_p_text(&poison, reason && *reason ? reason : "rejected by peer");
+    if (fq_db_begin(db, err, errlen) < 0)
+        return -1;
+    if ((rejected && fq_db_exec(db,
+                                "UPDATE outbox SET poisoned_reason = $4 WHERE unit = $1 AND "
+                                "peer = $2 AND seq = $3",
+                                &poison, err, errlen) < 0) ||
+        fq_db_exec(db,
+                   "DELETE FROM outbox WHERE unit = $1 AND peer = $2 AND seq <= $3 AND "
+                   "poisoned_reason IS NULL",
+                   &p, err, errlen) < 0 ||
+        fq_db_exec(db,
+                   "UPDATE link_out SET acked_seq = GREATEST(acked_seq, $3) WHERE unit = $1 "
+                   "AND peer = $2",
+                   &p, err, errlen) < 0) {
+        fq_db_rollback(db);
+        return -1;
+    }
+    return fq_db_commit(db, err, errlen);
+}
+
+int fq_outbox_acked(fq_db_t *db, const char *unit, const char *peer, uint64_t *acked, char *err,
+                    size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, unit);
+    fq_p_text(&p, peer);
+    PGresult *res = fq_db_run(db, "SELECT acked_seq FROM link_out WHERE unit = $1 AND peer = $2",
+                              &p, err, errlen);
+    if (!res)
+        return -1;
+    *acked = PQntuples(res) ? strtoull(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    PQclear(res);
+    return 0;
+}
+
+int fq_outbox_stats(fq_db_t *db, const char *unit, const char *peer, fq_outbox_stats_t *stats,
+                    char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, unit);
+    fq_p_text(&p, peer);
+    PGresult *res = fq_db_run(
+        db,
+        "SELECT count(*) FILTER (WHERE poisoned_reason IS NULL),"
+        " coalesce((extract(epoch FROM now() - min(created_at) FILTER"
+        "  (WHERE poisoned_reason IS NULL)) * 1000)::int8, 0),"
+        " count(*) FILTER (WHERE poisoned_reason IS NOT NULL)"
+        " FROM outbox WHERE unit = $1 AND peer = $2",
+        &p, err, errlen);
+    if (!res)
+        return -1;
+    stats->depth = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+    stats->oldest_age_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    stats->poisoned = strtoull(PQgetvalue(res, 0, 2), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+int fq_inbox_last(fq_db_t *db, const char *unit, const char *peer, int lock, uint64_t *last,
+                  char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, unit);
+    fq_p_text(&p, peer);
+    if (lock && fq_db_exec(db,
+                           "INSERT INTO inbox (unit, peer) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                           &p, err, errlen) < 0)
+        return -1;
+    PGresult *res = fq_db_run(db,
+                              lock ? "SELECT last_seq FROM inbox WHERE unit = $1 AND peer = $2 "
+                                     "FOR UPDATE"
+                                   : "SELECT last_seq FROM inbox WHERE unit = $1 AND peer = $2",
+                              &p, err, errlen);
+    if (!res)
+        return -1;
+    *last = PQntuples(res) ? strtoull(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    PQclear(res);
+    return 0;
+}
+
+int fq_inbox_advance(fq_db_t *db, const char *unit, const char *peer, uint64_t seq, char *err,
+                     size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, unit);
+    fq_p_text(&p, peer);
+    fq_p_int(&p, (int64_t)seq);
+    return fq_db_exec(db, "UPDATE inbox SET last_seq = $3 WHERE unit = $1 AND peer = $2", &p,
+                      err, errlen);
+}
+
+int fq_quarantine(fq_db_t *db, const char *unit, const char *peer, const char *reason,
+                  const void *bytes, size_t len, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, unit);
+    fq_p_text(&p, peer);
+    fq_p_text(&p, reason);
+    fq_p_bytes(&p, bytes ? bytes : "", bytes ? len : 0);
+    return fq_db_exec(db,
+                      "INSERT INTO quarantine (unit, peer, reason, bytes) VALUES ($1, $2, $3, $4)",
+                      &p, err, errlen);
+}

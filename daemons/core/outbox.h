@@ -1,0 +1,57 @@
+/* outbox.h - the durable side of the tier link: outbox (store, then forward), inbox (last
+ * applied sequence per peer) and quarantine (bad input kept, not dropped). SQL only; the
+ * sockets live in link.c. */
+#ifndef FQ_OUTBOX_H
+#define FQ_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+
+typedef struct {
+    uint64_t seq;
+    char msg_id[37];
+    uint8_t *body; /* owned; freed by fq_outbox_free */
+    size_t len;
+} fq_outmsg_t;
+
+typedef struct {
+    uint64_t depth;          /* rows waiting for an ack */
+    int64_t oldest_age_ms;   /* age of the oldest of them, 0 if none */
+    uint64_t poisoned;       /* rows the peer refused */
+} fq_outbox_stats_t;
+
+/* Queue BODY for PEER under the next sequence number of the link UNIT -> PEER. Meant to run
+ * inside the caller's transaction, so the message exists exactly when the change does. */
+int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, const void *body,
+                      size_t len, char *err, size_t errlen);
+
+/* Up to LIMIT unpoisoned rows with seq > AFTER, in order. *OUT is the caller's (fq_outbox_free). */
+int fq_outbox_fetch(fq_db_t *db, const char *unit, const char *peer, uint64_t after, int limit,
+                    fq_outmsg_t **out, size_t *n, char *err, size_t errlen);
+void fq_outbox_free(fq_outmsg_t *msgs, size_t n);
+
+/* The peer has committed everything up to UPTO; REJECTED (0 for none) was refused for REASON.
+ * Marks the refused row poisoned, deletes the rest, records UPTO. One transaction. */
+int fq_outbox_ack(fq_db_t *db, const char *unit, const char *peer, uint64_t upto,
+                  uint64_t rejected, const char *reason, char *err, size_t errlen);
+
+/* The highest sequence the peer has acked, as recorded. */
+int fq_outbox_acked(fq_db_t *db, const char *unit, const char *peer, uint64_t *acked, char *err,
+                    size_t errlen);
+
+int fq_outbox_stats(fq_db_t *db, const char *unit, const char *peer, fq_outbox_stats_t *stats,
+                    char *err, size_t errlen);
+
+/* Highest sequence applied from PEER; with LOCK the row is locked until the transaction ends. */
+int fq_inbox_last(fq_db_t *db, const char *unit, const char *peer, int lock, uint64_t *last,
+                  char *err, size_t errlen);
+int fq_inbox_advance(fq_db_t *db, const char *unit, const char *peer, uint64_t seq, char *err,
+                     size_t errlen);
+
+/* Keep bytes that could not be applied, with who sent them and why. */
+int fq_quarantine(fq_db_t *db, const char *unit, const char *peer, const char *reason,
+                  const void *bytes, size_t len, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,134 @@
+/* pb.c - allocation and freeing of hand-built protobuf-c messages; uuids; clocks. */
+#include "pb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+char *fq_pb_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+Fq__Case *fq_pb_case_new(void)
+{
+    Fq__Case *c = malloc(sizeof *c);
+    if (c)
+        fq__case__init(c);
+    return c;
+}
+
+Fq__Event *fq_pb_event_new(void)
+{
+    Fq__Event *e = malloc(sizeof *e);
+    if (e)
+        fq__event__init(e);
+    return e;
+}
+
+Fq__Party *fq_pb_party_new(void)
+{
+    Fq__Party *p = malloc(sizeof *p);
+    if (p)
+        fq__party__init(p);
+    return p;
+}
+
+static void event_free(Fq__Event *e)
+{
+    free(e->uuid);
+    free(e->unit);
+    free(e->action);
+    free(e->from_state);
+    free(e->to_state);
+    free(e->actor);
+    free(e->note);
+    free(e);
+}
+
+static void party_free(Fq__Party *p)
+{
+    free(p->name);
+    free(p->phone);
+    free(p->role);
+    free(p);
+}
+
+void fq_pb_case_free(Fq__Case *c)
+{
+    if (!c)
+        return;
+    char *strings[] = {c->uuid,   c->case_no, c->title,    c->description, c->category,
+                       c->track,  c->source,  c->address,  c->grid,        c->reporter,
+                       c->state,  c->holder,  c->origin_unit};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        free(strings[i]);
+    for (size_t i = 0; i < c->n_parties; i++)
+        party_free(c->parties[i]);
+    free(c->parties);
+    for (size_t i = 0; i < c->n_history; i++)
+        event_free(c->history[i]);
+    free(c->history);
+    free(c);
+}
+
+void fq_pb_cases_free(Fq__Case **cases, size_t n)
+{
+    for (size_t i = 0; cases && i < n; i++)
+        fq_pb_case_free(cases[i]);
+    free(cases);
+}
+
+/* Grow a repeated field by one; the generic shape of both appends. */
+static int append(void ***items, size_t *n, void *item)
+{
+    void **grown = realloc(*items, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    grown[(*n)++] = item;
+    *items = grown;
+    return 0;
+}
+
+int fq_pb_case_add_event(Fq__Case *c, Fq__Event *e)
+{
+    return append((void ***)&c->history, &c->n_history, e);
+}
+
+int fq_pb_case_add_party(Fq__Case *c, Fq__Party *p)
+{
+    return append((void ***)&c->parties, &c->n_parties, p);
+}
+
+void fq_uuid4(char out[37])
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+        /* getrandom on Linux does not fail for 16 bytes once the pool is ready; fall back to
+         * time-seeded bytes rather than crash. */
+        srand((unsigned)fq_mono_ms());
+        for (size_t i = 0; i < sizeof b; i++)
+            b[i] = (unsigned char)rand();
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+}
+
+int64_t fq_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t fq_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

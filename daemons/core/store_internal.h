@@ -1,0 +1,28 @@
+/* store_internal.h - what the store's files share and nothing outside them needs. */
+#ifndef FQ_STORE_INTERNAL_H
+#define FQ_STORE_INTERNAL_H
+
+#include "store.h"
+
+/* True when REF has the shape of a uuid rather than a case number. */
+bool fq_store_looks_like_uuid(const char *ref);
+
+/* Queue this unit's current copy of case UUID (with its whole history) for PEER. Runs inside
+ * the caller's transaction. */
+fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *peer, char *err,
+                            size_t errlen);
+
+/* Append one history entry to case UUID. */
+fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const char *action,
+                                 const char *from, const char *to, const char *actor,
+                                 const char *note, char *err, size_t errlen);
+
+/* Record the parties of case UUID (ignoring ones already recorded). */
+fq_store_rc_t fq_store_insert_parties(const fq_store_t *st, const char *uuid,
+                                      Fq__Party *const *parties, size_t n, char *err,
+                                      size_t errlen);
+
+/* Commit when RC is OK, roll back otherwise; returns the final outcome. */
+fq_store_rc_t fq_store_finish(const fq_store_t *st, fq_store_rc_t rc, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,229 @@
+/* sync.c - copies of a case crossing the tier link: packing this unit's copy into the outbox,
+ * and checking and merging a neighbour's copy into ours. */
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "case.h"
+#include "outbox.h"
+#include "pb.h"
+
+#define MAX_HISTORY 2000
+#define MAX_PARTIES 50
+
+fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *peer, char *err,
+                            size_t errlen)
+{
+    Fq__Case *c = NULL;
+    fq_store_rc_t rc = fq_store_load(st, uuid, &c, err, errlen);
+    if (rc != FQ_STORE_OK)
+        return rc == FQ_STORE_REFUSED ? FQ_STORE_DBERR : rc;
+    Fq__CaseSync sync = FQ__CASE_SYNC__INIT;
+    sync.case_ = c;
+    size_t len = fq__case_sync__get_packed_size(&sync);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        fq_pb_case_free(c);
+        snprintf(err, errlen, "out of memory");
+        return FQ_STORE_DBERR;
+    }
+    fq__case_sync__pack(&sync, buf);
+    fq_pb_case_free(c);
+    int ok = fq_outbox_enqueue(st->db, st->self->code, peer, buf, len, err, errlen);
+    free(buf);
+    return ok < 0 ? FQ_STORE_DBERR : FQ_STORE_OK;
+}
+
+static bool blank(const char *s, size_t max)
+{
+    return !s || !*s || strlen(s) > max;
+}
+
+static int check_event(const Fq__Event *e, size_t i, char *err, size_t errlen)
+{
+    fq_state_t st;
+    if (!fq_store_looks_like_uuid(e->uuid) || blank(e->action, 32) || blank(e->unit, 12) ||
+        !e->to_state || fq_state_parse(e->to_state, &st) < 0 ||
+        (e->note && strlen(e->note) > 4000) || (e->actor && strlen(e->actor) > 200)) {
+        snprintf(err, errlen, "history entry %zu is incomplete or malformed", i + 1);
+        return -1;
+    }
+    return 0;
+}
+
+/* A neighbour's copy must be complete and talk about units and categories we know. */
+static int check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen)
+{
+    fq_state_t state;
+    if (!c) {
+        snprintf(err, errlen, "sync without a case");
+        return -1;
+    }
+    if (!fq_store_looks_like_uuid(c->uuid) || fq_case_no_parse(c->case_no, NULL, NULL, NULL) < 0 ||
+        blank(c->title, 200) || !c->state || fq_state_parse(c->state, &state) < 0 ||
+        state == FQ_STATE_NONE || !c->has_version || c->version < 1) {
+        snprintf(err, errlen, "case copy lacks a valid uuid, case number, title, state or version");
+        return -1;
+    }
+    if (!c->category || !fq_cfg_category(st->cfg, c->category) || !c->holder ||
+        !fq_cfg_unit(st->cfg, c->holder) || !c->origin_unit ||
+        !fq_cfg_unit(st->cfg, c->origin_unit) || (c->has_risk && (c->risk < 1 || c->risk > 4))) {
+        snprintf(err, errlen, "case %s names an unknown category, holder or origin unit",
+                 c->case_no);
+        return -1;
+    }
+    if (c->n_history > MAX_HISTORY || c->n_parties > MAX_PARTIES) {
+        snprintf(err, errlen, "case %s carries too many history entries or parties", c->case_no);
+        return -1;
+    }
+    for (size_t i = 0; i < c->n_history; i++)
+        if (check_event(c->history[i], i, err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+static fq_store_rc_t insert_copy(const fq_store_t *st, const Fq__Case *c, const char *from_child,
+                                 bool sent_up, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    const char *texts[] = {st->self->code, c->uuid, c->case_no, c->title,
+                           or_empty(c->description), c->category, or_empty(c->track),
+                           or_empty(c->source), or_empty(c->address), or_empty(c->grid),
+                           or_empty(c->reporter), c->state, c->holder, c->origin_unit};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        fq_p_text(&p, texts[i]);
+    fq_p_text(&p, from_child);
+    fq_p_text(&p, sent_up ? "true" : "false");
+    fq_p_int(&p, c->has_risk ? c->risk : 1);
+    fq_p_int(&p, c->version);
+    fq_p_int(&p, c->created_ms);
+    fq_p_int(&p, c->updated_ms);
+    fq_p_int(&p, c->deadline_ms);
+    return fq_db_exec(st->db,
+                      "INSERT INTO cases (unit, uuid, case_no, title, description, category,"
+                      " track, source, address, grid, reporter, state, holder, origin_unit,"
+                      " from_child, sent_up, risk, version, created_at, updated_at, deadline)"
+                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+                      " $16::boolean, $17, $18, to_timestamp($19 / 1000.0),"
+                      " to_timestamp($20 / 1000.0), to_timestamp(nullif($21, 0) / 1000.0))",
+                      &p, err, errlen) < 0
+               ? FQ_STORE_DBERR
+               : FQ_STORE_OK;
+}
+
+static fq_store_rc_t update_copy(const fq_store_t *st, const Fq__Case *c, char *err,
+                                 size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, c->uuid);
+    fq_p_text(&p, c->state);
+    fq_p_text(&p, c->holder);
+    fq_p_int(&p, c->version);
+    fq_p_text(&p, or_empty(c->track));
+    fq_p_int(&p, c->updated_ms);
+    fq_p_int(&p, c->deadline_ms);
+    return fq_db_exec(st->db,
+                      "UPDATE cases SET state = $3, holder = $4, version = $5, track = $6,"
+                      " updated_at = to_timestamp($7 / 1000.0),"
+                      " deadline = to_timestamp(nullif($8, 0) / 1000.0)"
+                      " WHERE unit = $1 AND uuid = $2",
+                      &p, err, errlen) < 0
+               ? FQ_STORE_DBERR
+               : FQ_STORE_OK;
+}
+
+static fq_store_rc_t merge_history(const fq_store_t *st, const Fq__Case *c, char *err,
+                                   size_t errlen)
+{
+    for (size_t i = 0; i < c->n_history; i++) {
+        const Fq__Event *e = c->history[i];
+        fq_params_t p = {0};
+        const char *texts[] = {st->self->code, c->uuid, e->uuid, e->unit, e->action,
+                               or_empty(e->from_state), e->to_state, or_empty(e->actor),
+                               or_empty(e->note)};
+        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+            fq_p_text(&p, texts[k]);
+        fq_p_int(&p, e->at_ms);
+        if (fq_db_exec(st->db,
+                       "INSERT INTO case_events (unit, uuid, event_uuid, at_unit, action,"
+                       " from_state, to_state, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6,"
+                       " $7, $8, $9, to_timestamp($10 / 1000.0)) ON CONFLICT DO NOTHING",
+                       &p, err, errlen) < 0)
+            return FQ_STORE_DBERR;
+    }
+    return FQ_STORE_OK;
+}
+
+/* What we hold of case UUID: version, the child it came from, whether we sent it up. */
+typedef struct {
+    bool exists;
+    int version;
+    char from_child[FQ_UNIT_CODE_LEN + 1];
+    bool sent_up;
+} s_local_t;
+
+static fq_store_rc_t lock_local(const fq_store_t *st, const char *uuid, s_local_t *local,
+                                char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, uuid);
+    PGresult *res = fq_db_run(st->db,
+                              "SELECT version, coalesce(from_child, ''), sent_up FROM cases"
+                              " WHERE unit = $1 AND uuid = $2 FOR UPDATE",
+                              &p, err, errlen);
+    if (!res)
+        return FQ_STORE_DBERR;
+    memset(local, 0, sizeof *local);
+    local->exists = PQntuples(res) > 0;
+    if (local->exists) {
+        local->version = atoi(PQgetvalue(res, 0, 0));
+        snprintf(local->from_child, sizeof local->from_child, "%s", PQgetvalue(res, 0, 1));
+        local->sent_up = PQgetvalue(res, 0, 2)[0] == 't';
+    }
+    PQclear(res);
+    return FQ_STORE_OK;
+}
+
+/* Pass a newer copy on to the neighbour on the other side of us that also holds one. */
+static fq_store_rc_t forward(const fq_store_t *st, const char *uuid, bool from_parent,
+                             const s_local_t *local, char *err, size_t errlen)
+{
+    if (from_parent && local->from_child[0])
+        return fq_store_send(st, uuid, local->from_child, err, errlen);
+    if (!from_parent && local->sent_up && st->self->parent[0])
+        return fq_store_send(st, uuid, st->self->parent, err, errlen);
+    return FQ_STORE_OK;
+}
+
+fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__Case *c,
+                             char *err, size_t errlen)
+{
+    if (check_copy(st, c, err, errlen) < 0)
+        return FQ_STORE_REFUSED;
+    bool from_parent = strcmp(peer, st->self->parent) == 0;
+    s_local_t local;
+    fq_store_rc_t rc = lock_local(st, c->uuid, &local, err, errlen);
+    if (rc != FQ_STORE_OK)
+        return rc;
+    bool newer = !local.exists || c->version > local.version;
+    if (!local.exists)
+        rc = insert_copy(st, c, from_parent ? NULL : peer, from_parent, err, errlen);
+    else if (newer)
+        rc = update_copy(st, c, err, errlen);
+    if (rc == FQ_STORE_OK && !local.exists)
+        rc = fq_store_insert_parties(st, c->uuid, c->parties, c->n_parties, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = merge_history(st, c, err, errlen);
+    if (rc == FQ_STORE_OK && local.exists && newer)
+        rc = forward(st, c->uuid, from_parent, &local, err, errlen);
+    return rc;
+}
