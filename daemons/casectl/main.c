@@ -69,7 +69,7 @@ static int parse_act(int argc, char **argv, s_act_opts_t *o)
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
-    optind = 1;
+    optind = 0;
     while ((c = getopt_long(argc, argv, "a:n:h", opts, NULL)) != -1) {
         if (c == 'a')
             o->actor = optarg;
@@ -134,7 +134,7 @@ static int cmd_list(casectl_t *g, int argc, char **argv)
     req.verb = "list";
     int c;
     char *end;
-    optind = 1;
+    optind = 0;
     while ((c = getopt_long(argc, argv, "s:l:h", opts, NULL)) != -1) {
         if (c == 's')
             req.state_filter = optarg;

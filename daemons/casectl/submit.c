@@ -71,7 +71,7 @@ static int parse_form(int argc, char **argv, s_form_t *f, const char **actor)
                        ['s'] = &f->c.source,  ['a'] = &f->c.address,  ['g'] = &f->c.grid,
                        ['R'] = &f->c.reporter};
     int ch;
-    optind = 1;
+    optind = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (ch == 'h')
             return casectl_verb_usage("submit", stdout, 0);

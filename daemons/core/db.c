@@ -192,8 +192,8 @@ int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
     if (db->conn)
         PQfinish(db->conn);
     /* The schema goes in as a connection option, not as SQL text. */
-    char options[64];
-    snprintf(options, sizeof options, "-c search_path=%s", fq_db_schema(db));
+    char options[128];
+    snprintf(options, sizeof options, "-c search_path=%s -c client_min_messages=warning", fq_db_schema(db));
     const char *keys[] = {"dbname", "options", "application_name", "connect_timeout", NULL};
     const char *vals[] = {db->conninfo, options, "fengqiao", "5", NULL};
     db->conn = PQconnectdbParams(keys, vals, 1);

@@ -1,6 +1,7 @@
 /* ops.c - the ops socket: framing, size limits, and one handler per casectl verb. */
 #include "ops.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,25 +203,31 @@ static void free_reply(Fq__OpsReply *rep)
     fq_link_status_free(rep->links, rep->n_links);
 }
 
+/* Discard the rest of a multipart message; true when there was any. */
+static bool drain(void *sock)
+{
+    bool extra = false;
+    int more = 0;
+    size_t sz = sizeof more;
+    while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        zmq_msg_recv(&m, sock, 0);
+        zmq_msg_close(&m);
+        extra = true;
+    }
+    return extra;
+}
+
 /* Read the frames after the routing id: [empty][payload], as a REQ socket sends them. */
 static int read_request(void *sock, zmq_msg_t *payload)
 {
     zmq_msg_t delim;
     zmq_msg_init(&delim);
-    int rc = zmq_msg_recv(&delim, sock, 0) < 0 || zmq_msg_size(&delim) != 0 ||
-                     !zmq_msg_more(&delim) || zmq_msg_recv(payload, sock, 0) < 0 ||
-                     zmq_msg_more(payload)
-                 ? -1
-                 : 0;
-    bool more = zmq_msg_more(&delim) || zmq_msg_more(payload);
+    bool ok = zmq_msg_recv(&delim, sock, 0) >= 0 && zmq_msg_size(&delim) == 0 &&
+              zmq_msg_more(&delim) && zmq_msg_recv(payload, sock, 0) >= 0;
     zmq_msg_close(&delim);
-    while (more) { /* drain whatever else the peer sent */
-        zmq_msg_t extra;
-        zmq_msg_init(&extra);
-        more = zmq_msg_recv(&extra, sock, 0) >= 0 && zmq_msg_more(&extra);
-        zmq_msg_close(&extra);
-    }
-    return rc;
+    return drain(sock) || !ok ? -1 : 0;
 }
 
 void fq_ops_on_readable(fq_daemon_t *d)
