@@ -153,11 +153,25 @@ static void json_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
     fputs("]}\n", out);
 }
 
-static void text_unit(FILE *out, const char *label, const fq_cfg_t *cfg, const char *code)
+/* Print LABEL padded to WIDTH terminal columns: a CJK character (a three-byte UTF-8 sequence
+ * here) takes two columns, which printf's byte-counted %-Ns does not know. */
+static void label(FILE *out, const char *text)
+{
+    enum { WIDTH = 20 };
+    int cols = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        if ((*p & 0xc0) != 0x80)
+            cols += *p >= 0xe0 ? 2 : 1;
+    fputs(text, out);
+    for (; cols < WIDTH; cols++)
+        fputc(' ', out);
+}
+
+static void text_unit(FILE *out, const char *what, const fq_cfg_t *cfg, const char *code)
 {
     const char *name = unit_name(cfg, code);
-    fprintf(out, "%-22s%s%s%s%s\n", label, name, *name ? " (" : "", code ? code : "-",
-            *name ? ")" : "");
+    label(out, what);
+    fprintf(out, "%s%s%s%s\n", name, *name ? " (" : "", code ? code : "-", *name ? ")" : "");
 }
 
 static void text_event(FILE *out, const Fq__Event *e, const fq_cfg_t *cfg)
@@ -180,19 +194,28 @@ static void text_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
     char deadline[32], created[32];
     format_time(deadline, sizeof deadline, c->deadline_ms, false);
     format_time(created, sizeof created, c->created_ms, false);
-    fprintf(out, "%-22s%s\n", "案件编号 case", c->case_no);
-    fprintf(out, "%-22s%s\n", "标题 title", c->title);
-    fprintf(out, "%-22s%s %s\n", "状态 state", state_label(c->state), c->state);
-    fprintf(out, "%-22s%s (%s)  风险 risk %d\n", "类别 category", category_name(cfg, c->category),
-            c->category, c->risk);
-    fprintf(out, "%-22s%s %s\n", "分级 track", track_label(c->track), c->track);
+    label(out, "案件编号 case");
+    fprintf(out, "%s\n", c->case_no);
+    label(out, "标题 title");
+    fprintf(out, "%s\n", c->title);
+    label(out, "状态 state");
+    fprintf(out, "%s %s\n", state_label(c->state), c->state);
+    label(out, "类别 category");
+    fprintf(out, "%s (%s)  风险 risk %d\n", category_name(cfg, c->category), c->category,
+            c->risk);
+    label(out, "分级 track");
+    fprintf(out, "%s %s\n", track_label(c->track), c->track);
     text_unit(out, "承办单位 holder", cfg, c->holder);
     text_unit(out, "受理单位 origin", cfg, c->origin_unit);
-    fprintf(out, "%-22s%s\n%-22s%s\n", "登记时间 created", created, "办理时限 deadline",
-            deadline);
-    for (size_t i = 0; i < c->n_parties; i++)
-        fprintf(out, "%-22s%s %s %s\n", "当事人 party", c->parties[i]->name,
-                c->parties[i]->phone, c->parties[i]->role);
+    label(out, "登记时间 created");
+    fprintf(out, "%s\n", created);
+    label(out, "办理时限 deadline");
+    fprintf(out, "%s\n", deadline);
+    for (size_t i = 0; i < c->n_parties; i++) {
+        label(out, "当事人 party");
+        fprintf(out, "%s %s %s\n", c->parties[i]->name, c->parties[i]->phone,
+                c->parties[i]->role);
+    }
     fprintf(out, "一案一档 history (%zu):\n", c->n_history);
     for (size_t i = 0; i < c->n_history; i++)
         text_event(out, c->history[i], cfg);
