@@ -25,6 +25,7 @@ typedef struct {
     int64_t heard_wall_ms;
     int64_t beat_ms;      /* monotonic time of our last heartbeat to it */
     int64_t progress_ms;  /* last time acked moved or we went back to resend */
+    int64_t pumped_ms;    /* last time we looked into the outbox for it */
     uint64_t acked;       /* highest of our messages it has committed */
     uint64_t sent_upto;   /* highest we have handed to ZeroMQ since the last go-back */
     uint64_t applied;     /* highest of its messages we have committed */
@@ -545,6 +546,7 @@ static void track_liveness(fq_link_t *link, s_peer_t *peer, int64_t now)
         fq_info("link to %s is up", peer->code);
         peer->sent_upto = peer->acked; /* whatever was in flight may be gone: go back */
         peer->progress_ms = now;
+        peer->pumped_ms = 0;
     } else if (!up && peer->up)
         fq_warn("link to %s is down (silent for %lld ms)", peer->code,
                 (long long)(peer->heard_ms ? now - peer->heard_ms : 0));
@@ -565,9 +567,14 @@ static void peer_timer(fq_link_t *link, fq_db_t *db, s_peer_t *peer, int64_t now
                 (unsigned long long)peer->acked + 1);
         peer->sent_upto = peer->acked;
         peer->progress_ms = now;
+        peer->pumped_ms = 0;
     }
-    if (pump_now || peer->sent_upto == peer->acked)
+    /* The daemon kicks its sender after every commit that queues a message; the periodic look
+     * is only a backstop, once a heartbeat interval. */
+    if (pump_now || now - peer->pumped_ms >= link->cfg->heartbeat_ms) {
+        peer->pumped_ms = now;
         pump(link, db, peer);
+    }
 }
 
 void fq_link_on_timer(fq_link_t *link, fq_db_t *db)
