@@ -21,6 +21,7 @@
 
 #define F_REQUIRED 1u
 #define FIELDS_MAX 16 /* keys in one schema */
+#define DEPTH_MAX 16  /* nested collections; the format needs 4 */
 
 typedef struct {
     const char *path;
@@ -579,24 +580,53 @@ static int s_parents(parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *seq)
     return 0;
 }
 
-/* Every category a department lists is defined, and listed once. */
-static int s_department_refs(parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *seq)
+static int s_by_code(const void *a, const void *b)
 {
-    for (size_t i = 0; i < cfg->ndepartments; i++) {
-        const fq_department_cfg_t *d = &cfg->departments[i];
-        const yaml_node_t *list = s_find(p, s_item(p, seq, i), "categories");
-        for (size_t j = 0; j < d->ncategories; j++) {
-            yaml_mark_t at = s_mark(s_item(p, list, j));
-            if (!fq_cfg_category(cfg, d->categories[j]))
-                return s_fail(p, at, "department '%s' lists unknown category '%s'", d->code,
-                              d->categories[j]);
-            for (size_t k = 0; k < j; k++)
-                if (strcmp(d->categories[k], d->categories[j]) == 0)
-                    return s_fail(p, at, "department '%s' lists category '%s' twice", d->code,
-                                  d->categories[j]);
-        }
+    const fq_category_cfg_t *const *x = a, *const *y = b;
+    return strcmp((*x)->code, (*y)->code);
+}
+
+/* Department D (at ITEM) lists defined categories, each once; SEEN[i] == STAMP marks those
+ * it already listed. */
+static int s_department_ref(parse_t *p, const fq_cfg_t *cfg, const fq_department_cfg_t *d,
+                            const yaml_node_t *item, const fq_category_cfg_t **sorted, size_t *seen,
+                            size_t stamp)
+{
+    const yaml_node_t *list = s_find(p, item, "categories");
+    for (size_t j = 0; j < d->ncategories; j++) {
+        fq_category_cfg_t key = {.code = d->categories[j]};
+        const fq_category_cfg_t *kp = &key, **hit;
+        yaml_mark_t at = s_mark(s_item(p, list, j));
+        hit = bsearch(&kp, sorted, cfg->ncategories, sizeof *sorted, s_by_code);
+        if (!hit)
+            return s_fail(p, at, "department '%s' lists unknown category '%s'", d->code,
+                          d->categories[j]);
+        size_t idx = (size_t)(*hit - cfg->categories);
+        if (seen[idx] == stamp)
+            return s_fail(p, at, "department '%s' lists category '%s' twice", d->code,
+                          d->categories[j]);
+        seen[idx] = stamp;
     }
     return 0;
+}
+
+/* Checks every department's categories against a sorted index: with aliases a small file can
+ * list a thousand categories in each of a thousand departments. */
+static int s_department_refs(parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *seq)
+{
+    size_t n = cfg->ncategories ? cfg->ncategories : 1;
+    const fq_category_cfg_t **sorted = malloc(n * sizeof *sorted);
+    size_t *seen = calloc(n, sizeof *seen);
+    int rc = sorted && seen ? 0 : s_fail(p, s_mark(seq), "out of memory");
+    for (size_t i = 0; rc == 0 && i < cfg->ncategories; i++)
+        sorted[i] = &cfg->categories[i];
+    if (rc == 0)
+        qsort(sorted, cfg->ncategories, sizeof *sorted, s_by_code);
+    for (size_t i = 0; rc == 0 && i < cfg->ndepartments; i++)
+        rc = s_department_ref(p, cfg, &cfg->departments[i], s_item(p, seq, i), sorted, seen, i + 1);
+    free(sorted);
+    free(seen);
+    return rc;
 }
 
 static int s_cross(parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *root)
@@ -686,27 +716,38 @@ static int s_syntax(parse_t *p, const yaml_parser_t *yp, const char *buf, size_t
     return s_fail(p, m, "syntax error: %s", yp->problem);
 }
 
-/* Loads the one document of the stream into DOC; an empty stream or a second one is refused. */
-static int s_load(parse_t *p, yaml_parser_t *yp, const char *buf, size_t len, yaml_document_t *doc)
+static void s_input(yaml_parser_t *yp, const char *buf, size_t len)
 {
-    yaml_document_t extra;
-    if (!yaml_parser_load(yp, doc)) /* libyaml frees DOC when it fails */
-        return s_syntax(p, yp, buf, len);
-    if (!yaml_document_get_root_node(doc)) {
-        yaml_document_delete(doc);
-        return s_fail(p, s_mark(NULL), "empty configuration");
+    yaml_parser_set_input_string(yp, (const unsigned char *)buf, len);
+    yaml_parser_set_encoding(yp, YAML_UTF8_ENCODING);
+}
+
+/* Event by event, before anything is built: libyaml 0.2.5 sets no nesting limit and its scanner
+ * slows down quadratically with depth. Also refuses an empty stream and a second document. */
+static int s_prescan(parse_t *p, const char *buf, size_t len)
+{
+    yaml_parser_t yp;
+    yaml_event_t ev;
+    int depth = 0, docs = 0, rc = 0;
+    if (!yaml_parser_initialize(&yp))
+        return s_fail(p, s_mark(NULL), "out of memory");
+    s_input(&yp, buf, len);
+    for (bool end = false; !end && rc == 0; yaml_event_delete(&ev)) {
+        if (!yaml_parser_parse(&yp, &ev)) {
+            rc = s_syntax(p, &yp, buf, len);
+            break;
+        }
+        end = ev.type == YAML_STREAM_END_EVENT;
+        if (ev.type == YAML_DOCUMENT_START_EVENT && ++docs > 1)
+            rc = s_fail(p, ev.start_mark, "a second YAML document; the file must hold one");
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+            if (++depth > DEPTH_MAX)
+                rc = s_fail(p, ev.start_mark, "nested deeper than %d levels", DEPTH_MAX);
+        if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+            depth--;
     }
-    if (!yaml_parser_load(yp, &extra)) {
-        yaml_document_delete(doc);
-        return s_syntax(p, yp, buf, len);
-    }
-    const yaml_node_t *second = yaml_document_get_root_node(&extra);
-    yaml_mark_t at = s_mark(second);
-    yaml_document_delete(&extra);
-    if (!second)
-        return 0;
-    yaml_document_delete(doc);
-    return s_fail(p, at, "a second YAML document; the configuration must be one document");
+    yaml_parser_delete(&yp);
+    return rc == 0 && docs == 0 ? s_fail(p, s_mark(NULL), "empty configuration") : rc;
 }
 
 static fq_cfg_t *s_build(parse_t *p)
@@ -730,15 +771,25 @@ static fq_cfg_t *s_parse(parse_t *p, const char *buf, size_t len)
     yaml_parser_t yp;
     yaml_document_t doc;
     fq_cfg_t *cfg = NULL;
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) { /* a UTF-8 BOM, as Notepad writes */
+        buf += 3;
+        len -= 3;
+    }
+    if (s_prescan(p, buf, len))
+        return NULL;
     if (!yaml_parser_initialize(&yp)) {
         s_fail(p, s_mark(NULL), "out of memory");
         return NULL;
     }
-    yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
-    yaml_parser_set_encoding(&yp, YAML_UTF8_ENCODING);
-    if (s_load(p, &yp, buf, len, &doc) == 0) {
+    s_input(&yp, buf, len);
+    if (!yaml_parser_load(&yp, &doc)) { /* libyaml frees DOC when it fails */
+        s_syntax(p, &yp, buf, len);
+    } else {
         p->doc = &doc;
-        cfg = s_build(p);
+        if (yaml_document_get_root_node(&doc))
+            cfg = s_build(p);
+        else
+            s_fail(p, s_mark(NULL), "empty configuration");
         p->doc = NULL;
         yaml_document_delete(&doc);
     }

@@ -1,0 +1,325 @@
+/* test_config.c - unit test of the configuration loader (daemons/core/config.c).
+ *
+ * Loads the example deployment config/guangming.yaml and checks a few values, then loads every
+ * broken fixture in tests/fixtures/config/ and a few generated files, and asserts the exact
+ * "file:line:col: " prefix of each error and a key word of its message. Lines and columns were
+ * counted by hand (columns in characters, so 邻里纠纷 counts four). Run from the repository root.
+ * Exit status: 0 when every check passed, 1 otherwise.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures;
+static int checks;
+
+#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
+#define EXPECT_ERROR(path, line, col, word) expect_error((path), (line), (col), (word), __LINE__)
+
+#define FIXTURES "tests/fixtures/config/"
+
+static void check(int ok, const char *what, const char *file, int line)
+{
+    checks++;
+    if (ok)
+        return;
+    failures++;
+    fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, what);
+}
+
+/* Loading PATH must fail with "PATH:LINE:COL: " and a message containing WORD. */
+static void expect_error(const char *path, int line, int col, const char *word, int at)
+{
+    char err[512] = "";
+    char prefix[300];
+    fq_cfg_t *cfg = fq_cfg_load(path, err, sizeof err);
+    snprintf(prefix, sizeof prefix, "%s:%d:%d: ", path, line, col);
+    checks++;
+    if (!cfg && strncmp(err, prefix, strlen(prefix)) == 0 && strstr(err, word)) {
+        printf("ok    %s\n", err);
+        return;
+    }
+    failures++;
+    fprintf(stderr, "%s:%d: expected \"%s...%s...\", got %s\"%s\"\n", __FILE__, at, prefix, word,
+            cfg ? "a config and " : "", err);
+    fq_cfg_destroy(&cfg);
+}
+
+/* Writes TEXT (LEN bytes) to a new temporary file; its name goes to PATH. */
+static void write_temp(const char *text, size_t len, char *path, size_t size)
+{
+    snprintf(path, size, "/tmp/fq_test_config_XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+        perror("test_config: temporary file");
+        exit(1);
+    }
+    close(fd);
+}
+
+/* Like EXPECT_ERROR for a configuration given as text. */
+#define EXPECT_TEXT_ERROR(text, line, col, word)                                                   \
+    do {                                                                                           \
+        char tmp_[64];                                                                             \
+        write_temp((text), strlen(text), tmp_, sizeof tmp_);                                       \
+        expect_error(tmp_, (line), (col), (word), __LINE__);                                       \
+        unlink(tmp_);                                                                              \
+    } while (0)
+
+/* A district on its own, line 1..6, to which the generated cases add lines. */
+#define DISTRICT                                                                                   \
+    "name: test\n"                                                                                 \
+    "units:\n"                                                                                     \
+    "  - code: \"440311000000\"\n"                                                                 \
+    "    name: 光明区综治中心\n"                                                            \
+    "    tier: district\n"                                                                         \
+    "    ops: \"tcp://127.0.0.1:7100\"\n"
+#define DISTRICT_LINK "    link: \"tcp://127.0.0.1:7101\"\n"
+#define CATEGORY "categories:\n  - {code: neighbour, name: 邻里纠纷, track: simple}\n"
+
+static void test_example(void)
+{
+    char err[512] = "";
+    fq_cfg_t *cfg = fq_cfg_load("config/guangming.yaml", err, sizeof err);
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    CHECK(strcmp(cfg->name, "光明区综治中心三级联动") == 0);
+    CHECK(strcmp(cfg->path, "config/guangming.yaml") == 0);
+    CHECK(strcmp(cfg->database_url, "dbname=fengqiao") == 0);
+    CHECK(cfg->heartbeat_ms == 1000 && cfg->link_timeout_ms == 3000 && cfg->resend_ms == 2000);
+    CHECK(cfg->window == 256 && cfg->max_message_bytes == 262144);
+    CHECK(cfg->nunits == 9);
+
+    const fq_unit_cfg_t *dz = fq_cfg_unit(cfg, "440311001001");
+    CHECK(dz && strcmp(dz->name, "东周社区综治中心") == 0);
+    CHECK(dz && dz->tier == FQ_TIER_COMMUNITY && dz->link == NULL);
+    const fq_unit_cfg_t *street = fq_cfg_parent(cfg, dz);
+    CHECK(street && strcmp(street->code, "440311001000") == 0);
+    CHECK(street && strcmp(street->name, "光明街道综治中心") == 0 && street->link);
+    const fq_unit_cfg_t *district = fq_cfg_parent(cfg, street);
+    CHECK(district && district->tier == FQ_TIER_DISTRICT && district->parent[0] == '\0');
+    CHECK(fq_cfg_parent(cfg, district) == NULL);
+    CHECK(fq_cfg_unit(cfg, "440311009999") == NULL);
+
+    /* every endpoint distinct, so the whole tree can run on one machine */
+    for (size_t i = 0; i < cfg->nunits; i++)
+        for (size_t j = 0; j < cfg->nunits; j++) {
+            const fq_unit_cfg_t *a = &cfg->units[i], *b = &cfg->units[j];
+            CHECK(i == j || strcmp(a->ops, b->ops) != 0);
+            CHECK(!a->link || strcmp(a->link, b->ops) != 0);
+            CHECK(i == j || !a->link || !b->link || strcmp(a->link, b->link) != 0);
+        }
+
+    CHECK(cfg->ncategories >= 10);
+    const fq_category_cfg_t *cat = fq_cfg_category(cfg, "wage_arrears");
+    CHECK(cat && strcmp(cat->name, "劳资欠薪纠纷") == 0 && strcmp(cat->track, "complex") == 0);
+    CHECK(fq_cfg_category(cfg, "gambling") == NULL);
+
+    const fq_department_cfg_t *dep = fq_cfg_department(cfg, "justice_office");
+    CHECK(dep && strcmp(dep->name, "司法所") == 0 && dep->tier == FQ_TIER_STREET);
+    CHECK(dep && strcmp(dep->presence, "resident") == 0 && dep->ncategories >= 2);
+    CHECK(dep && strcmp(dep->categories[0], "neighbour") == 0);
+    fq_cfg_destroy(&cfg);
+    CHECK(cfg == NULL);
+}
+
+static void test_fixtures(void)
+{
+    EXPECT_ERROR(FIXTURES "syntax_error.yaml", 6, 19, "syntax error: mapping values");
+    EXPECT_ERROR(FIXTURES "unknown_key.yaml", 7, 5, "unknown key 'colour' in unit");
+    EXPECT_ERROR(FIXTURES "duplicate_unit.yaml", 15, 11, "duplicate unit code '440311001000'");
+    EXPECT_ERROR(FIXTURES "missing_parent.yaml", 12, 13, "'440311009000'");
+    EXPECT_ERROR(FIXTURES "missing_parent.yaml", 12, 13, "not defined");
+    EXPECT_ERROR(FIXTURES "bad_code.yaml", 4, 11, "exactly 12 digits");
+    EXPECT_ERROR(FIXTURES "wrong_parent_tier.yaml", 12, 13, "parent must be a street");
+    EXPECT_ERROR(FIXTURES "missing_link.yaml", 9, 5, "missing required key 'link'");
+    EXPECT_ERROR(FIXTURES "bad_track.yaml", 10, 42, "unknown track 'urgent'");
+    EXPECT_ERROR(FIXTURES "unknown_department_category.yaml", 16, 29,
+                 "unknown category 'gambling'");
+    EXPECT_ERROR(FIXTURES "out_of_bounds.yaml", 4, 17, "out of bounds");
+    EXPECT_ERROR(FIXTURES "wrong_type.yaml", 5, 11, "must be a scalar, not a sequence");
+}
+
+static void test_units(void)
+{
+    EXPECT_TEXT_ERROR("name: test\nunits:\n  - code: \"440311000000\"\n    name: 区\n"
+                      "    ops: \"tcp://127.0.0.1:7100\"\n",
+                      3, 5, "missing required key 'tier' in unit");
+    EXPECT_TEXT_ERROR("name: test\n", 1, 1, "missing required key 'units'");
+    EXPECT_TEXT_ERROR("name: test\nunits: []\n", 2, 8, "'units' has 0 entries");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK "    parent: \"440311000000\"\n", 8, 13,
+                      "a district has no 'parent'");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK "  - code: \"440311001001\"\n    name: 东周\n"
+                                             "    tier: community\n"
+                                             "    ops: \"tcp://127.0.0.1:7112\"\n",
+                      8, 5, "missing required key 'parent'");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK "  - code: \"440311001000\"\n    name: 光明街道\n"
+                                             "    tier: street\n    parent: \"440311000000\"\n"
+                                             "    ops: \"tcp://127.0.0.1:7110\"\n"
+                                             "    link: \"tcp://127.0.0.1:7111\"\n"
+                                             "  - code: \"440311001001\"\n    name: 东周\n"
+                                             "    tier: community\n"
+                                             "    parent: \"440311001000\"\n"
+                                             "    ops: \"tcp://127.0.0.1:7112\"\n"
+                                             "    link: \"tcp://127.0.0.1:7113\"\n",
+                      19, 11, "a community has no children");
+    EXPECT_TEXT_ERROR(DISTRICT, 3, 5, "missing required key 'link' in district");
+    EXPECT_TEXT_ERROR("name: test\nunits:\n  - code: \"440311000000\"\n    name: 区\n"
+                      "    tier: county\n",
+                      5, 11, "unknown tier 'county'");
+    EXPECT_TEXT_ERROR(DISTRICT "    link: \"http://127.0.0.1:7101\"\n", 7, 11, "ZeroMQ endpoint");
+    EXPECT_TEXT_ERROR("name: test\nunits:\n  - code: 4403110000001\n", 3, 11, "12 digits");
+    EXPECT_TEXT_ERROR("name: test\nunits:\n  - code: 44031100000a\n", 3, 11, "12 digits");
+    EXPECT_TEXT_ERROR("name: test\nunits:\n  - just a string\n", 3, 5,
+                      "unit must be a mapping, not a scalar");
+}
+
+static void test_lists(void)
+{
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK CATEGORY
+                      "  - {code: neighbour, name: 又一个, track: complex}\n",
+                      10, 12, "duplicate category code 'neighbour' (first defined at line 9)");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK CATEGORY "departments:\n"
+                                                      "  - {code: court, name: 法庭, tier: "
+                                                      "district, presence: on_call}\n"
+                                                      "  - {code: court, name: 法庭, tier: "
+                                                      "district, presence: resident}\n",
+                      12, 12, "duplicate department code 'court'");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK CATEGORY "departments:\n"
+                                                      "  - {code: court, name: 法庭, tier: "
+                                                      "district, presence: sometimes}\n",
+                      11, 55, "unknown presence 'sometimes'");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK CATEGORY "departments:\n"
+                                                      "  - {code: court, name: 法庭, tier: "
+                                                      "district, presence: on_call,\n"
+                                                      "     categories: [neighbour, neighbour]}\n",
+                      12, 30, "lists category 'neighbour' twice");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK "categories:\n  - {code: 邻里, name: 邻里纠纷, "
+                                             "track: simple}\n",
+                      9, 12, "'code' must be 1..64");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK "categories:\n  - {code: x, name: 邻里纠纷}\n", 9, 5,
+                      "missing required key 'track' in category");
+}
+
+static void test_values(void)
+{
+    char name[260];
+    char text[400];
+    memset(name, 'a', 201);
+    name[201] = '\0';
+    snprintf(text, sizeof text, "name: %s\n", name);
+    EXPECT_TEXT_ERROR(text, 1, 7, "201 bytes long, at most 200");
+    EXPECT_TEXT_ERROR("name: \"\"\n", 1, 7, "'name' must not be empty");
+    EXPECT_TEXT_ERROR("name: \"a\\tb\"\n", 1, 7, "control character");
+    EXPECT_TEXT_ERROR("name: test\nname: again\n", 2, 1, "duplicate key 'name'");
+    EXPECT_TEXT_ERROR("name: test\nlink:\n  window: 0x10\n", 3, 11, "decimal integer");
+    EXPECT_TEXT_ERROR("name: test\nlink:\n  window: 100001\n", 3, 11, "out of bounds (1..100000)");
+    EXPECT_TEXT_ERROR("name: test\nlink: 5\n", 2, 7, "link must be a mapping, not a scalar");
+    EXPECT_TEXT_ERROR("name: test\nlink:\n  heartbeat_ms: 5000\n", 3, 3,
+                      "link_timeout_ms (3000) must exceed heartbeat_ms (5000)");
+    EXPECT_TEXT_ERROR("name: test\ndatabase:\n  host: x\n", 3, 3, "unknown key 'host' in database");
+    EXPECT_TEXT_ERROR("- a\n- b\n", 1, 1, "the top level must be a mapping, not a sequence");
+    EXPECT_TEXT_ERROR("name: test\n---\nname: other\n", 2, 1, "second YAML document");
+    EXPECT_TEXT_ERROR("name: [[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]\n", 1, 22,
+                      "nested deeper than 16");
+    EXPECT_TEXT_ERROR("", 1, 1, "empty configuration");
+    EXPECT_TEXT_ERROR("# nothing\n", 1, 1, "empty configuration");
+    EXPECT_TEXT_ERROR("name: 光明\nunits: [\n", 3, 1, "syntax error");
+    EXPECT_TEXT_ERROR("name: 光明\xff\n", 1, 9, "syntax error: invalid leading UTF-8 octet");
+    EXPECT_TEXT_ERROR("\xef\xbb\xbfname: [x]\n", 1, 7, "'name' must be a scalar"); /* BOM */
+    EXPECT_TEXT_ERROR("name: a\nunits: *nowhere\n", 2, 8, "undefined alias");
+}
+
+static void test_files(void)
+{
+    char path[64];
+    size_t size = (size_t)FQ_CFG_FILE_MAX + 1;
+    char *big = malloc(size);
+    CHECK(big != NULL);
+    if (!big)
+        return;
+    memset(big, '#', size);
+    write_temp(big, size, path, sizeof path);
+    free(big);
+    expect_error(path, 1, 1, "larger than 4194304 bytes", __LINE__);
+    unlink(path);
+    EXPECT_ERROR("tests/fixtures/config/no_such_file.yaml", 1, 1, "cannot open");
+    EXPECT_ERROR("tests/fixtures/config", 1, 1, "cannot read");
+}
+
+static void test_defaults_and_env(void)
+{
+    char path[64], err[512] = "";
+    const char *text = DISTRICT DISTRICT_LINK;
+    write_temp(text, strlen(text), path, sizeof path);
+
+    unsetenv("FQ_DATABASE_URL");
+    fq_cfg_t *cfg = fq_cfg_load(path, err, sizeof err);
+    CHECK(cfg && strcmp(cfg->database_url, "dbname=fengqiao") == 0);
+    CHECK(cfg && cfg->heartbeat_ms == 1000 && cfg->link_timeout_ms == 3000);
+    CHECK(cfg && cfg->resend_ms == 2000 && cfg->window == 256);
+    CHECK(cfg && cfg->max_message_bytes == 262144);
+    CHECK(cfg && cfg->ncategories == 0 && cfg->ndepartments == 0 && cfg->nunits == 1);
+    fq_cfg_destroy(&cfg);
+
+    setenv("FQ_DATABASE_URL", "host=/tmp/pg port=5999 dbname=fq_test", 1);
+    cfg = fq_cfg_load(path, err, sizeof err);
+    CHECK(cfg && strcmp(cfg->database_url, "host=/tmp/pg port=5999 dbname=fq_test") == 0);
+    fq_cfg_destroy(&cfg);
+    cfg = fq_cfg_load("config/guangming.yaml", err, sizeof err);
+    CHECK(cfg && strcmp(cfg->database_url, "host=/tmp/pg port=5999 dbname=fq_test") == 0);
+    fq_cfg_destroy(&cfg);
+
+    setenv("FQ_DATABASE_URL", "", 1); /* set but empty: the file's value stands */
+    cfg = fq_cfg_load("config/guangming.yaml", err, sizeof err);
+    CHECK(cfg && strcmp(cfg->database_url, "dbname=fengqiao") == 0);
+    fq_cfg_destroy(&cfg);
+    unsetenv("FQ_DATABASE_URL");
+    unlink(path);
+
+    char bom[512] = "\xef\xbb\xbf"; /* a UTF-8 byte order mark, as Windows editors write */
+    strcat(bom, text);
+    write_temp(bom, strlen(bom), path, sizeof path);
+    cfg = fq_cfg_load(path, err, sizeof err);
+    CHECK(cfg && strcmp(cfg->name, "test") == 0);
+    fq_cfg_destroy(&cfg);
+    unlink(path);
+}
+
+static void test_api(void)
+{
+    fq_tier_t tier = FQ_TIER_COMMUNITY;
+    fq_cfg_t *none = NULL;
+    CHECK(fq_tier_parse("street", &tier) == 0 && tier == FQ_TIER_STREET);
+    CHECK(fq_tier_parse("district", &tier) == 0 && tier == FQ_TIER_DISTRICT);
+    CHECK(fq_tier_parse("county", &tier) == -1 && tier == FQ_TIER_DISTRICT);
+    CHECK(fq_tier_parse(NULL, &tier) == -1);
+    CHECK(strcmp(fq_tier_name(FQ_TIER_COMMUNITY), "community") == 0);
+    CHECK(strcmp(fq_tier_name((fq_tier_t)7), "unknown") == 0);
+    fq_cfg_destroy(NULL);
+    fq_cfg_destroy(&none);
+    CHECK(fq_cfg_unit(NULL, "440311000000") == NULL);
+    CHECK(fq_cfg_load("tests/fixtures/config/no_such_file.yaml", NULL, 0) == NULL);
+}
+
+int main(void)
+{
+    test_example();
+    test_fixtures();
+    test_units();
+    test_lists();
+    test_values();
+    test_files();
+    test_defaults_and_env();
+    test_api();
+    printf("test_config: %d checks, %d failed\n", checks, failures);
+    return failures ? 1 : 0;
+}
