@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "zsock.h"
 #include "outbox.h"
 #include "pb.h"
 
@@ -434,22 +435,6 @@ static void on_frame(fq_link_t *link, fq_db_t *db, s_peer_t *peer, const s_dest_
         fq__envelope__free_unpacked(env, NULL);
 }
 
-/* Read the rest of a multipart message; true when there were extra frames. */
-static bool drain_more(void *sock)
-{
-    bool extra = false;
-    int more = 0;
-    size_t sz = sizeof more;
-    while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        zmq_msg_recv(&m, sock, 0);
-        zmq_msg_close(&m);
-        extra = true;
-    }
-    return extra;
-}
-
 /* A printable label for a routing id: the unit code if it is one, else hex. */
 static void id_label(const zmq_msg_t *id, char *out, size_t outlen)
 {
@@ -471,7 +456,7 @@ static void read_down(fq_link_t *link, fq_db_t *db)
         }
         zmq_msg_init(&body);
         int got = zmq_msg_more(&id) ? zmq_msg_recv(&body, link->down, 0) : -1;
-        bool extra = got >= 0 && drain_more(link->down);
+        bool extra = got >= 0 && fq_zsock_drain(link->down);
         char code[FQ_UNIT_CODE_LEN + 1] = "", label[48];
         size_t idlen = zmq_msg_size(&id);
         if (idlen == FQ_UNIT_CODE_LEN)
@@ -504,7 +489,7 @@ static void read_up(fq_link_t *link, fq_db_t *db)
             zmq_msg_close(&body);
             return;
         }
-        if (drain_more(link->up))
+        if (fq_zsock_drain(link->up))
             refuse(link, db, &from, parent->code, 0, "link messages are exactly one frame", NULL,
                    0);
         else

@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "zsock.h"
 #include "pb.h"
 #include "store.h"
 
@@ -203,22 +204,6 @@ static void free_reply(Fq__OpsReply *rep)
     fq_link_status_free(rep->links, rep->n_links);
 }
 
-/* Discard the rest of a multipart message; true when there was any. */
-static bool drain(void *sock)
-{
-    bool extra = false;
-    int more = 0;
-    size_t sz = sizeof more;
-    while (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz) == 0 && more) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        zmq_msg_recv(&m, sock, 0);
-        zmq_msg_close(&m);
-        extra = true;
-    }
-    return extra;
-}
-
 /* Read the frames after the routing id: [empty][payload], as a REQ socket sends them. */
 static int read_request(void *sock, zmq_msg_t *payload)
 {
@@ -227,7 +212,7 @@ static int read_request(void *sock, zmq_msg_t *payload)
     bool ok = zmq_msg_recv(&delim, sock, 0) >= 0 && zmq_msg_size(&delim) == 0 &&
               zmq_msg_more(&delim) && zmq_msg_recv(payload, sock, 0) >= 0;
     zmq_msg_close(&delim);
-    return drain(sock) || !ok ? -1 : 0;
+    return fq_zsock_drain(sock) || !ok ? -1 : 0;
 }
 
 void fq_ops_on_readable(fq_daemon_t *d)
