@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# tests/e2e/test_40_bad_input.sh - bad input at every door.
+#
+# (a) Broken deployment files (a YAML syntax error, an unknown key, a duplicate unit code, a unit
+#     whose parent is missing): streetd (really started, not only --check-config) and casectl
+#     report FILE:LINE:COL: at the faulty spot and exit non-zero before opening any socket.
+# (b) Garbage and an oversized request on a community's ops socket: a clear refusal, and the
+#     daemon goes on serving.
+# (c) Garbage and an oversized frame on the street's link endpoint, from a peer claiming to be
+#     a real child and from a stranger: a rejecting ack with a reason, the bytes kept in
+#     street.quarantine, and the real links still carry cases end to end.
+# (d) Illegal changes through casectl are refused with a clear message and change nothing;
+#     unknown cases and verbs are refused with the documented exit codes.
+set -euo pipefail
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+e2e_init bad_input
+cfg=$FQ_RUN_DIR/small.yaml
+e2e_config_small "$cfg"
+e2e_up "$cfg"
+
+command -v jq >/dev/null || fail "jq is needed by this test"
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Can strace show us the daemon's socket calls? (Optional: the port check runs either way.)
+have_strace=0
+if command -v strace >/dev/null 2>&1 && strace -f -qq -o /dev/null -e trace=bind true 2>/dev/null; then
+    have_strace=1
+fi
+
+# =============================================================================================
+# (a) Broken configuration files.
+e2e_free_ports 6
+P=("${E2E_PORTS[@]}")
+STREET_OPS=${P[2]} STREET_LINK=${P[3]}
+
+# write_cfg FILE VARIANT: a 1 district / 1 street / 1 community deployment in block style
+# (one key a line, so that line and column are easy to point at), with one fault.
+write_cfg() {
+    local file=$1 variant=$2 ep=tcp://127.0.0.1
+    local street_tier="tier: street" extra_key="" comm_parent="$E2E_STREET" dup=""
+    case $variant in
+    ok) ;;
+    syntax) street_tier="tier: street: community" ;;
+    unknown_key) extra_key=$'\n    colour: red' ;;
+    duplicate) dup=$(printf '  - code: "%s"\n    name: 公明街道综治中心\n    tier: street\n    parent: "%s"\n    ops: "%s:%s"\n    link: "%s:%s"\n' \
+        "$E2E_STREET" "$E2E_DISTRICT" "$ep" "${P[4]}" "$ep" "${P[5]}") ;;
+    missing_parent) comm_parent=440311009000 ;;
+    *) fail "write_cfg: unknown variant $variant" ;;
+    esac
+    {
+        cat <<EOF
+# broken on purpose by tests/e2e/test_40_bad_input.sh ($variant)
+name: 坏配置测试
+database:
+  url: "dbname=fengqiao"
+link:
+  heartbeat_ms: 200
+  link_timeout_ms: 1000
+  resend_ms: 500
+units:
+  - code: "$E2E_DISTRICT"
+    name: 光明区综治中心
+    tier: district
+    ops: "$ep:${P[0]}"
+    link: "$ep:${P[1]}"
+  - code: "$E2E_STREET"
+    name: 光明街道综治中心
+    $street_tier$extra_key
+    parent: "$E2E_DISTRICT"
+    ops: "$ep:$STREET_OPS"
+    link: "$ep:$STREET_LINK"
+EOF
+        [[ -z $dup ]] || printf '%s\n' "$dup"
+        cat <<EOF
+  - code: "$E2E_COMM1"
+    name: 东周社区
+    tier: community
+    parent: "$comm_parent"
+    ops: "$ep:${P[4]}"
+categories:
+  - code: neighbour
+    name: 邻里纠纷
+    track: simple
+EOF
+    } >"$file"
+}
+
+# where FILE REGEX OCCURRENCE COLUMN_REGEX: "LINE:COL" of the OCCURRENCE-th line matching REGEX,
+# COL being 1 + the length of what COLUMN_REGEX matches at the start of that line.
+where() {
+    local file=$1 re=$2 nth=$3 colre=$4 line text prefix
+    line=$(grep -nE -- "$re" "$file" | sed -n "${nth}p" | cut -d: -f1)
+    [[ -n $line ]] || fail "where: no line $nth matching /$re/ in $file"
+    text=$(sed -n "${line}p" "$file")
+    prefix=$(grep -oE -- "^$colre" <<<"$text") || fail "where: /^$colre/ does not match line $line of $file"
+    echo "$line:$((${#prefix} + 1))"
+}
+
+# The same file without a fault is accepted: the faults below are the only reason for refusal.
+good=$FQ_RUN_DIR/good.yaml
+write_cfg "$good" ok
+assert_exit 0 "$FQ_BUILD_DIR/streetd" --config "$good" --unit "$E2E_STREET" --check-config
+assert_exit 0 "$FQ_BUILD_DIR/casectl" --config "$good" units
+
+# variant -> "LINE:COL" (computed from the written file) and a word the message must name.
+declare -A at word
+for v in syntax unknown_key duplicate missing_parent; do
+    write_cfg "$FQ_RUN_DIR/$v.yaml" "$v"
+done
+at[syntax]=$(where "$FQ_RUN_DIR/syntax.yaml" '^    tier: street: community$' 1 '    tier: street')
+at[unknown_key]=$(where "$FQ_RUN_DIR/unknown_key.yaml" '^    colour: red$' 1 '    ')
+at[duplicate]=$(where "$FQ_RUN_DIR/duplicate.yaml" "^  - code: \"$E2E_STREET\"\$" 2 '  - code: ')
+at[missing_parent]=$(where "$FQ_RUN_DIR/missing_parent.yaml" '^    parent: "440311009000"$' 1 '    parent: ')
+word[syntax]=""
+word[unknown_key]=colour
+word[duplicate]=$E2E_STREET
+word[missing_parent]=440311009000
+
+for v in syntax unknown_key duplicate missing_parent; do
+    f=$FQ_RUN_DIR/$v.yaml
+    want="$f:${at[$v]}: "
+    # Start the daemon for real (not --check-config); it must give up on its own, at once.
+    listening "$STREET_OPS" && fail "port $STREET_OPS is taken before starting streetd ($v)"
+    run=("$FQ_BUILD_DIR/streetd" --config "$f" --unit "$E2E_STREET")
+    if ((have_strace)); then
+        run=(strace -f -qq -o "$FQ_RUN_DIR/$v.strace" -e "trace=bind,listen" "${run[@]}")
+    fi
+    "${run[@]}" >"$FQ_RUN_DIR/$v.out" 2>"$FQ_RUN_DIR/$v.err" </dev/null &
+    pid=$!
+    for ((i = 0; i < 100; i++)); do
+        [[ -n $(tr -d '\0' 2>/dev/null <"/proc/$pid/cmdline") ]] || break
+        sleep 0.1
+    done
+    if [[ -n $(tr -d '\0' 2>/dev/null <"/proc/$pid/cmdline") ]]; then
+        serving=no
+        listening "$STREET_OPS" && serving=yes
+        kill -KILL "$pid" 2>/dev/null || true
+        fail "streetd with a broken config ($v) still runs after 10 s (ops port listening: $serving)"
+    fi
+    rc=0
+    wait "$pid" || rc=$?
+    err=$(<"$FQ_RUN_DIR/$v.err")
+    ((rc != 0)) || fail "streetd exited 0 with a broken config ($v); stderr: $err"
+    first=$(head -n 1 <<<"$err")
+    [[ $first =~ ^"$f":[0-9]+:[0-9]+:\  ]] || fail "streetd ($v): stderr does not start with FILE:LINE:COL: — got: $err"
+    [[ $first == "$want"* ]] || fail "streetd ($v): expected the error at ${at[$v]}, got: $first"
+    [[ -z ${word[$v]} ]] || assert_contains "$first" "${word[$v]}" "streetd's message for $v"
+    listening "$STREET_OPS" && fail "something listens on the ops port $STREET_OPS after streetd refused $v"
+    listening "$STREET_LINK" && fail "something listens on the link port $STREET_LINK after streetd refused $v"
+    if ((have_strace)); then
+        calls=$(grep -E 'bind\([0-9]+, \{sa_family=AF_(INET|INET6|UNIX)|listen\(' "$FQ_RUN_DIR/$v.strace" || true)
+        [[ -z $calls ]] || fail "streetd opened sockets before refusing $v:
+$calls"
+    fi
+    # --check-config and casectl say the same.
+    assert_exit 1 "$FQ_BUILD_DIR/streetd" --config "$f" --unit "$E2E_STREET" --check-config
+    [[ $(head -n 1 <<<"$E2E_OUT") == "$want"* ]] || fail "streetd --check-config ($v): $E2E_OUT"
+    assert_exit 1 "$FQ_BUILD_DIR/casectl" --config "$f" units
+    [[ $(head -n 1 <<<"$E2E_OUT") == "$want"* ]] || fail "casectl units ($v): expected $want..., got: $E2E_OUT"
+done
+
+# =============================================================================================
+# (b) Hostile requests on a community's ops socket.
+ops_of() { "$FQ_BUILD_DIR/casectl" --config "$cfg" units | awk -F'\t' -v c="$1" '$1 == c { print $3 }'; }
+comm_ops=$(ops_of "$E2E_COMM1")
+[[ $comm_ops == tcp://* ]] || fail "no ops endpoint for $E2E_COMM1 in casectl units"
+
+assert_exit 0 "$FQ_BUILD_DIR/fq-poke" ops "$comm_ops" garbage
+[[ $E2E_OUT =~ ^status=2\ error=malformed\ request ]] || fail "ops garbage: unexpected answer: $E2E_OUT"
+assert_exit 0 ctl "$E2E_COMM1" status
+assert_exit 0 "$FQ_BUILD_DIR/fq-poke" ops "$comm_ops" oversized --size 300000
+[[ $E2E_OUT =~ ^status=2\ error=request\ of\ 300000\ bytes\ exceeds\ the\ limit ]] ||
+    fail "ops oversized: unexpected answer: $E2E_OUT"
+assert_exit 0 ctl "$E2E_COMM1" status
+# Far beyond the limit: no crash, the daemon still serves.
+"$FQ_BUILD_DIR/fq-poke" ops "$comm_ops" oversized --size 4000000 --timeout 2000 >/dev/null 2>&1 || true
+assert_exit 0 ctl "$E2E_COMM1" status
+assert_eq up "$(ctl "$E2E_COMM1" --json status | jq -r .database)" "community database after hostile requests"
+
+# =============================================================================================
+# (c) Hostile frames on the street's link endpoint.
+street_link=$(grep -E "code: \"$E2E_STREET\"" "$cfg" | grep -oE 'link: "[^"]+"' | cut -d'"' -f2)
+[[ $street_link == tcp://* ]] || fail "no link endpoint for $E2E_STREET in $cfg"
+inbox_of() { psql_q "SELECT coalesce(max(last_seq), 0) FROM street.inbox WHERE unit='$E2E_STREET' AND peer='$1'"; }
+inbox_before="$(inbox_of "$E2E_COMM1") $(inbox_of "$E2E_COMM2")"
+qcount() { psql_q "SELECT count(*) FROM street.quarantine WHERE unit='$E2E_STREET'"; }
+stranger_label="unknown:$(printf intruder | od -An -tx1 | tr -d ' \n')"
+
+# poke IDENTITY WHAT PEER_LABEL [ARGS]: one hostile frame; check the ack and the quarantine row.
+poke() {
+    local id=$1 what=$2 label=$3 before reason row
+    shift 3
+    before=$(qcount)
+    assert_exit 0 "$FQ_BUILD_DIR/fq-poke" link "$street_link" "$what" --identity "$id" "$@"
+    [[ $E2E_OUT =~ ^ack\ seq=[0-9]+\ rejected=[0-9]+\ reason=(.+)$ ]] ||
+        fail "link $what as $id: expected a rejecting ack with a reason, got: $E2E_OUT"
+    reason=${BASH_REMATCH[1]}
+    assert_eq $((before + 1)) "$(qcount)" "street.quarantine rows after link $what as $id"
+    row=$(psql_q "SELECT peer || '|' || reason FROM street.quarantine WHERE unit='$E2E_STREET' ORDER BY id DESC LIMIT 1")
+    assert_eq "$label|$reason" "$row" "quarantined sender and reason for link $what as $id"
+    echo "$reason"
+}
+
+r=$(poke "$E2E_COMM2" garbage "$E2E_COMM2")
+assert_contains "$r" "not a fengqiao Envelope" "reason for garbage from $E2E_COMM2"
+assert_eq 1 "$(psql_q "SELECT count(*) FROM street.quarantine WHERE peer='$E2E_COMM2' AND position('this is not a protobuf message'::bytea IN bytes) > 0")" \
+    "the garbage bytes are kept in street.quarantine"
+r=$(poke "$E2E_COMM2" oversized "$E2E_COMM2" --size 300000)
+assert_contains "$r" "300000 bytes exceeds the limit" "reason for an oversized frame from $E2E_COMM2"
+r=$(poke intruder garbage "$stranger_label")
+assert_contains "$r" "not a unit of this link" "reason for garbage from a stranger"
+r=$(poke intruder oversized "$stranger_label" --size 300000)
+assert_contains "$r" "exceeds the limit" "reason for an oversized frame from a stranger"
+r=$(poke intruder envelope "$stranger_label")
+[[ -n $r ]] || fail "no reason for a well-formed envelope from a stranger"
+# A well-formed envelope from a real child's identity that claims to come from another unit.
+r=$(poke "$E2E_COMM2" envelope "$E2E_COMM2")
+assert_contains "$r" "from_unit" "reason for an envelope whose from_unit is not the sender"
+
+# Nothing was applied: no case appeared, no inbox moved.
+assert_eq 0 "$(psql_q "SELECT count(*) FROM street.cases")" "cases at the street after hostile frames"
+assert_eq "$inbox_before" "$(inbox_of "$E2E_COMM1") $(inbox_of "$E2E_COMM2")" "street inboxes after hostile frames"
+assert_exit 0 ctl "$E2E_STREET" status
+
+# The real links still carry cases end to end, from both communities (the one whose identity
+# was borrowed included), and back down.
+journey() {
+    local code=$1 no
+    no=$(ctl "$code" submit --title "坏输入之后 $code" --category neighbour --actor grid-bad)
+    ctl "$code" accept "$no" >/dev/null
+    ctl "$code" escalate "$no" >/dev/null
+    wait_until 15 has_state "$E2E_STREET" "$no" escalated
+    ctl "$E2E_STREET" accept "$no" >/dev/null
+    ctl "$E2E_STREET" escalate "$no" >/dev/null
+    wait_until 15 has_state "$E2E_DISTRICT" "$no" escalated
+    ctl "$E2E_DISTRICT" accept "$no" >/dev/null
+    ctl "$E2E_DISTRICT" resolve "$no" --note 已化解 >/dev/null
+    wait_until 15 has_state "$code" "$no" resolved
+    ctl "$code" close "$no" >/dev/null
+    wait_until 15 has_state "$E2E_DISTRICT" "$no" closed
+}
+has_state() { [[ $(ctl "$1" --json show "$2" 2>/dev/null | jq -r .state) == "$3" ]]; }
+journey "$E2E_COMM1"
+journey "$E2E_COMM2"
+for code in "$E2E_COMM1" "$E2E_COMM2" "$E2E_STREET"; do
+    assert_eq 0 "$(ctl "$code" --json status | jq '[.links[].poisoned] | add')" "poisoned messages at $code"
+done
+assert_eq 0 "$(psql_q "SELECT count(*) FROM street.quarantine WHERE peer IN ('$E2E_COMM1', '$E2E_DISTRICT')")" \
+    "real messages quarantined at the street"
+
+# =============================================================================================
+# (d) Illegal changes through casectl.
+no=$(ctl "$E2E_COMM1" submit --title '非法操作测试' --category neighbour --actor grid-bad)
+before=$(ctl "$E2E_COMM1" --json show "$no")
+snap() { jq -c '{state, unit, version, updated, n: (.history | length)}' <<<"$1"; }
+
+rc=0
+msg=$(ctl "$E2E_COMM1" close "$no" --actor grid-bad 2>&1 >/dev/null) || rc=$?
+assert_eq 1 "$rc" "exit of close on a reported case"
+assert_contains "$msg" "casectl: $E2E_COMM1: " "refusal prefix"
+assert_contains "$msg" "reported" "refusal names the state"
+assert_contains "$msg" "close" "refusal names the action"
+assert_contains "$msg" "$no" "refusal names the case"
+assert_eq "$(snap "$before")" "$(snap "$(ctl "$E2E_COMM1" --json show "$no")")" "case after a refused close"
+
+# Other illegal moves on a reported case change nothing either.
+assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note 不应成功
+assert_exit 1 ctl "$E2E_COMM1" escalate "$no"
+assert_exit 1 ctl "$E2E_STREET" accept "$no"
+assert_eq "$(snap "$before")" "$(snap "$(ctl "$E2E_COMM1" --json show "$no")")" "case after refused resolve/escalate"
+
+# resolve without a note is refused.
+ctl "$E2E_COMM1" accept "$no" --actor grid-bad >/dev/null
+before=$(ctl "$E2E_COMM1" --json show "$no")
+assert_eq accepted "$(jq -r .state <<<"$before")" "state after accept"
+assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --actor grid-bad
+assert_contains "$E2E_OUT" note "refusal of resolve without a note"
+assert_eq "$(snap "$before")" "$(snap "$(ctl "$E2E_COMM1" --json show "$no")")" "case after resolve without a note"
+assert_eq 2 "$(psql_q "SELECT count(*) FROM community.case_events WHERE unit='$E2E_COMM1' AND uuid='$(jq -r .uuid <<<"$before")'")" \
+    "history rows after refused changes"
+
+# Unknown case, unknown verb, bad usage, unknown unit.
+assert_exit 1 ctl "$E2E_COMM1" show "$E2E_COMM1-20000101-9999"
+assert_contains "$E2E_OUT" "$E2E_COMM1-20000101-9999" "refusal names the unknown case"
+assert_exit 1 ctl "$E2E_COMM1" show 00000000-0000-4000-8000-000000000000
+assert_exit 2 ctl "$E2E_COMM1" frobnicate
+assert_exit 2 ctl "$E2E_COMM1" submit --title 缺少类别
+assert_exit 2 ctl "$E2E_COMM1" submit --title 风险越界 --category neighbour --risk 5
+n_before=$(psql_q "SELECT count(*) FROM community.cases WHERE unit='$E2E_COMM1'")
+assert_exit 1 ctl "$E2E_COMM1" submit --title 未知类别 --category no_such_category
+assert_eq "$n_before" "$(psql_q "SELECT count(*) FROM community.cases WHERE unit='$E2E_COMM1'")" \
+    "cases after a refused submit"
+assert_exit 0 ctl "$E2E_COMM1" status
+
+echo "test_40_bad_input: ok"
