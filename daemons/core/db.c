@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "migrations.h"
 
 struct fq_db {
@@ -82,14 +83,33 @@ bool fq_db_connected(const fq_db_t *db)
     return db->conn && PQstatus(db->conn) == CONNECTION_OK;
 }
 
+/* libpq's messages end in newlines and may span lines; a log line must be one line. */
+static void one_line(char *text)
+{
+    for (char *p = text; *p; p++)
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
+    size_t len = strlen(text);
+    while (len && text[len - 1] == ' ')
+        text[--len] = '\0';
+}
+
+/* Server notices (e.g. "terminating connection due to immediate shutdown") go to our log
+ * instead of libpq's default of raw lines on stderr. */
+static void on_notice(void *arg, const char *message)
+{
+    char line[512];
+    snprintf(line, sizeof line, "%s", message);
+    one_line(line);
+    fq_warn("database: %s", line);
+}
+
 /* A failed result with no SQLSTATE, or a broken connection, means the server is gone. */
 static void note_failure(fq_db_t *db, const PGresult *res, char *err, size_t errlen)
 {
     const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
     snprintf(err, errlen, "%s", msg && *msg ? msg : "database error");
-    size_t len = strlen(err);
-    while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
-        err[--len] = '\0';
+    one_line(err);
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (PQstatus(db->conn) != CONNECTION_OK || !state) {
         PQfinish(db->conn);
@@ -200,10 +220,12 @@ int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
         snprintf(err, errlen, "cannot connect: %s",
                  db->conn ? PQerrorMessage(db->conn) : "out of memory");
+        one_line(err);
         PQfinish(db->conn);
         db->conn = NULL;
         return -1;
     }
+    PQsetNoticeProcessor(db->conn, on_notice, NULL);
     if (migrate(db, err, errlen) < 0) {
         PQfinish(db->conn);
         db->conn = NULL;

@@ -23,6 +23,11 @@ static int check_party(const Fq__Party *p, size_t i, char *err, size_t errlen)
         snprintf(err, errlen, "party %zu: name, phone or role too long", i + 1);
         return -1;
     }
+    if (p->phone && strspn(p->phone, "0123456789+- ") != strlen(p->phone)) {
+        snprintf(err, errlen, "party %zu: a phone number has only digits, '+', '-' and spaces",
+                 i + 1);
+        return -1;
+    }
     return 0;
 }
 
