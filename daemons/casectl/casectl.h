@@ -23,7 +23,10 @@ int casectl_verb_usage(const char *name, FILE *out, int rc);
 /* Send REQ and return the reply (caller frees), or NULL with *RC set and the refusal printed. */
 Fq__OpsReply *casectl_request(casectl_t *g, Fq__OpsRequest *req, int *rc);
 
-/* The submit verb (submit.c). */
+/* The verbs in their own files: submit.c, list.c, act.c (every verb naming one case, taking
+ * only the options whose letters are in ALLOWED_OPTS). */
 int casectl_cmd_submit(casectl_t *g, int argc, char **argv);
+int casectl_cmd_list(casectl_t *g, int argc, char **argv);
+int casectl_cmd_case(casectl_t *g, int argc, char **argv, const char *allowed_opts);
 
 #endif

@@ -18,7 +18,8 @@ typedef int (*s_verb_fn)(casectl_t *g, int argc, char **argv);
 
 typedef struct {
     const char *name;
-    s_verb_fn fn;
+    s_verb_fn fn;      /* NULL: a verb on one case, see casectl_cmd_case */
+    const char *opts;  /* for those, the letters of the options it takes */
     const char *usage; /* arguments after the verb */
     const char *help;  /* what it does, and an example */
 } s_verb_t;
@@ -54,104 +55,6 @@ Fq__OpsReply *casectl_request(casectl_t *g, Fq__OpsRequest *req, int *rc)
     }
     *rc = 0;
     return rep;
-}
-
-/* Options shared by the verbs that change a case. */
-typedef struct {
-    const char *actor;
-    const char *note;
-} s_act_opts_t;
-
-static int parse_act(int argc, char **argv, s_act_opts_t *o)
-{
-    static const struct option opts[] = {{"actor", required_argument, 0, 'a'},
-                                         {"note", required_argument, 0, 'n'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "a:n:h", opts, NULL)) != -1) {
-        if (c == 'a')
-            o->actor = optarg;
-        else if (c == 'n')
-            o->note = optarg;
-        else
-            return casectl_verb_usage(argv[0], c == 'h' ? stdout : stderr, c == 'h' ? 0 : 2);
-    }
-    if (optind != argc - 1) {
-        fprintf(stderr, "casectl %s: name exactly one case (number or uuid)\n", argv[0]);
-        return casectl_verb_usage(argv[0], stderr, 2);
-    }
-    return -1;
-}
-
-static int print_case_reply(casectl_t *g, Fq__OpsRequest *req)
-{
-    int rc;
-    Fq__OpsReply *rep = casectl_request(g, req, &rc);
-    if (!rep)
-        return rc;
-    if (rep->n_cases > 0)
-        casectl_print_case(stdout, rep->cases[0], g->cfg, g->json);
-    fq__ops_reply__free_unpacked(rep, NULL);
-    return 0;
-}
-
-/* accept, resolve, escalate, close: the verb is the action. */
-static int cmd_act(casectl_t *g, int argc, char **argv)
-{
-    s_act_opts_t o = {0};
-    int rc = parse_act(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-    Fq__OpsRequest req = FQ__OPS_REQUEST__INIT;
-    req.verb = argv[0];
-    req.case_ref = argv[optind];
-    req.actor = (char *)o.actor;
-    req.note = (char *)o.note;
-    return print_case_reply(g, &req);
-}
-
-static int cmd_show(casectl_t *g, int argc, char **argv)
-{
-    s_act_opts_t o = {0};
-    int rc = parse_act(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-    Fq__OpsRequest req = FQ__OPS_REQUEST__INIT;
-    req.verb = "show";
-    req.case_ref = argv[optind];
-    return print_case_reply(g, &req);
-}
-
-static int cmd_list(casectl_t *g, int argc, char **argv)
-{
-    static const struct option opts[] = {{"state", required_argument, 0, 's'},
-                                         {"limit", required_argument, 0, 'l'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    Fq__OpsRequest req = FQ__OPS_REQUEST__INIT;
-    req.verb = "list";
-    int c;
-    char *end;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "s:l:h", opts, NULL)) != -1) {
-        if (c == 's')
-            req.state_filter = optarg;
-        else if (c == 'l' && (req.limit = (uint32_t)strtoul(optarg, &end, 10)) > 0 && !*end)
-            req.has_limit = 1;
-        else
-            return casectl_verb_usage("list", c == 'h' ? stdout : stderr, c == 'h' ? 0 : 2);
-    }
-    if (optind != argc)
-        return casectl_verb_usage("list", stderr, 2);
-    int rc;
-    Fq__OpsReply *rep = casectl_request(g, &req, &rc);
-    if (!rep)
-        return rc;
-    casectl_print_list(stdout, rep->cases, rep->n_cases, g->cfg, g->json);
-    fq__ops_reply__free_unpacked(rep, NULL);
-    return 0;
 }
 
 static int cmd_status(casectl_t *g, int argc, char **argv)
@@ -191,33 +94,77 @@ static int cmd_units(casectl_t *g, int argc, char **argv)
     return 0;
 }
 
+#define CASE_ARG "CASE"
+/* Verbs with fn NULL name one case and go through casectl_cmd_case, which accepts only the
+ * options whose letters are in opts: a actor, n note, r reason, t track, d dept, l lead, c co,
+ * T to, D date, b by, k kind, N number, p parties, e terms, C court. */
 static const s_verb_t s_verbs[] = {
-    {"submit", casectl_cmd_submit,
-     "--title TEXT --category CODE [--description TEXT] [--risk 1-4] [--source CHANNEL]\n"
-     "       [--party NAME:PHONE:ROLE]... [--address TEXT] [--grid ID] [--reporter NAME]",
-     "Take a new case in (受理) at this unit; prints its unified case number.\n"
+    {"submit", casectl_cmd_submit, NULL,
+     "--title TEXT --category CODE [--description TEXT] [--risk 1-4] [--amount YUAN]\n"
+     "       [--source CHANNEL] [--party NAME:PHONE:ROLE]... [--address TEXT] [--grid ID]\n"
+     "       [--reporter NAME] [--actor NAME]",
+     "Take a new case in (受理登记) at this unit; prints its unified case number.\n"
      "Example: casectl --config config/guangming.yaml --unit 440311001001 submit \\\n"
      "           --title '楼上噪音扰民' --category noise --party '王某:13800138000:申请人'"},
-    {"show", cmd_show, "CASE",
-     "Show a case (by number or uuid) as this unit knows it, with its whole history.\n"
-     "Example: casectl --unit 440311001001 --config config/guangming.yaml show "
+    {"show", NULL, "", CASE_ARG,
+     "Show a case (by number or uuid) as this unit knows it: state, track, departments,\n"
+     "documents and its whole history (一案一档).\n"
+     "Example: casectl --config config/guangming.yaml --unit 440311001001 show "
      "440311001001-20261122-0001"},
-    {"list", cmd_list, "[--state STATE] [--limit N]",
-     "List this unit's cases, newest first (default limit 100).\n"
-     "Example: casectl ... list --state escalated"},
-    {"accept", cmd_act, "CASE [--actor NAME] [--note TEXT]",
-     "Accept (受理) a case reported here or escalated from below."},
-    {"resolve", cmd_act, "CASE --note TEXT [--actor NAME]",
+    {"list", casectl_cmd_list, NULL,
+     "[--state S] [--track T] [--category C] [--dept D] [--unit CODE] [--from YYYY-MM-DD]\n"
+     "       [--to YYYY-MM-DD] [--overdue] [--limit N (20)] [--page N]",
+     "List this unit's cases, newest first, a page at a time; filters combine.\n"
+     "Example: casectl ... list --track complex --dept labour_inspection --page 2"},
+    {"accept", NULL, "an", CASE_ARG " [--actor NAME] [--note TEXT]",
+     "Accept (受理) a case reported here, escalated from below, sent down or sent back."},
+    {"triage", NULL, "antrT", CASE_ARG " [--track T --reason TEXT] [--to UNIT] [--actor NAME]",
+     "Sort the case into a track (分流, 分级诊疗) by the deployment's rules, recording the rule\n"
+     "that matched; or override with --track and a --reason. simple 普通门诊 stays; high_risk\n"
+     "特需门诊 goes up to the district; long_term 社区门诊 goes down to a community (--to, or\n"
+     "the one it came from).\n"
+     "Example: casectl ... triage 440311001000-20261122-0003 --track high_risk --reason '涉众'"},
+    {"start", NULL, "an", CASE_ARG " [--actor HANDLER] [--note TEXT]",
+     "A handler takes the case on (调处中)."},
+    {"assign", NULL, "alcn", CASE_ARG " --lead DEPT [--co DEPT]... [--actor NAME] [--note TEXT]",
+     "Dispatch (派单) to a lead department (主办) and co-handlers (协办) of this unit's tier.\n"
+     "Example: casectl ... assign CASE --lead labour_inspection --co justice_office"},
+    {"dept-accept", NULL, "ad", CASE_ARG " --dept DEPT [--actor NAME]",
+     "A department signs for the case (签收)."},
+    {"dept-return", NULL, "adr", CASE_ARG " --dept DEPT --reason TEXT [--actor NAME]",
+     "A department returns the case (退单). When the lead has returned it more often than the\n"
+     "deployment allows (casework.max_returns), it goes to the tier above for a binding\n"
+     "assignment."},
+    {"dept-result", NULL, "adn", CASE_ARG " --dept DEPT --note RESULT [--actor NAME]",
+     "A department reports its result; the lead's result resolves the case."},
+    {"visit", NULL, "aDbn", CASE_ARG " --date YYYY-MM-DD --by WHO --note FOUND [--actor NAME]",
+     "Record a follow-up visit (回访/随访) of a long-term (社区门诊) case."},
+    {"attach", NULL, "akNDpeCn",
+     CASE_ARG " --kind KIND --number NO --date YYYY-MM-DD [--parties TEXT] [--terms TEXT]\n"
+     "       [--court COURT] [--actor NAME]",
+     "Put a document on the case file: mediation_agreement (人民调解协议书),\n"
+     "judicial_confirmation (司法确认, needs --court) or legal_opinion (法律意见书)."},
+    {"resolve", NULL, "an", CASE_ARG " --note TEXT [--actor NAME]",
      "Record that the case is resolved (化解); the result goes back to the unit that took it\n"
      "in. The note saying how is required."},
-    {"escalate", cmd_act, "CASE [--actor NAME] [--note TEXT]",
+    {"escalate", NULL, "an", CASE_ARG " [--actor NAME] [--note TEXT]",
      "Send the case up (上报) to the tier above, which must accept it."},
-    {"close", cmd_act, "CASE [--actor NAME] [--note TEXT]",
+    {"dispatch", NULL, "aTn", CASE_ARG " --to UNIT [--actor NAME] [--note TEXT]",
+     "Send the case down (下派) to a unit directly below, which accepts it."},
+    {"return", NULL, "ar", CASE_ARG " --reason TEXT [--actor NAME]",
+     "Send the case back (退回) to the unit below it came from, to be handled there."},
+    {"withdraw", NULL, "ar", CASE_ARG " --reason TEXT [--actor NAME]",
+     "The citizen withdraws the case (撤回)."},
+    {"reopen", NULL, "ar", CASE_ARG " --reason TEXT [--actor NAME]",
+     "Reopen (重办) a resolved or closed case."},
+    {"close", NULL, "an", CASE_ARG " [--actor NAME] [--note TEXT]",
      "Close (办结) a resolved case once the citizen has been told."},
-    {"status", cmd_status, "",
+    {"verify", NULL, "", CASE_ARG,
+     "Recompute the case file's hash chain; names the first entry that does not match."},
+    {"status", cmd_status, NULL, "",
      "The unit, its database and each link: up/down, last heartbeat, outbox depth,\n"
      "age of the oldest unacked message, messages the peer refused."},
-    {"units", cmd_units, "",
+    {"units", cmd_units, NULL, "",
      "List the units of the deployment file (--config only): code, tier, ops endpoint, name."},
 };
 
@@ -305,6 +252,19 @@ static int resolve_target(casectl_t *g, const s_verb_t *v)
     return -1;
 }
 
+/* --json is a global option, but people put it after the verb too: accept it there. */
+static int take_json(int argc, char **argv, casectl_t *g)
+{
+    int kept = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && strcmp(argv[i], "--json") == 0)
+            g->json = true;
+        else
+            argv[kept++] = argv[i];
+    }
+    return kept;
+}
+
 int main(int argc, char **argv)
 {
     casectl_t g = {.timeout_ms = 5000};
@@ -323,11 +283,12 @@ int main(int argc, char **argv)
     }
     int vargc = argc - optind;
     char **vargv = argv + optind;
+    vargc = take_json(vargc, vargv, &g);
     if (vargc > 1 && strcmp(vargv[1], "--help") == 0)
         return casectl_verb_usage(v->name, stdout, 0);
     rc = resolve_target(&g, v);
     if (rc < 0)
-        rc = v->fn(&g, vargc, vargv);
+        rc = v->fn ? v->fn(&g, vargc, vargv) : casectl_cmd_case(&g, vargc, vargv, v->opts);
     fq_cfg_destroy(&g.cfg);
     return rc;
 }

@@ -5,21 +5,11 @@
 #include <time.h>
 
 #include "case.h"
-
-static const struct {
-    const char *code;
-    const char *label;
-} s_tracks[] = {{"simple", "普通门诊"},
-                {"complex", "专科门诊"},
-                {"high_risk", "特需门诊"},
-                {"long_term", "社区门诊"}};
+#include "triage.h"
 
 static const char *track_label(const char *track)
 {
-    for (size_t i = 0; track && i < sizeof s_tracks / sizeof s_tracks[0]; i++)
-        if (strcmp(track, s_tracks[i].code) == 0)
-            return s_tracks[i].label;
-    return "";
+    return fq_track_label(track);
 }
 
 static const char *state_label(const char *state)
@@ -102,6 +92,7 @@ static void json_event(FILE *out, const Fq__Event *e)
     json_field(out, "to_state", e->to_state, false);
     json_field(out, "actor", e->actor, false);
     json_field(out, "note", e->note, false);
+    json_field(out, "hash", e->hash, false);
 }
 
 static void json_case_body(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
@@ -126,7 +117,11 @@ static void json_case_body(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
                                {"reporter", c->reporter}};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         json_field(out, fields[i][0], fields[i][1], false);
-    fprintf(out, ",\"risk\":%d,\"version\":%d", c->risk, c->version);
+    json_field(out, "track_rule", c->track_rule, false);
+    fprintf(out, ",\"risk\":%d,\"version\":%d,\"amount\":%lld,\"bounce_count\":%d,"
+                 "\"binding\":%s",
+            c->risk, c->version, (long long)c->amount, c->bounce_count,
+            c->binding ? "true" : "false");
     json_time(out, "deadline", c->deadline_ms);
     json_time(out, "created", c->created_ms);
     json_time(out, "updated", c->updated_ms);
@@ -144,6 +139,30 @@ static void json_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
         json_field(out, "role", c->parties[i]->role, false);
         fputc('}', out);
     }
+    fputs("],\"departments\":[", out);
+    for (size_t i = 0; i < c->n_assignments; i++) {
+        const Fq__Assignment *a = c->assignments[i];
+        fputs(i ? ",{" : "{", out);
+        json_field(out, "dept", a->dept, true);
+        json_field(out, "role", a->role, false);
+        json_field(out, "status", a->status, false);
+        json_field(out, "reason", a->reason, false);
+        json_field(out, "result", a->result, false);
+        fputc('}', out);
+    }
+    fputs("],\"documents\":[", out);
+    for (size_t i = 0; i < c->n_documents; i++) {
+        const Fq__Document *d = c->documents[i];
+        fputs(i ? ",{" : "{", out);
+        json_field(out, "kind", d->kind, true);
+        json_field(out, "number", d->number, false);
+        json_field(out, "date", d->date, false);
+        json_field(out, "parties", d->parties, false);
+        json_field(out, "terms", d->terms, false);
+        json_field(out, "court", d->court, false);
+        json_field(out, "unit", d->unit, false);
+        fputc('}', out);
+    }
     fputs("],\"history\":[", out);
     for (size_t i = 0; i < c->n_history; i++) {
         fputs(i ? ",{" : "{", out);
@@ -155,16 +174,20 @@ static void json_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
 
 /* Print LABEL padded to WIDTH terminal columns: a CJK character (a three-byte UTF-8 sequence
  * here) takes two columns, which printf's byte-counted %-Ns does not know. */
-static void label(FILE *out, const char *text)
+static void pad(FILE *out, const char *text, int width)
 {
-    enum { WIDTH = 20 };
     int cols = 0;
     for (const unsigned char *p = (const unsigned char *)text; *p; p++)
         if ((*p & 0xc0) != 0x80)
             cols += *p >= 0xe0 ? 2 : 1;
     fputs(text, out);
-    for (; cols < WIDTH; cols++)
+    for (; cols < width; cols++)
         fputc(' ', out);
+}
+
+static void label(FILE *out, const char *text)
+{
+    pad(out, text, 20);
 }
 
 static void text_unit(FILE *out, const char *what, const fq_cfg_t *cfg, const char *code)
@@ -189,6 +212,49 @@ static void text_event(FILE *out, const Fq__Event *e, const fq_cfg_t *cfg)
     fputc('\n', out);
 }
 
+static const char *dept_name(const fq_cfg_t *cfg, const char *code)
+{
+    const fq_department_cfg_t *d = cfg && code ? fq_cfg_department(cfg, code) : NULL;
+    return d ? d->name : "";
+}
+
+static void text_departments(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
+{
+    for (size_t i = 0; i < c->n_assignments; i++) {
+        const Fq__Assignment *a = c->assignments[i];
+        label(out, strcmp(a->role, "lead") == 0 ? "主办 lead" : "协办 co-handler");
+        fprintf(out, "%s (%s)  %s", dept_name(cfg, a->dept), a->dept, a->status);
+        if (*a->reason)
+            fprintf(out, "  退单理由 %s", a->reason);
+        if (*a->result)
+            fprintf(out, "  结果 %s", a->result);
+        fputc('\n', out);
+    }
+}
+
+static void text_documents(FILE *out, const Fq__Case *c)
+{
+    static const char *kinds[][2] = {{"mediation_agreement", "人民调解协议书"},
+                                     {"judicial_confirmation", "司法确认书"},
+                                     {"legal_opinion", "法律意见书"}};
+    for (size_t i = 0; i < c->n_documents; i++) {
+        const Fq__Document *d = c->documents[i];
+        const char *kind = d->kind;
+        for (size_t k = 0; k < 3; k++)
+            if (strcmp(d->kind, kinds[k][0]) == 0)
+                kind = kinds[k][1];
+        label(out, "文书 document");
+        fprintf(out, "%s %s (%s)", kind, d->number, d->date);
+        if (*d->court)
+            fprintf(out, "  %s", d->court);
+        if (*d->parties)
+            fprintf(out, "  当事人 %s", d->parties);
+        if (*d->terms)
+            fprintf(out, "  «%s»", d->terms);
+        fputc('\n', out);
+    }
+}
+
 static void text_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
 {
     char deadline[32], created[32];
@@ -204,7 +270,19 @@ static void text_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
     fprintf(out, "%s (%s)  风险 risk %d\n", category_name(cfg, c->category), c->category,
             c->risk);
     label(out, "分级 track");
-    fprintf(out, "%s %s\n", track_label(c->track), c->track);
+    fprintf(out, "%s %s%s%s%s\n", track_label(c->track), *c->track ? c->track : "未分流",
+            c->track_rule && *c->track_rule ? " (" : "", c->track_rule ? c->track_rule : "",
+            c->track_rule && *c->track_rule ? ")" : "");
+    if (c->amount > 0) {
+        label(out, "涉及金额 amount");
+        fprintf(out, "%lld 元\n", (long long)c->amount);
+    }
+    if (c->bounce_count > 0 || c->binding) {
+        label(out, "退单 returns");
+        fprintf(out, "%d%s\n", c->bounce_count, c->binding ? "  上级指定 binding" : "");
+    }
+    text_departments(out, c, cfg);
+    text_documents(out, c);
     text_unit(out, "承办单位 holder", cfg, c->holder);
     text_unit(out, "受理单位 origin", cfg, c->origin_unit);
     label(out, "登记时间 created");
@@ -229,12 +307,20 @@ void casectl_print_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg, bool 
         text_case(out, c, cfg);
 }
 
+/* Case number, state, track, category, holder in columns, then the title. */
+static void list_row(FILE *out, const char *const cols[6])
+{
+    static const int widths[] = {28, 12, 10, 16, 22};
+    for (int i = 0; i < 5; i++)
+        pad(out, cols[i], widths[i] + 1);
+    fprintf(out, "%s\n", cols[5]);
+}
+
 void casectl_print_list(FILE *out, Fq__Case *const *cases, size_t n, const fq_cfg_t *cfg,
                         bool json)
 {
     if (!json)
-        fprintf(out, "%-28s %-14s %-14s %-14s %s\n", "案件编号", "状态", "类别", "承办单位",
-                "标题");
+        list_row(out, (const char *[]){"案件编号", "状态", "分级", "类别", "承办单位", "标题"});
     for (size_t i = 0; i < n; i++) {
         const Fq__Case *c = cases[i];
         if (json) {
@@ -244,9 +330,11 @@ void casectl_print_list(FILE *out, Fq__Case *const *cases, size_t n, const fq_cf
             continue;
         }
         const char *holder = unit_name(cfg, c->holder);
-        fprintf(out, "%-28s %-14s %-14s %-14s %s\n", c->case_no, state_label(c->state),
-                *category_name(cfg, c->category) ? category_name(cfg, c->category) : c->category,
-                *holder ? holder : c->holder, c->title);
+        const char *category = category_name(cfg, c->category);
+        list_row(out, (const char *[]){c->case_no, state_label(c->state),
+                                       *c->track ? track_label(c->track) : "-",
+                                       *category ? category : c->category,
+                                       *holder ? holder : c->holder, c->title});
     }
 }
 

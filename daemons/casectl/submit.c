@@ -58,6 +58,19 @@ static int parse_risk(const char *text, Fq__Case *c)
     return 0;
 }
 
+static int parse_amount(const char *text, Fq__Case *c)
+{
+    char *end;
+    long long amount = strtoll(text, &end, 10);
+    if (*end || end == text || amount < 0) {
+        fprintf(stderr, "casectl submit: --amount is whole yuan, 0 or more\n");
+        return -1;
+    }
+    c->has_amount = 1;
+    c->amount = amount;
+    return 0;
+}
+
 static int parse_form(int argc, char **argv, s_form_t *f, const char **actor)
 {
     static const struct option opts[] = {
@@ -66,6 +79,7 @@ static int parse_form(int argc, char **argv, s_form_t *f, const char **actor)
         {"source", required_argument, 0, 's'},   {"party", required_argument, 0, 'p'},
         {"address", required_argument, 0, 'a'},  {"grid", required_argument, 0, 'g'},
         {"reporter", required_argument, 0, 'R'}, {"actor", required_argument, 0, 'A'},
+        {"amount", required_argument, 0, 'm'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     char **fields[] = {['t'] = &f->c.title,   ['c'] = &f->c.category, ['d'] = &f->c.description,
                        ['s'] = &f->c.source,  ['a'] = &f->c.address,  ['g'] = &f->c.grid,
@@ -77,7 +91,10 @@ static int parse_form(int argc, char **argv, s_form_t *f, const char **actor)
             return casectl_verb_usage("submit", stdout, 0);
         if (ch == '?')
             return casectl_verb_usage("submit", stderr, 2);
-        if (ch == 'p' ? add_party(f, optarg) < 0 : ch == 'r' ? parse_risk(optarg, &f->c) < 0 : 0)
+        if (ch == 'p'   ? add_party(f, optarg) < 0
+            : ch == 'r' ? parse_risk(optarg, &f->c) < 0
+            : ch == 'm' ? parse_amount(optarg, &f->c) < 0
+                        : 0)
             return 2;
         if (ch == 'A')
             *actor = optarg;

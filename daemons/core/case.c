@@ -26,8 +26,22 @@ static const s_names_t s_states[FQ_STATE_COUNT] = {
 };
 
 static const s_names_t s_actions[FQ_ACT_COUNT] = {
-    [FQ_ACT_SUBMIT] = {"submit", "登记"},     [FQ_ACT_ACCEPT] = {"accept", "受理"},
-    [FQ_ACT_RESOLVE] = {"resolve", "化解"},   [FQ_ACT_ESCALATE] = {"escalate", "上报"},
+    [FQ_ACT_SUBMIT] = {"submit", "登记"},
+    [FQ_ACT_ACCEPT] = {"accept", "受理"},
+    [FQ_ACT_TRIAGE] = {"triage", "分流"},
+    [FQ_ACT_START] = {"start", "调处"},
+    [FQ_ACT_ASSIGN] = {"assign", "派单"},
+    [FQ_ACT_DEPT_ACCEPT] = {"dept-accept", "部门签收"},
+    [FQ_ACT_DEPT_RETURN] = {"dept-return", "部门退单"},
+    [FQ_ACT_DEPT_RESULT] = {"dept-result", "部门反馈"},
+    [FQ_ACT_VISIT] = {"visit", "回访"},
+    [FQ_ACT_ATTACH] = {"attach", "归档文书"},
+    [FQ_ACT_RESOLVE] = {"resolve", "化解"},
+    [FQ_ACT_ESCALATE] = {"escalate", "上报"},
+    [FQ_ACT_DISPATCH] = {"dispatch", "下派"},
+    [FQ_ACT_RETURN] = {"return", "退回"},
+    [FQ_ACT_WITHDRAW] = {"withdraw", "撤回"},
+    [FQ_ACT_REOPEN] = {"reopen", "重办"},
     [FQ_ACT_CLOSE] = {"close", "办结"},
 };
 
@@ -36,26 +50,50 @@ static const s_names_t s_actions[FQ_ACT_COUNT] = {
 #define BELOW_DISTRICT (TIER(FQ_TIER_COMMUNITY) | TIER(FQ_TIER_STREET))
 #define ABOVE_COMMUNITY (TIER(FQ_TIER_STREET) | TIER(FQ_TIER_DISTRICT))
 
+#define ST(s) (1u << (s))
+#define OPEN (ST(FQ_STATE_ACCEPTED) | ST(FQ_STATE_IN_PROGRESS) | ST(FQ_STATE_REOPENED))
+#define KEEP FQ_STATE_COUNT /* the action records without moving the state */
+
 typedef struct {
     fq_action_t action;
-    fq_state_t from;
-    fq_state_t to;
+    unsigned from; /* states it starts from (ST bits) */
+    fq_state_t to; /* KEEP: stays where it was */
     unsigned tiers;
     fq_holder_rule_t holder;
 } s_rule_t;
 
-/* The whole state machine. A case escalated by a child arrives in `escalated` and is accepted
- * by the tier above; a resolution goes back to the unit that took the case in, which closes it
- * once the citizen has been told. */
+/* The whole state machine. A case escalated by a child arrives in `escalated`, one sent down
+ * arrives in `dispatched` and one sent back arrives in `returned`; the receiving unit accepts it.
+ * A resolution goes back to the unit that took the case in, which closes it once the citizen
+ * has been told. Department work (派单, 签收, 退单, 反馈) happens while the case is in_progress at
+ * a street or district; store_act.c decides the co-handler cases, which never move the state. */
 static const s_rule_t s_rules[] = {
-    {FQ_ACT_SUBMIT, FQ_STATE_NONE, FQ_STATE_REPORTED, ALL_TIERS, FQ_HOLD_SELF},
-    {FQ_ACT_ACCEPT, FQ_STATE_REPORTED, FQ_STATE_ACCEPTED, ALL_TIERS, FQ_HOLD_SELF},
-    {FQ_ACT_ACCEPT, FQ_STATE_ESCALATED, FQ_STATE_ACCEPTED, ABOVE_COMMUNITY, FQ_HOLD_SELF},
-    {FQ_ACT_RESOLVE, FQ_STATE_ACCEPTED, FQ_STATE_RESOLVED, ALL_TIERS, FQ_HOLD_ORIGIN},
-    {FQ_ACT_RESOLVE, FQ_STATE_IN_PROGRESS, FQ_STATE_RESOLVED, ALL_TIERS, FQ_HOLD_ORIGIN},
-    {FQ_ACT_ESCALATE, FQ_STATE_ACCEPTED, FQ_STATE_ESCALATED, BELOW_DISTRICT, FQ_HOLD_PARENT},
-    {FQ_ACT_ESCALATE, FQ_STATE_IN_PROGRESS, FQ_STATE_ESCALATED, BELOW_DISTRICT, FQ_HOLD_PARENT},
-    {FQ_ACT_CLOSE, FQ_STATE_RESOLVED, FQ_STATE_CLOSED, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_SUBMIT, ST(FQ_STATE_NONE), FQ_STATE_REPORTED, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_ACCEPT, ST(FQ_STATE_REPORTED), FQ_STATE_ACCEPTED, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_ACCEPT, ST(FQ_STATE_ESCALATED), FQ_STATE_ACCEPTED, ABOVE_COMMUNITY, FQ_HOLD_SELF},
+    {FQ_ACT_ACCEPT, ST(FQ_STATE_DISPATCHED) | ST(FQ_STATE_RETURNED), FQ_STATE_ACCEPTED,
+     BELOW_DISTRICT, FQ_HOLD_SELF},
+    {FQ_ACT_TRIAGE, OPEN, KEEP, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_START, ST(FQ_STATE_ACCEPTED) | ST(FQ_STATE_REOPENED), FQ_STATE_IN_PROGRESS, ALL_TIERS,
+     FQ_HOLD_SELF},
+    {FQ_ACT_ASSIGN, OPEN, FQ_STATE_IN_PROGRESS, ABOVE_COMMUNITY, FQ_HOLD_SELF},
+    {FQ_ACT_DEPT_ACCEPT, ST(FQ_STATE_IN_PROGRESS), KEEP, ABOVE_COMMUNITY, FQ_HOLD_SELF},
+    {FQ_ACT_DEPT_RETURN, ST(FQ_STATE_IN_PROGRESS), FQ_STATE_ACCEPTED, ABOVE_COMMUNITY,
+     FQ_HOLD_SELF},
+    {FQ_ACT_DEPT_RESULT, ST(FQ_STATE_IN_PROGRESS), FQ_STATE_RESOLVED, ABOVE_COMMUNITY,
+     FQ_HOLD_ORIGIN},
+    {FQ_ACT_VISIT, OPEN, KEEP, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_ATTACH, OPEN | ST(FQ_STATE_RESOLVED), KEEP, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_RESOLVE, OPEN, FQ_STATE_RESOLVED, ALL_TIERS, FQ_HOLD_ORIGIN},
+    {FQ_ACT_ESCALATE, OPEN, FQ_STATE_ESCALATED, BELOW_DISTRICT, FQ_HOLD_PARENT},
+    {FQ_ACT_DISPATCH, OPEN, FQ_STATE_DISPATCHED, ABOVE_COMMUNITY, FQ_HOLD_CHILD},
+    {FQ_ACT_RETURN, ST(FQ_STATE_ESCALATED) | ST(FQ_STATE_ACCEPTED), FQ_STATE_RETURNED,
+     ABOVE_COMMUNITY, FQ_HOLD_FROM_CHILD},
+    {FQ_ACT_WITHDRAW, ST(FQ_STATE_REPORTED) | OPEN | ST(FQ_STATE_RETURNED), FQ_STATE_WITHDRAWN,
+     ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_REOPEN, ST(FQ_STATE_RESOLVED) | ST(FQ_STATE_CLOSED), FQ_STATE_REOPENED, ALL_TIERS,
+     FQ_HOLD_SELF},
+    {FQ_ACT_CLOSE, ST(FQ_STATE_RESOLVED), FQ_STATE_CLOSED, ALL_TIERS, FQ_HOLD_SELF},
 };
 
 const char *fq_state_name(fq_state_t state)
@@ -105,10 +143,12 @@ static void allowed_from(fq_tier_t tier, fq_action_t action, char *out, size_t o
     out[0] = '\0';
     for (size_t i = 0; i < sizeof s_rules / sizeof s_rules[0]; i++) {
         const s_rule_t *r = &s_rules[i];
-        if (r->action != action || !(r->tiers & TIER(tier)) || used >= outlen)
+        if (r->action != action || !(r->tiers & TIER(tier)))
             continue;
-        used += (size_t)snprintf(out + used, outlen - used, "%s%s", used ? " or " : "",
-                                 fq_state_name(r->from));
+        for (int st = 0; st < FQ_STATE_COUNT && used < outlen; st++)
+            if (r->from & ST(st))
+                used += (size_t)snprintf(out + used, outlen - used, "%s%s", used ? " or " : "",
+                                         fq_state_name((fq_state_t)st));
     }
 }
 
@@ -117,13 +157,13 @@ int fq_case_transition(fq_tier_t tier, fq_action_t action, fq_state_t from, cons
 {
     for (size_t i = 0; i < sizeof s_rules / sizeof s_rules[0]; i++) {
         const s_rule_t *r = &s_rules[i];
-        if (r->action == action && r->from == from && (r->tiers & TIER(tier))) {
-            *to = r->to;
+        if (r->action == action && (r->from & ST(from)) && (r->tiers & TIER(tier))) {
+            *to = r->to == KEEP ? from : r->to;
             *holder = r->holder;
             return 0;
         }
     }
-    char need[128];
+    char need[256];
     allowed_from(tier, action, need, sizeof need);
     if (need[0])
         snprintf(err, errlen, "case %s is %s (%s); %s (%s) at a %s needs it to be %s",

@@ -30,10 +30,22 @@ typedef enum {
 
 typedef enum {
     FQ_ACT_SUBMIT = 0,
-    FQ_ACT_ACCEPT,
-    FQ_ACT_RESOLVE,
-    FQ_ACT_ESCALATE,
-    FQ_ACT_CLOSE,
+    FQ_ACT_ACCEPT,      /* 受理 */
+    FQ_ACT_TRIAGE,      /* 分流 into a track */
+    FQ_ACT_START,       /* 调处: a handler takes it on */
+    FQ_ACT_ASSIGN,      /* 派单 to a lead department and co-handlers */
+    FQ_ACT_DEPT_ACCEPT, /* a department signs for it (签收) */
+    FQ_ACT_DEPT_RETURN, /* a department returns it (退单) */
+    FQ_ACT_DEPT_RESULT, /* a department reports its result */
+    FQ_ACT_VISIT,       /* 回访/随访 of a long-term case */
+    FQ_ACT_ATTACH,      /* a document on the case file */
+    FQ_ACT_RESOLVE,     /* 化解 */
+    FQ_ACT_ESCALATE,    /* 上报 to the tier above */
+    FQ_ACT_DISPATCH,    /* 下派 down to a unit below */
+    FQ_ACT_RETURN,      /* 退回 to the unit below it came from */
+    FQ_ACT_WITHDRAW,    /* the citizen withdraws it */
+    FQ_ACT_REOPEN,      /* 重办 */
+    FQ_ACT_CLOSE,       /* 办结 */
     FQ_ACT_COUNT
 } fq_action_t;
 
@@ -41,7 +53,9 @@ typedef enum {
 typedef enum {
     FQ_HOLD_SELF = 0,   /* the unit that acted */
     FQ_HOLD_PARENT,     /* the tier above (escalate) */
-    FQ_HOLD_ORIGIN      /* the unit that took the case in, to close the loop (resolve) */
+    FQ_HOLD_ORIGIN,     /* the unit that took the case in, to close the loop (resolve) */
+    FQ_HOLD_CHILD,      /* the unit below named by the request (dispatch) */
+    FQ_HOLD_FROM_CHILD  /* the unit below that sent it up (return) */
 } fq_holder_rule_t;
 
 const char *fq_state_name(fq_state_t state);     /* "reported" ... */
@@ -52,7 +66,7 @@ const char *fq_action_label(fq_action_t action);
 int fq_action_parse(const char *name, fq_action_t *action);
 
 /* Decide whether ACTION may move a case in state FROM at a unit of TIER. On success returns 0
- * and sets *TO and *HOLDER; otherwise returns -1 and writes a message naming CASE_NO (may be
+ * and sets *TO (equal to FROM for actions that record without moving) and *HOLDER; otherwise returns -1 and writes a message naming CASE_NO (may be
  * NULL), the state and the action into ERR. */
 int fq_case_transition(fq_tier_t tier, fq_action_t action, fq_state_t from, const char *case_no,
                        fq_state_t *to, fq_holder_rule_t *holder, char *err, size_t errlen);

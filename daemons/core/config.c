@@ -3,13 +3,15 @@
  * Every mapping has a schema listing its keys, and every key names the setter that checks and
  * stores its value, with its bounds and default; config_yaml.c reads the file and walks the
  * document against these tables. Checks that need the whole file (duplicate codes, parents and
- * their tiers, the categories a department lists) run after the walk, while the document is
- * still alive to give them marks. Also here: fq_cfg_load, fq_cfg_destroy and the lookups.
+ * their tiers, the categories a department or a triage rule lists) run after the walk, while the
+ * document is still alive to give them marks. Also here: fq_cfg_load, fq_cfg_destroy and the
+ * lookups.
  */
 #include "config_internal.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,10 @@
 static const char *const s_tiers[] = {"community", "street", "district", NULL};
 static const char *const s_tracks[] = {"simple", "complex", "high_risk", "long_term", NULL};
 static const char *const s_presences[] = {"resident", "rotating", "on_call", NULL};
+
+#define KEYWORD_MAX 64            /* bytes in one triage keyword */
+#define AMOUNT_MAX 1000000000000L /* yuan: 一万亿, far above any dispute */
+_Static_assert(LONG_MAX >= AMOUNT_MAX, "amount_min's bounds need a 64-bit long");
 
 /* ---- value setters --------------------------------------------------------------------- */
 
@@ -111,17 +117,30 @@ static int s_tier(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t 
                        fq_cfg_join(s_tiers, list, sizeof list));
 }
 
+/* One of the NULL-terminated CHOICES, stored as a copy; NOUN names what was expected. */
+static int s_pick(fq_cfg_parse_t *p, const yaml_node_t *n, const char *t, char **dst,
+                  const char *const *choices, const char *noun)
+{
+    char list[128];
+    for (size_t i = 0; choices[i]; i++)
+        if (strcmp(t, choices[i]) == 0)
+            return s_store(p, n, dst, t);
+    return fq_cfg_fail(p, fq_cfg_mark(n), "unknown %s '%.40s' (expected %s)", noun, t,
+                       fq_cfg_join(choices, list, sizeof list));
+}
+
 /* One of the NULL-terminated strings in F->aux, stored as a copy. */
 static int s_choice(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
                     void *obj)
 {
-    const char *const *choices = f->aux;
-    char list[128];
-    for (size_t i = 0; choices[i]; i++)
-        if (strcmp(t, choices[i]) == 0)
-            return s_store(p, n, fq_cfg_at(obj, f->off), t);
-    return fq_cfg_fail(p, fq_cfg_mark(n), "unknown %s '%.40s' (expected %s)", f->key, t,
-                       fq_cfg_join(choices, list, sizeof list));
+    return s_pick(p, n, t, fq_cfg_at(obj, f->off), f->aux, f->key);
+}
+
+/* A track code, whatever the key is called (triage.default is one too). */
+static int s_track(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
+                   void *obj)
+{
+    return s_pick(p, n, t, fq_cfg_at(obj, f->off), s_tracks, "track");
 }
 
 /* A decimal integer within [f->min, f->max]. */
@@ -161,8 +180,22 @@ static int s_size(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t 
     return 0;
 }
 
-/* A sequence of identifiers into a new char ** array. */
-static int s_idents(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, void *obj)
+static int s_llong(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
+                   void *obj)
+{
+    long v;
+    if (s_number(p, f, n, t, &v))
+        return -1;
+    *(long long *)fq_cfg_at(obj, f->off) = v;
+    return 0;
+}
+
+typedef int (*text_check_t)(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n,
+                            const char *t);
+
+/* A sequence of strings, each passing CHECK, into a new char ** array (count at F->cnt). */
+static int s_texts(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, void *obj,
+                   text_check_t check)
 {
     const char *t;
     long len = n ? fq_cfg_count(p, f, n) : 0;
@@ -175,17 +208,34 @@ static int s_idents(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_
     *(size_t *)fq_cfg_at(obj, f->cnt) = (size_t)len;
     for (long i = 0; i < len; i++) {
         const yaml_node_t *item = fq_cfg_item(p, n, (size_t)i);
-        if (fq_cfg_text(p, f, item, &t) || s_ident_check(p, f, item, t) ||
-            s_store(p, item, &list[i], t))
+        if (fq_cfg_text(p, f, item, &t) || check(p, f, item, t) || s_store(p, item, &list[i], t))
             return -1;
     }
     return 0;
+}
+
+static int s_idents(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, void *obj)
+{
+    return s_texts(p, f, n, obj, s_ident_check);
+}
+
+static int s_keyword_check(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n,
+                           const char *t)
+{
+    return s_plain(p, f, n, t, KEYWORD_MAX);
+}
+
+/* Triage keywords: free text (Chinese, mostly), matched as byte substrings. */
+static int s_keywords(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, void *obj)
+{
+    return s_texts(p, f, n, obj, s_keyword_check);
 }
 
 /* ---- schemas --------------------------------------------------------------------------- */
 
 static int s_unit_check(fq_cfg_parse_t *p, void *obj, const yaml_node_t *map);
 static int s_link_check(fq_cfg_parse_t *p, void *obj, const yaml_node_t *map);
+static int s_rule_check(fq_cfg_parse_t *p, void *obj, const yaml_node_t *map);
 
 /* Designated initializers so every table row says which member each value fills. */
 #define KEY(k, fn, type, member) .key = (k), .put = (fn), .off = offsetof(type, member)
@@ -244,6 +294,37 @@ static const fq_cfg_field_t s_link_fields[] = {
 };
 static const fq_cfg_schema_t s_link = {"link", s_link_fields, 0, s_link_check};
 
+static const fq_cfg_field_t s_casework_fields[] = {
+    {KEY("max_returns", s_int, fq_cfg_t, max_returns), .min = 0, .max = 20, .def = "2"},
+    {.key = NULL},
+};
+static const fq_cfg_schema_t s_casework = {"casework", s_casework_fields, 0, NULL};
+
+/* Conditions left out stay 0, which fq_triage reads as "no condition". */
+static const fq_cfg_field_t s_rule_fields[] = {
+    {NAME(fq_triage_rule_cfg_t)},
+    {KEY("track", s_track, fq_triage_rule_cfg_t, track), .flags = FQ_CFG_REQUIRED},
+    {LIST("categories", s_idents, fq_triage_rule_cfg_t, categories, ncategories), .min = 1,
+     .max = FQ_CFG_LIST_MAX},
+    {KEY("risk_min", s_int, fq_triage_rule_cfg_t, risk_min), .min = 1, .max = 4},
+    {KEY("risk_max", s_int, fq_triage_rule_cfg_t, risk_max), .min = 1, .max = 4},
+    {KEY("parties_min", s_int, fq_triage_rule_cfg_t, parties_min), .min = 1, .max = 100000},
+    {KEY("amount_min", s_llong, fq_triage_rule_cfg_t, amount_min), .min = 1, .max = AMOUNT_MAX},
+    {LIST("keywords", s_keywords, fq_triage_rule_cfg_t, keywords, nkeywords), .min = 1,
+     .max = FQ_CFG_LIST_MAX},
+    {.key = NULL},
+};
+static const fq_cfg_schema_t s_rule = {"rule", s_rule_fields, sizeof(fq_triage_rule_cfg_t),
+                                       s_rule_check};
+
+static const fq_cfg_field_t s_triage_fields[] = {
+    {KEY("default", s_track, fq_cfg_t, triage_default), .def = "complex"},
+    {LIST("rules", fq_cfg_seq, fq_cfg_t, triage_rules, ntriage_rules), .max = FQ_CFG_LIST_MAX,
+     .aux = &s_rule},
+    {.key = NULL},
+};
+static const fq_cfg_schema_t s_triage = {"triage", s_triage_fields, 0, NULL};
+
 static const fq_cfg_field_t s_top_fields[] = {
     {NAME(fq_cfg_t)},
     {.key = "database", .set = fq_cfg_submap, .aux = &s_database},
@@ -254,6 +335,8 @@ static const fq_cfg_field_t s_top_fields[] = {
      .aux = &s_category},
     {LIST("departments", fq_cfg_seq, fq_cfg_t, departments, ndepartments), .max = FQ_CFG_LIST_MAX,
      .aux = &s_department},
+    {.key = "casework", .set = fq_cfg_submap, .aux = &s_casework},
+    {.key = "triage", .set = fq_cfg_submap, .aux = &s_triage},
     {.key = NULL},
 };
 static const fq_cfg_schema_t s_top = {"the top level", s_top_fields, 0, NULL};
@@ -292,6 +375,21 @@ static int s_link_check(fq_cfg_parse_t *p, void *obj, const yaml_node_t *map)
                        c->heartbeat_ms);
 }
 
+/* A rule that tests nothing would swallow every case below it: that is what the default is for. */
+static int s_rule_check(fq_cfg_parse_t *p, void *obj, const yaml_node_t *map)
+{
+    const fq_triage_rule_cfg_t *r = obj;
+    if (r->risk_min && r->risk_max && r->risk_max < r->risk_min)
+        return fq_cfg_fail(p, fq_cfg_mark(fq_cfg_find(p, map, "risk_max")),
+                           "risk_max (%d) is below risk_min (%d) in rule %s", r->risk_max,
+                           r->risk_min, r->name);
+    if (r->ncategories || r->risk_min || r->risk_max || r->parties_min || r->amount_min ||
+        r->nkeywords)
+        return 0;
+    return fq_cfg_fail(p, map->start_mark, "rule %s has no condition; use triage.default instead",
+                       r->name);
+}
+
 typedef const char *(*code_at_t)(const fq_cfg_t *cfg, size_t i);
 
 static const char *s_unit_code(const fq_cfg_t *cfg, size_t i)
@@ -309,17 +407,22 @@ static const char *s_department_code(const fq_cfg_t *cfg, size_t i)
     return cfg->departments[i].code;
 }
 
-/* Refuses a code seen earlier in SEQ, pointing at the second occurrence. */
+static const char *s_rule_name(const fq_cfg_t *cfg, size_t i)
+{
+    return cfg->triage_rules[i].name;
+}
+
+/* Refuses a KEY ("code", "name") seen earlier in SEQ, pointing at the second occurrence. */
 static int s_unique(fq_cfg_parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *seq, size_t n,
-                    code_at_t code_at, const char *what)
+                    code_at_t code_at, const char *what, const char *key)
 {
     for (size_t i = 1; i < n; i++)
         for (size_t j = 0; j < i; j++) {
             if (strcmp(code_at(cfg, i), code_at(cfg, j)) != 0)
                 continue;
-            yaml_mark_t first = fq_cfg_mark(fq_cfg_find(p, fq_cfg_item(p, seq, j), "code"));
-            return fq_cfg_fail(p, fq_cfg_mark(fq_cfg_find(p, fq_cfg_item(p, seq, i), "code")),
-                               "duplicate %s code '%s' (first defined at line %zu)", what,
+            yaml_mark_t first = fq_cfg_mark(fq_cfg_find(p, fq_cfg_item(p, seq, j), key));
+            return fq_cfg_fail(p, fq_cfg_mark(fq_cfg_find(p, fq_cfg_item(p, seq, i), key)),
+                               "duplicate %s %s '%s' (first defined at line %zu)", what, key,
                                code_at(cfg, i), first.line + 1);
         }
     return 0;
@@ -351,47 +454,60 @@ static int s_by_code(const void *a, const void *b)
     return strcmp((*x)->code, (*y)->code);
 }
 
-/* Department D (at ITEM) lists defined categories, each once; SEEN[i] == STAMP marks those
- * it already listed. */
-static int s_department_ref(fq_cfg_parse_t *p, const fq_cfg_t *cfg, const fq_department_cfg_t *d,
-                            const yaml_node_t *item, const fq_category_cfg_t **sorted, size_t *seen,
-                            size_t stamp)
+/* The categories sorted by code: with aliases a small file can list a thousand categories in
+ * each of a thousand departments or rules. */
+typedef struct {
+    const fq_cfg_t *cfg;
+    const fq_category_cfg_t **sorted;
+    size_t *seen; /* seen[i] == stamp: the list being checked named category i already */
+    size_t stamp; /* one per list */
+} cat_index_t;
+
+/* WHAT 'NAME' (a department or a rule, at ITEM) lists CODES[0..N): defined categories, each
+ * once. */
+static int s_category_ref(fq_cfg_parse_t *p, cat_index_t *ix, const yaml_node_t *item,
+                          const char *what, const char *name, char *const *codes, size_t n)
 {
     const yaml_node_t *list = fq_cfg_find(p, item, "categories");
-    for (size_t j = 0; j < d->ncategories; j++) {
-        fq_category_cfg_t key = {.code = d->categories[j]};
+    ix->stamp++;
+    for (size_t j = 0; j < n; j++) {
+        fq_category_cfg_t key = {.code = codes[j]};
         const fq_category_cfg_t *kp = &key, **hit;
         yaml_mark_t at = fq_cfg_mark(fq_cfg_item(p, list, j));
-        hit = bsearch(&kp, sorted, cfg->ncategories, sizeof *sorted, s_by_code);
+        hit = bsearch(&kp, ix->sorted, ix->cfg->ncategories, sizeof *ix->sorted, s_by_code);
         if (!hit)
-            return fq_cfg_fail(p, at, "department '%s' lists unknown category '%s'", d->code,
-                               d->categories[j]);
-        size_t idx = (size_t)(*hit - cfg->categories);
-        if (seen[idx] == stamp)
-            return fq_cfg_fail(p, at, "department '%s' lists category '%s' twice", d->code,
-                               d->categories[j]);
-        seen[idx] = stamp;
+            return fq_cfg_fail(p, at, "%s '%s' lists unknown category '%s'", what, name, codes[j]);
+        size_t idx = (size_t)(*hit - ix->cfg->categories);
+        if (ix->seen[idx] == ix->stamp)
+            return fq_cfg_fail(p, at, "%s '%s' lists category '%s' twice", what, name, codes[j]);
+        ix->seen[idx] = ix->stamp;
     }
     return 0;
 }
 
-/* Checks every department's categories against a sorted index: with aliases a small file can
- * list a thousand categories in each of a thousand departments. */
-static int s_department_refs(fq_cfg_parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *seq)
+/* Every department's and every triage rule's categories, against one sorted index. */
+static int s_category_refs(fq_cfg_parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *deps,
+                           const yaml_node_t *rules)
 {
     size_t n = cfg->ncategories ? cfg->ncategories : 1;
-    const fq_category_cfg_t **sorted = malloc(n * sizeof *sorted);
-    size_t *seen = calloc(n, sizeof *seen);
-    int rc = sorted && seen ? 0 : fq_cfg_fail(p, fq_cfg_mark(seq), "out of memory");
+    cat_index_t ix = {cfg, malloc(n * sizeof *ix.sorted), calloc(n, sizeof *ix.seen), 0};
+    int rc = ix.sorted && ix.seen ? 0 : fq_cfg_fail(p, fq_cfg_mark(NULL), "out of memory");
     for (size_t i = 0; rc == 0 && i < cfg->ncategories; i++)
-        sorted[i] = &cfg->categories[i];
+        ix.sorted[i] = &cfg->categories[i];
     if (rc == 0)
-        qsort(sorted, cfg->ncategories, sizeof *sorted, s_by_code);
-    for (size_t i = 0; rc == 0 && i < cfg->ndepartments; i++)
-        rc = s_department_ref(p, cfg, &cfg->departments[i], fq_cfg_item(p, seq, i), sorted, seen,
-                              i + 1);
-    free(sorted);
-    free(seen);
+        qsort(ix.sorted, cfg->ncategories, sizeof *ix.sorted, s_by_code);
+    for (size_t i = 0; rc == 0 && i < cfg->ndepartments; i++) {
+        const fq_department_cfg_t *d = &cfg->departments[i];
+        rc = s_category_ref(p, &ix, fq_cfg_item(p, deps, i), "department", d->code, d->categories,
+                            d->ncategories);
+    }
+    for (size_t i = 0; rc == 0 && i < cfg->ntriage_rules; i++) {
+        const fq_triage_rule_cfg_t *r = &cfg->triage_rules[i];
+        rc = s_category_ref(p, &ix, fq_cfg_item(p, rules, i), "rule", r->name, r->categories,
+                            r->ncategories);
+    }
+    free(ix.sorted);
+    free(ix.seen);
     return rc;
 }
 
@@ -400,13 +516,17 @@ static int s_cross(fq_cfg_parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *ro
     const yaml_node_t *units = fq_cfg_find(p, root, "units");
     const yaml_node_t *cats = fq_cfg_find(p, root, "categories");
     const yaml_node_t *deps = fq_cfg_find(p, root, "departments");
-    if (s_unique(p, cfg, units, cfg->nunits, s_unit_code, "unit") || s_parents(p, cfg, units))
+    const yaml_node_t *rules = fq_cfg_find(p, fq_cfg_find(p, root, "triage"), "rules");
+    if (s_unique(p, cfg, units, cfg->nunits, s_unit_code, "unit", "code") ||
+        s_parents(p, cfg, units))
         return -1;
-    if (s_unique(p, cfg, cats, cfg->ncategories, s_category_code, "category"))
+    if (s_unique(p, cfg, cats, cfg->ncategories, s_category_code, "category", "code"))
         return -1;
-    if (s_unique(p, cfg, deps, cfg->ndepartments, s_department_code, "department"))
+    if (s_unique(p, cfg, deps, cfg->ndepartments, s_department_code, "department", "code"))
         return -1;
-    return s_department_refs(p, cfg, deps);
+    if (s_unique(p, cfg, rules, cfg->ntriage_rules, s_rule_name, "rule", "name"))
+        return -1;
+    return s_category_refs(p, cfg, deps, rules);
 }
 
 /* ---- loading --------------------------------------------------------------------------- */
@@ -458,12 +578,15 @@ fq_cfg_t *fq_cfg_load(const char *path, char *err, size_t errlen)
     return cfg;
 }
 
-/* Free a config, however partly filled, and clear the pointer. */
-void fq_cfg_destroy(fq_cfg_t **self_p)
+static void s_free_strings(char **list, size_t n)
 {
-    if (!self_p || !*self_p)
-        return;
-    fq_cfg_t *c = *self_p;
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+static void s_free_lists(fq_cfg_t *c)
+{
     for (size_t i = 0; i < c->nunits; i++) {
         free(c->units[i].name);
         free(c->units[i].ops);
@@ -476,16 +599,32 @@ void fq_cfg_destroy(fq_cfg_t **self_p)
     }
     for (size_t i = 0; i < c->ndepartments; i++) {
         fq_department_cfg_t *d = &c->departments[i];
-        for (size_t j = 0; j < d->ncategories; j++)
-            free(d->categories[j]);
-        free(d->categories);
+        s_free_strings(d->categories, d->ncategories);
         free(d->code);
         free(d->name);
         free(d->presence);
     }
+    for (size_t i = 0; i < c->ntriage_rules; i++) {
+        fq_triage_rule_cfg_t *r = &c->triage_rules[i];
+        s_free_strings(r->categories, r->ncategories);
+        s_free_strings(r->keywords, r->nkeywords);
+        free(r->name);
+        free(r->track);
+    }
+}
+
+/* Free a config, however partly filled, and clear the pointer. */
+void fq_cfg_destroy(fq_cfg_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    fq_cfg_t *c = *self_p;
+    s_free_lists(c);
     free(c->units);
     free(c->categories);
     free(c->departments);
+    free(c->triage_rules);
+    free(c->triage_default);
     free(c->path);
     free(c->name);
     free(c->database_url);

@@ -47,6 +47,20 @@ typedef struct {
     size_t ncategories;
 } fq_department_cfg_t;
 
+/* One triage (分流) rule: every condition given must hold; the first matching rule wins. */
+typedef struct {
+    char *name;                            /* e.g. 高风险隐患, recorded in the case's history */
+    char *track;                           /* the track it assigns */
+    char **categories;                     /* any of these categories; none = any category */
+    size_t ncategories;
+    int risk_min;                          /* 0 = no lower bound; else 1..4 */
+    int risk_max;                          /* 0 = no upper bound; else 1..4 */
+    int parties_min;                       /* 0 = any number of parties */
+    long long amount_min;                  /* amount in dispute, yuan; 0 = any */
+    char **keywords;                       /* any of these in the title or description */
+    size_t nkeywords;
+} fq_triage_rule_cfg_t;
+
 typedef struct {
     char *path;                            /* the file it was loaded from */
     char *name;                            /* deployment name */
@@ -62,6 +76,11 @@ typedef struct {
     size_t ncategories;
     fq_department_cfg_t *departments;
     size_t ndepartments;
+    char *triage_default;                  /* track when no rule matches (default "complex") */
+    fq_triage_rule_cfg_t *triage_rules;    /* in order; the first match wins */
+    size_t ntriage_rules;
+    int max_returns;                       /* department returns (退单) of a case before it goes
+                                              to the tier above for a binding assignment (2) */
 } fq_cfg_t;
 
 /* Load and validate PATH. Returns a new config owned by the caller, or NULL with

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#define DEPTH_MAX 16 /* nested collections; the format needs 4 */
+#define DEPTH_MAX 16 /* nested collections; the format needs 5 (triage.rules[].keywords) */
 
 /* ---- errors ---------------------------------------------------------------------------- */
 

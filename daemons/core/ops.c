@@ -92,22 +92,46 @@ static void on_show(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep
 static void on_list(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
     fq_store_t st = store_of(d);
+    fq_list_filter_t f = {req->state_filter,
+                          req->track_filter,
+                          req->category_filter,
+                          req->dept_filter,
+                          req->unit_filter,
+                          req->from_day,
+                          req->to_day,
+                          req->has_overdue && req->overdue,
+                          req->has_offset ? req->offset : 0,
+                          req->has_limit && req->limit > 0 && req->limit <= 1000 ? req->limit
+                                                                                 : 100};
     Fq__Case **cases = NULL;
     size_t n = 0;
-    unsigned limit = req->has_limit && req->limit > 0 && req->limit <= 10000 ? req->limit : 100;
-    fq_store_rc_t rc = fq_store_list(&st, req->state_filter, limit, &cases, &n, err, ERRLEN);
+    unsigned total = 0;
+    fq_store_rc_t rc = fq_store_list(&st, &f, &cases, &n, &total, err, ERRLEN);
     reply_rc(rep, rc, err);
     if (rc == FQ_STORE_OK) {
         rep->cases = cases;
         rep->n_cases = n;
+        rep->has_total = 1;
+        rep->total = total;
     }
 }
 
 static void on_action(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
     fq_store_t st = store_of(d);
-    fq_store_rc_t rc =
-        fq_store_act(&st, req->case_ref, req->verb, req->actor, req->note, err, ERRLEN);
+    fq_act_t a = {.actor = req->actor,
+                  .note = req->note,
+                  .reason = req->reason,
+                  .track = req->track,
+                  .dept = req->dept,
+                  .lead = req->lead,
+                  .co = req->co,
+                  .nco = req->n_co,
+                  .to_unit = req->to_unit,
+                  .visit_date = req->visit_date,
+                  .visit_by = req->visit_by,
+                  .document = req->document};
+    fq_store_rc_t rc = fq_store_act(&st, req->case_ref, req->verb, &a, err, ERRLEN);
     if (rc != FQ_STORE_OK) {
         reply_rc(rep, rc, err);
         return;
@@ -115,6 +139,16 @@ static void on_action(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *r
     fq_info("case %s: %s by %s", req->case_ref, req->verb, req->actor ? req->actor : "-");
     fq_link_kick(d->link);
     reply_case(d, req->case_ref, rep, err);
+}
+
+static void on_verify(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
+{
+    fq_store_t st = store_of(d);
+    char message[256] = "";
+    fq_store_rc_t rc = fq_store_verify(&st, req->case_ref, message, sizeof message, err, ERRLEN);
+    reply_rc(rep, rc, err);
+    if (rc == FQ_STORE_OK)
+        rep->message = fq_pb_strdup(message);
 }
 
 static void on_status(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
@@ -132,10 +166,15 @@ typedef struct {
     int needs_case; /* the request must name a case */
 } s_verb_t;
 
+/* Every verb that acts on a case by name goes through on_action and the state machine. */
 static const s_verb_t s_verbs[] = {
-    {"submit", on_submit, 0},   {"show", on_show, 1},         {"list", on_list, 0},
-    {"accept", on_action, 1},   {"resolve", on_action, 1},    {"escalate", on_action, 1},
-    {"close", on_action, 1},    {"status", on_status, 0},
+    {"submit", on_submit, 0},       {"show", on_show, 1},           {"list", on_list, 0},
+    {"status", on_status, 0},       {"verify", on_verify, 1},       {"accept", on_action, 1},
+    {"triage", on_action, 1},       {"start", on_action, 1},        {"assign", on_action, 1},
+    {"dept-accept", on_action, 1},  {"dept-return", on_action, 1},  {"dept-result", on_action, 1},
+    {"visit", on_action, 1},        {"attach", on_action, 1},       {"resolve", on_action, 1},
+    {"escalate", on_action, 1},     {"dispatch", on_action, 1},     {"return", on_action, 1},
+    {"withdraw", on_action, 1},     {"reopen", on_action, 1},       {"close", on_action, 1},
 };
 
 static void dispatch(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep)
@@ -200,6 +239,7 @@ static void send_reply(fq_daemon_t *d, zmq_msg_t *id, Fq__OpsReply *rep)
 static void free_reply(Fq__OpsReply *rep)
 {
     free(rep->error);
+    free(rep->message);
     fq_pb_cases_free(rep->cases, rep->n_cases);
     fq_link_status_free(rep->links, rep->n_links);
 }

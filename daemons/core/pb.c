@@ -38,6 +38,8 @@ Fq__Party *fq_pb_party_new(void)
 
 static void event_free(Fq__Event *e)
 {
+    free(e->prev_hash);
+    free(e->hash);
     free(e->uuid);
     free(e->unit);
     free(e->action);
@@ -56,10 +58,38 @@ static void party_free(Fq__Party *p)
     free(p);
 }
 
+void fq_pb_document_free(Fq__Document *d)
+{
+    if (!d)
+        return;
+    char *strings[] = {d->uuid, d->kind, d->number, d->date, d->parties, d->terms, d->court,
+                       d->unit};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        free(strings[i]);
+    free(d);
+}
+
+void fq_pb_assignment_free(Fq__Assignment *a)
+{
+    if (!a)
+        return;
+    char *strings[] = {a->dept, a->role, a->status, a->reason, a->result, a->unit};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        free(strings[i]);
+    free(a);
+}
+
 void fq_pb_case_free(Fq__Case *c)
 {
     if (!c)
         return;
+    free(c->track_rule);
+    for (size_t i = 0; i < c->n_documents; i++)
+        fq_pb_document_free(c->documents[i]);
+    free(c->documents);
+    for (size_t i = 0; i < c->n_assignments; i++)
+        fq_pb_assignment_free(c->assignments[i]);
+    free(c->assignments);
     char *strings[] = {c->uuid,   c->case_no, c->title,    c->description, c->category,
                        c->track,  c->source,  c->address,  c->grid,        c->reporter,
                        c->state,  c->holder,  c->origin_unit};
@@ -100,6 +130,16 @@ int fq_pb_case_add_event(Fq__Case *c, Fq__Event *e)
 int fq_pb_case_add_party(Fq__Case *c, Fq__Party *p)
 {
     return append((void ***)&c->parties, &c->n_parties, p);
+}
+
+int fq_pb_case_add_document(Fq__Case *c, Fq__Document *d)
+{
+    return append((void ***)&c->documents, &c->n_documents, d);
+}
+
+int fq_pb_case_add_assignment(Fq__Case *c, Fq__Assignment *a)
+{
+    return append((void ***)&c->assignments, &c->n_assignments, a);
 }
 
 void fq_uuid4(char out[37])

@@ -25,6 +25,12 @@ void fq_pb_cases_free(Fq__Case **cases, size_t n);
 /* Append to a repeated field; return 0 or -1 (the item is not taken on failure). */
 int fq_pb_case_add_event(Fq__Case *c, Fq__Event *e);
 int fq_pb_case_add_party(Fq__Case *c, Fq__Party *p);
+int fq_pb_case_add_document(Fq__Case *c, Fq__Document *d);
+int fq_pb_case_add_assignment(Fq__Case *c, Fq__Assignment *a);
+
+/* Free one hand-built Document / Assignment; accept NULL. */
+void fq_pb_document_free(Fq__Document *d);
+void fq_pb_assignment_free(Fq__Assignment *a);
 
 /* A random (version 4) uuid in its 36-character text form. */
 void fq_uuid4(char out[37]);

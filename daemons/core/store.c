@@ -54,6 +54,10 @@ static int check_new_case(const fq_cfg_t *cfg, const Fq__Case *in, char *err, si
                  MAX_SHORT, MAX_TEXT);
         return -1;
     }
+    if (in->has_amount && (in->amount < 0 || in->amount > 1000000000000LL)) {
+        snprintf(err, errlen, "the amount in dispute must be 0 to 10^12 yuan");
+        return -1;
+    }
     if (in->n_parties > MAX_PARTIES) {
         snprintf(err, errlen, "at most %d parties", MAX_PARTIES);
         return -1;
@@ -106,12 +110,13 @@ static fq_store_rc_t insert_case(const fq_store_t *st, const Fq__Case *in, const
         fq_p_text(&p, texts[i]);
     fq_p_int(&p, in->has_risk ? in->risk : 1);
     fq_p_int(&p, st->now_ms);
+    fq_p_int(&p, in->has_amount ? in->amount : 0);
     return fq_db_exec(st->db,
                       "INSERT INTO cases (unit, uuid, case_no, title, description, category,"
                       " track, source, address, grid, reporter, risk, state, holder, origin_unit,"
-                      " version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-                      " $9, $10, $11, $12, 'reported', $1, $1, 1, to_timestamp($13 / 1000.0),"
-                      " to_timestamp($13 / 1000.0))",
+                      " version, created_at, updated_at, amount) VALUES ($1, $2, $3, $4, $5, $6,"
+                      " $7, $8, $9, $10, $11, $12, 'reported', $1, $1, 1,"
+                      " to_timestamp($13 / 1000.0), to_timestamp($13 / 1000.0), $14)",
                       &p, err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;
@@ -138,6 +143,12 @@ fq_store_rc_t fq_store_insert_parties(const fq_store_t *st, const char *uuid,
     return FQ_STORE_OK;
 }
 
+/* The entry a new one chains to: the case's one entry that no other entry names as previous. */
+#define CHAIN_TIP                                                                               \
+    "(SELECT coalesce((SELECT e.hash FROM case_events e WHERE e.unit = $1 AND e.uuid = $2"       \
+    " AND NOT EXISTS (SELECT 1 FROM case_events f WHERE f.unit = e.unit AND f.uuid = e.uuid"    \
+    " AND f.prev_hash = e.hash) ORDER BY e.at_ms DESC LIMIT 1), '') AS prev)"
+
 fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const char *action,
                                  const char *from, const char *to, const char *actor,
                                  const char *note, char *err, size_t errlen)
@@ -152,8 +163,11 @@ fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const c
     fq_p_int(&p, st->now_ms);
     return fq_db_exec(st->db,
                       "INSERT INTO case_events (unit, uuid, event_uuid, action, from_state,"
-                      " to_state, actor, note, at, at_unit) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-                      " $8, to_timestamp($9 / 1000.0), $1)",
+                      " to_state, actor, note, at, at_ms, at_unit, prev_hash, hash)"
+                      " SELECT $1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::int8 / 1000.0),"
+                      " $9::int8,"
+                      " $1, t.prev, event_hash(t.prev, $3::uuid, $9::int8, $1, $4, $5, $6, $7,"
+                      " $8) FROM " CHAIN_TIP " t",
                       &p, err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;

@@ -32,15 +32,51 @@ fq_store_rc_t fq_store_submit(const fq_store_t *st, const Fq__Case *in, const ch
 fq_store_rc_t fq_store_load(const fq_store_t *st, const char *ref, Fq__Case **out, char *err,
                             size_t errlen);
 
-/* Cases of this unit, newest first, optionally only in STATE (NULL for all), at most LIMIT.
- * *OUT is the caller's (fq_pb_cases_free); history is not loaded. */
-fq_store_rc_t fq_store_list(const fq_store_t *st, const char *state, unsigned limit,
-                            Fq__Case ***out, size_t *n, char *err, size_t errlen);
+/* Which cases to list; NULL/0 fields do not filter. */
+typedef struct {
+    const char *state;
+    const char *track;
+    const char *category;
+    const char *dept;        /* a department working on it at this unit */
+    const char *holder;      /* the unit holding it */
+    const char *from_day;    /* created on or after, YYYY-MM-DD (China Standard Time) */
+    const char *to_day;      /* created on or before */
+    bool overdue;            /* past its deadline and not yet resolved */
+    unsigned offset;
+    unsigned limit;          /* 0: 100 */
+} fq_list_filter_t;
 
-/* Apply ACTION (accept, resolve, escalate, close) to REF on behalf of ACTOR with NOTE, in one
- * transaction with the messages that tell the neighbours. */
+/* This unit's cases matching F, newest first, one page. *OUT is the caller's
+ * (fq_pb_cases_free); history is not loaded. *TOTAL is the number matching in all. */
+fq_store_rc_t fq_store_list(const fq_store_t *st, const fq_list_filter_t *f, Fq__Case ***out,
+                            size_t *n, unsigned *total, char *err, size_t errlen);
+
+/* What a request to act on a case says besides the action; all borrowed, NULL when absent. */
+typedef struct {
+    const char *actor;
+    const char *note;        /* resolve, dept-result (the result), visit (what was found) */
+    const char *reason;      /* triage override, dept-return, return, withdraw, reopen */
+    const char *track;       /* triage override */
+    const char *dept;        /* dept-accept, dept-return, dept-result */
+    const char *lead;        /* assign */
+    char *const *co;         /* assign: co-handlers */
+    size_t nco;
+    const char *to_unit;     /* dispatch */
+    const char *visit_date;  /* visit, YYYY-MM-DD */
+    const char *visit_by;    /* visit */
+    const Fq__Document *document; /* attach */
+} fq_act_t;
+
+/* Apply ACTION (accept, triage, assign, resolve, escalate, dispatch, close, ...; see case.h) to
+ * REF as A says, in one transaction with its automatic consequences (e.g. a high-risk triage
+ * escalates) and the messages that tell the neighbours. */
 fq_store_rc_t fq_store_act(const fq_store_t *st, const char *ref, const char *action,
-                           const char *actor, const char *note, char *err, size_t errlen);
+                           const fq_act_t *a, char *err, size_t errlen);
+
+/* Recompute case REF's hash chain. OK when every entry matches (MESSAGE says how many were
+ * checked); REFUSED naming the first entry that does not. */
+fq_store_rc_t fq_store_verify(const fq_store_t *st, const char *ref, char *message,
+                              size_t msglen, char *err, size_t errlen);
 
 /* Apply a neighbour's copy C received from PEER, inside the caller's transaction, and queue it
  * on to the other neighbour that knows the case. REFUSED means C is invalid (quarantine it). */

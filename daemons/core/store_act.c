@@ -1,36 +1,56 @@
-/* store_act.c - a unit's own transitions of a case, checked against the state machine and
- * told to the neighbours that hold a copy, all in one transaction. */
+/* store_act.c - a unit's own actions on a case: checked against the state machine and the
+ * casework rules, recorded in the case file, and told to the neighbours holding a copy, all in
+ * one transaction. */
 #include "store_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "case.h"
+#include "casework.h"
 
-/* The row facts a transition needs, locked for the transaction. */
-typedef struct {
-    char uuid[37];
-    char case_no[40];
-    fq_state_t state;
-    char holder[FQ_UNIT_CODE_LEN + 1];
-    char origin[FQ_UNIT_CODE_LEN + 1];
-    char from_child[FQ_UNIT_CODE_LEN + 1];
-    bool sent_up;
-} s_row_t;
+#define MAX_FOLLOW 3 /* automatic actions in a row (triage -> escalate), a guard against loops */
 
-static fq_store_rc_t lock_case(const fq_store_t *st, const char *ref, s_row_t *row, char *err,
-                               size_t errlen)
+static void copy(char *dst, size_t len, const PGresult *res, int c)
+{
+    snprintf(dst, len, "%s", PQgetvalue(res, 0, c));
+}
+
+static void fill_row(const PGresult *res, fq_caserow_t *row)
+{
+    copy(row->uuid, sizeof row->uuid, res, 0);
+    copy(row->case_no, sizeof row->case_no, res, 1);
+    if (fq_state_parse(PQgetvalue(res, 0, 2), &row->state) < 0)
+        row->state = FQ_STATE_NONE;
+    copy(row->holder, sizeof row->holder, res, 3);
+    copy(row->origin, sizeof row->origin, res, 4);
+    copy(row->from_child, sizeof row->from_child, res, 5);
+    row->sent_up = PQgetvalue(res, 0, 6)[0] == 't';
+    copy(row->track, sizeof row->track, res, 7);
+    copy(row->category, sizeof row->category, res, 8);
+    row->risk = atoi(PQgetvalue(res, 0, 9));
+    row->amount = strtoll(PQgetvalue(res, 0, 10), NULL, 10);
+    row->parties = atoi(PQgetvalue(res, 0, 11));
+    row->bounce_count = atoi(PQgetvalue(res, 0, 12));
+    row->binding = PQgetvalue(res, 0, 13)[0] == 't';
+    copy(row->title, sizeof row->title, res, 14);
+    copy(row->description, sizeof row->description, res, 15);
+}
+
+#define ROW_COLUMNS                                                                             \
+    "SELECT uuid, case_no, state, holder, origin_unit, coalesce(from_child, ''), sent_up,"     \
+    " track, category, risk, amount, (SELECT count(*) FROM case_parties p WHERE p.unit ="      \
+    " c.unit AND p.uuid = c.uuid), bounce_count, binding, title, description FROM cases c"
+
+static fq_store_rc_t lock_case(const fq_store_t *st, const char *ref, fq_caserow_t *row,
+                               char *err, size_t errlen)
 {
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, ref);
     const char *sql = fq_store_looks_like_uuid(ref)
-                          ? "SELECT uuid, case_no, state, holder, origin_unit,"
-                            " coalesce(from_child, ''), sent_up FROM cases"
-                            " WHERE unit = $1 AND uuid = $2 FOR UPDATE"
-                          : "SELECT uuid, case_no, state, holder, origin_unit,"
-                            " coalesce(from_child, ''), sent_up FROM cases"
-                            " WHERE unit = $1 AND case_no = $2 FOR UPDATE";
+                          ? ROW_COLUMNS " WHERE unit = $1 AND uuid = $2 FOR UPDATE"
+                          : ROW_COLUMNS " WHERE unit = $1 AND case_no = $2 FOR UPDATE";
     PGresult *res = fq_db_run(st->db, sql, &p, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;
@@ -38,23 +58,15 @@ static fq_store_rc_t lock_case(const fq_store_t *st, const char *ref, s_row_t *r
     if (PQntuples(res) == 0) {
         snprintf(err, errlen, "no case %s at unit %s", ref, st->self->code);
         rc = FQ_STORE_REFUSED;
-    } else {
-        snprintf(row->uuid, sizeof row->uuid, "%s", PQgetvalue(res, 0, 0));
-        snprintf(row->case_no, sizeof row->case_no, "%s", PQgetvalue(res, 0, 1));
-        if (fq_state_parse(PQgetvalue(res, 0, 2), &row->state) < 0)
-            row->state = FQ_STATE_NONE;
-        snprintf(row->holder, sizeof row->holder, "%s", PQgetvalue(res, 0, 3));
-        snprintf(row->origin, sizeof row->origin, "%s", PQgetvalue(res, 0, 4));
-        snprintf(row->from_child, sizeof row->from_child, "%s", PQgetvalue(res, 0, 5));
-        row->sent_up = PQgetvalue(res, 0, 6)[0] == 't';
-    }
+    } else
+        fill_row(res, row);
     PQclear(res);
     return rc;
 }
 
 /* Only the unit holding a case may act on it; the others keep a copy to answer citizens. */
-static int check_holder(const fq_store_t *st, const s_row_t *row, fq_action_t action, char *err,
-                        size_t errlen)
+static int check_holder(const fq_store_t *st, const fq_caserow_t *row, fq_action_t action,
+                        char *err, size_t errlen)
 {
     if (strcmp(row->holder, st->self->code) == 0)
         return 0;
@@ -65,21 +77,22 @@ static int check_holder(const fq_store_t *st, const s_row_t *row, fq_action_t ac
     return -1;
 }
 
-static const char *new_holder(const fq_store_t *st, const s_row_t *row, fq_holder_rule_t rule)
+static const char *new_holder(const fq_store_t *st, const fq_caserow_t *row,
+                              fq_holder_rule_t rule, const fq_plan_t *plan)
 {
     switch (rule) {
-    case FQ_HOLD_PARENT:
-        return st->self->parent;
-    case FQ_HOLD_ORIGIN:
-        return row->origin;
+    case FQ_HOLD_PARENT: return st->self->parent;
+    case FQ_HOLD_ORIGIN: return row->origin;
+    case FQ_HOLD_CHILD: return plan->child;
+    case FQ_HOLD_FROM_CHILD: return row->from_child;
     case FQ_HOLD_SELF:
-    default:
-        return st->self->code;
+    default: return st->self->code;
     }
 }
 
-static fq_store_rc_t update_case(const fq_store_t *st, const s_row_t *row, fq_state_t to,
-                                 const char *holder, bool sent_up, char *err, size_t errlen)
+static fq_store_rc_t update_case(const fq_store_t *st, const fq_caserow_t *row, fq_state_t to,
+                                 const char *holder, bool sent_up, const fq_plan_t *plan,
+                                 char *err, size_t errlen)
 {
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
@@ -88,32 +101,39 @@ static fq_store_rc_t update_case(const fq_store_t *st, const s_row_t *row, fq_st
     fq_p_text(&p, holder);
     fq_p_text(&p, sent_up ? "true" : "false");
     fq_p_int(&p, st->now_ms);
+    fq_p_text(&p, plan->track);
+    fq_p_text(&p, plan->track ? plan->track_rule : NULL);
+    fq_p_int(&p, plan->bounce_delta);
+    fq_p_text(&p, plan->set_binding ? "true" : "false");
+    fq_p_text(&p, plan->child);
     return fq_db_exec(st->db,
                       "UPDATE cases SET state = $3, holder = $4, sent_up = $5::boolean,"
-                      " version = version + 1, updated_at = to_timestamp($6 / 1000.0)"
-                      " WHERE unit = $1 AND uuid = $2",
+                      " version = version + 1, updated_at = to_timestamp($6 / 1000.0),"
+                      " track = coalesce($7, track), track_rule = coalesce($8, track_rule),"
+                      " bounce_count = bounce_count + $9, binding = binding OR $10::boolean,"
+                      " from_child = coalesce($11, from_child) WHERE unit = $1 AND uuid = $2",
                       &p, err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;
 }
 
-/* Tell every neighbour holding a copy: the parent once the case went up, the child it came
- * from when it came from below. */
-static fq_store_rc_t tell_neighbours(const fq_store_t *st, const s_row_t *row, bool sent_up,
-                                     char *err, size_t errlen)
+/* Tell every neighbour holding a copy: the parent once the case went up (or came down from
+ * it), the child it came from or was sent down to. */
+static fq_store_rc_t tell_neighbours(const fq_store_t *st, const char *uuid, bool sent_up,
+                                     const char *child, char *err, size_t errlen)
 {
     fq_store_rc_t rc = FQ_STORE_OK;
     if (sent_up && st->self->parent[0])
-        rc = fq_store_send(st, row->uuid, st->self->parent, err, errlen);
-    if (rc == FQ_STORE_OK && row->from_child[0])
-        rc = fq_store_send(st, row->uuid, row->from_child, err, errlen);
+        rc = fq_store_send(st, uuid, st->self->parent, err, errlen);
+    if (rc == FQ_STORE_OK && child && *child)
+        rc = fq_store_send(st, uuid, child, err, errlen);
     return rc;
 }
 
-static fq_store_rc_t act_locked(const fq_store_t *st, const char *ref, fq_action_t action,
-                                const char *actor, const char *note, char *err, size_t errlen)
+static fq_store_rc_t act_once(const fq_store_t *st, const char *ref, fq_action_t action,
+                              const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen)
 {
-    s_row_t row;
+    fq_caserow_t row;
     fq_store_rc_t rc = lock_case(st, ref, &row, err, errlen);
     if (rc != FQ_STORE_OK)
         return rc;
@@ -124,33 +144,62 @@ static fq_store_rc_t act_locked(const fq_store_t *st, const char *ref, fq_action
     if (fq_case_transition(st->self->tier, action, row.state, row.case_no, &to, &rule, err,
                            errlen) < 0)
         return FQ_STORE_REFUSED;
+    rc = fq_casework_prepare(st, &row, action, a, plan, err, errlen);
+    if (rc != FQ_STORE_OK)
+        return rc;
+    if (plan->keep_state) {
+        to = row.state;
+        rule = FQ_HOLD_SELF;
+    }
     bool sent_up = row.sent_up || action == FQ_ACT_ESCALATE;
-    rc = update_case(st, &row, to, new_holder(st, &row, rule), sent_up, err, errlen);
+    const char *holder = new_holder(st, &row, rule, plan);
+    rc = update_case(st, &row, to, holder, sent_up, plan, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = fq_casework_apply(st, &row, action, a, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = fq_store_add_event(st, row.uuid, fq_action_name(action), fq_state_name(row.state),
-                                fq_state_name(to), actor, note, err, errlen);
+                                fq_state_name(to), a->actor, plan->note, err, errlen);
     if (rc == FQ_STORE_OK)
-        rc = tell_neighbours(st, &row, sent_up, err, errlen);
+        rc = tell_neighbours(st, row.uuid, sent_up, plan->child ? plan->child : row.from_child,
+                             err, errlen);
+    return rc;
+}
+
+/* Run ACTION, then whatever it sets off by itself (a high-risk triage escalates, a case
+ * returned once too often goes up), each as its own entry in the case file. */
+static fq_store_rc_t act_chain(const fq_store_t *st, const char *ref, fq_action_t action,
+                               const fq_act_t *a, char *err, size_t errlen)
+{
+    char note[256], child[FQ_UNIT_CODE_LEN + 1];
+    fq_act_t automatic = {.actor = "系统 (自动)", .note = note, .reason = note};
+    fq_store_rc_t rc = FQ_STORE_OK;
+    for (int step = 0; step <= MAX_FOLLOW && action != FQ_ACT_SUBMIT; step++) {
+        fq_plan_t *plan = calloc(1, sizeof *plan);
+        if (!plan) {
+            snprintf(err, errlen, "out of memory");
+            return FQ_STORE_DBERR;
+        }
+        plan->follow = FQ_ACT_SUBMIT;
+        rc = act_once(st, ref, action, a, plan, err, errlen);
+        action = rc == FQ_STORE_OK ? plan->follow : FQ_ACT_SUBMIT;
+        snprintf(note, sizeof note, "%s", plan->follow_note);
+        snprintf(child, sizeof child, "%s", plan->follow_to);
+        free(plan);
+        automatic.to_unit = child[0] ? child : NULL;
+        a = &automatic;
+    }
     return rc;
 }
 
 fq_store_rc_t fq_store_act(const fq_store_t *st, const char *ref, const char *action,
-                           const char *actor, const char *note, char *err, size_t errlen)
+                           const fq_act_t *a, char *err, size_t errlen)
 {
     fq_action_t act;
     if (fq_action_parse(action, &act) < 0 || act == FQ_ACT_SUBMIT) {
         snprintf(err, errlen, "unknown action '%s'", action ? action : "");
         return FQ_STORE_REFUSED;
     }
-    if ((actor && strlen(actor) > 200) || (note && strlen(note) > 4000)) {
-        snprintf(err, errlen, "actor (200 bytes) or note (4000 bytes) too long");
-        return FQ_STORE_REFUSED;
-    }
-    if (act == FQ_ACT_RESOLVE && (!note || !*note)) {
-        snprintf(err, errlen, "resolve needs a note saying how the case was resolved");
-        return FQ_STORE_REFUSED;
-    }
     if (fq_db_begin(st->db, err, errlen) < 0)
         return FQ_STORE_DBERR;
-    return fq_store_finish(st, act_locked(st, ref, act, actor, note, err, errlen), err, errlen);
+    return fq_store_finish(st, act_chain(st, ref, act, a, err, errlen), err, errlen);
 }

@@ -4,6 +4,18 @@
 
 #include "store.h"
 
+/* The columns fq_store_row_to_case reads, in its order. */
+#define FQ_CASE_COLUMNS                                                                         \
+    "uuid, case_no, title, description, category, risk, track, source, address, grid,"        \
+    " reporter, state, holder, origin_unit, version,"                                          \
+    " (extract(epoch FROM created_at) * 1000)::int8,"                                          \
+    " (extract(epoch FROM updated_at) * 1000)::int8,"                                          \
+    " coalesce((extract(epoch FROM deadline) * 1000)::int8, 0),"                               \
+    " amount, bounce_count, track_rule, binding"
+
+/* A Case from row ROW of a result selected with FQ_CASE_COLUMNS; NULL when out of memory. */
+Fq__Case *fq_store_row_to_case(const PGresult *res, int row);
+
 /* True when REF has the shape of a uuid rather than a case number. */
 bool fq_store_looks_like_uuid(const char *ref);
 

@@ -1,4 +1,5 @@
-/* store_read.c - reading cases back out of PostgreSQL into protobuf Case messages. */
+/* store_read.c - reading a case back out of PostgreSQL into a protobuf Case: the row, its
+ * parties, history, documents and departments. */
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -7,104 +8,171 @@
 
 #include "pb.h"
 
-#define CASE_COLUMNS                                                                            \
-    "uuid, case_no, title, description, category, risk, track, source, address, grid, "        \
-    "reporter, state, holder, origin_unit, version, "                                           \
-    "(extract(epoch FROM created_at) * 1000)::int8, (extract(epoch FROM updated_at) * 1000)::int8," \
-    " coalesce((extract(epoch FROM deadline) * 1000)::int8, 0)"
-
 static char *col(const PGresult *res, int row, int c)
 {
     return fq_pb_strdup(PQgetvalue(res, row, c));
 }
 
-static Fq__Case *row_to_case(const PGresult *res, int row)
+static int64_t col_int(const PGresult *res, int row, int c)
+{
+    return strtoll(PQgetvalue(res, row, c), NULL, 10);
+}
+
+Fq__Case *fq_store_row_to_case(const PGresult *res, int row)
 {
     Fq__Case *c = fq_pb_case_new();
     if (!c)
         return NULL;
-    char **strings[] = {&c->uuid,    &c->case_no, &c->title, &c->description, &c->category};
-    for (int i = 0; i < 5; i++)
-        *strings[i] = col(res, row, i);
-    c->has_risk = 1;
-    c->risk = atoi(PQgetvalue(res, row, 5));
-    char **rest[] = {&c->track, &c->source,      &c->address, &c->grid,
-                     &c->reporter, &c->state,    &c->holder,  &c->origin_unit};
-    for (int i = 0; i < 8; i++)
-        *rest[i] = col(res, row, 6 + i);
-    c->has_version = c->has_created_ms = c->has_updated_ms = c->has_deadline_ms = 1;
-    c->version = atoi(PQgetvalue(res, row, 14));
-    c->created_ms = strtoll(PQgetvalue(res, row, 15), NULL, 10);
-    c->updated_ms = strtoll(PQgetvalue(res, row, 16), NULL, 10);
-    c->deadline_ms = strtoll(PQgetvalue(res, row, 17), NULL, 10);
+    /* the text columns, in FQ_CASE_COLUMNS order, skipping risk (5) */
+    char **texts[] = {&c->uuid,    &c->case_no, &c->title,    &c->description, &c->category,
+                      NULL,        &c->track,   &c->source,   &c->address,     &c->grid,
+                      &c->reporter, &c->state,  &c->holder,   &c->origin_unit};
+    for (int i = 0; i < (int)(sizeof texts / sizeof texts[0]); i++)
+        if (texts[i])
+            *texts[i] = col(res, row, i);
+    c->has_risk = c->has_version = c->has_created_ms = c->has_updated_ms = 1;
+    c->has_deadline_ms = c->has_amount = c->has_bounce_count = c->has_binding = 1;
+    c->risk = (int32_t)col_int(res, row, 5);
+    c->version = (int32_t)col_int(res, row, 14);
+    c->created_ms = col_int(res, row, 15);
+    c->updated_ms = col_int(res, row, 16);
+    c->deadline_ms = col_int(res, row, 17);
+    c->amount = col_int(res, row, 18);
+    c->bounce_count = (int32_t)col_int(res, row, 19);
+    c->track_rule = col(res, row, 20);
+    c->binding = PQgetvalue(res, row, 21)[0] == 't';
     return c;
 }
 
-static fq_store_rc_t load_parties(const fq_store_t *st, Fq__Case *c, char *err, size_t errlen)
+/* Run SQL with ($1 unit, $2 uuid) and hand each row to ADD; stops quietly when out of memory. */
+static fq_store_rc_t each_row(const fq_store_t *st, Fq__Case *c, const char *sql,
+                              int (*add)(Fq__Case *, const PGresult *, int), char *err,
+                              size_t errlen)
 {
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, c->uuid);
-    PGresult *res = fq_db_run(st->db,
-                              "SELECT name, phone, role FROM case_parties WHERE unit = $1 AND "
-                              "uuid = $2 ORDER BY idx",
-                              &p, err, errlen);
+    PGresult *res = fq_db_run(st->db, sql, &p, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;
-    for (int i = 0; i < PQntuples(res); i++) {
-        Fq__Party *party = fq_pb_party_new();
-        if (!party)
-            break;
-        party->name = col(res, i, 0);
-        party->phone = col(res, i, 1);
-        party->role = col(res, i, 2);
-        if (fq_pb_case_add_party(c, party) < 0) {
-            free(party);
-            break;
-        }
-    }
+    for (int i = 0; i < PQntuples(res) && add(c, res, i) == 0; i++)
+        ;
     PQclear(res);
     return FQ_STORE_OK;
 }
 
-static Fq__Event *row_to_event(const PGresult *res, int row)
+static int add_party(Fq__Case *c, const PGresult *res, int row)
+{
+    Fq__Party *party = fq_pb_party_new();
+    if (!party)
+        return -1;
+    party->name = col(res, row, 0);
+    party->phone = col(res, row, 1);
+    party->role = col(res, row, 2);
+    if (fq_pb_case_add_party(c, party) < 0) {
+        free(party);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_event(Fq__Case *c, const PGresult *res, int row)
 {
     Fq__Event *e = fq_pb_event_new();
     if (!e)
-        return NULL;
-    e->uuid = col(res, row, 0);
+        return -1;
+    char **texts[] = {&e->uuid,     NULL,      &e->unit, &e->action, &e->from_state,
+                      &e->to_state, &e->actor, &e->note, &e->prev_hash, &e->hash};
+    for (int i = 0; i < (int)(sizeof texts / sizeof texts[0]); i++)
+        if (texts[i])
+            *texts[i] = col(res, row, i);
     e->has_at_ms = 1;
-    e->at_ms = strtoll(PQgetvalue(res, row, 1), NULL, 10);
-    e->unit = col(res, row, 2);
-    e->action = col(res, row, 3);
-    e->from_state = col(res, row, 4);
-    e->to_state = col(res, row, 5);
-    e->actor = col(res, row, 6);
-    e->note = col(res, row, 7);
-    return e;
+    e->at_ms = col_int(res, row, 1);
+    if (fq_pb_case_add_event(c, e) < 0) {
+        free(e);
+        return -1;
+    }
+    return 0;
 }
 
-static fq_store_rc_t load_history(const fq_store_t *st, Fq__Case *c, char *err, size_t errlen)
+static int add_document(Fq__Case *c, const PGresult *res, int row)
 {
-    fq_params_t p = {0};
-    fq_p_text(&p, st->self->code);
-    fq_p_text(&p, c->uuid);
-    PGresult *res = fq_db_run(st->db,
-                              "SELECT event_uuid, (extract(epoch FROM at) * 1000)::int8, at_unit,"
-                              " action, from_state, to_state, actor, note FROM case_events"
-                              " WHERE unit = $1 AND uuid = $2 ORDER BY at, recorded_at, event_uuid",
-                              &p, err, errlen);
-    if (!res)
-        return FQ_STORE_DBERR;
-    for (int i = 0; i < PQntuples(res); i++) {
-        Fq__Event *e = row_to_event(res, i);
-        if (!e || fq_pb_case_add_event(c, e) < 0) {
-            free(e);
-            break;
-        }
+    Fq__Document *d = malloc(sizeof *d);
+    if (!d)
+        return -1;
+    fq__document__init(d);
+    char **texts[] = {&d->uuid,  &d->kind,  &d->number, &d->date,
+                      &d->parties, &d->terms, &d->court, &d->unit};
+    for (int i = 0; i < (int)(sizeof texts / sizeof texts[0]); i++)
+        *texts[i] = col(res, row, i);
+    d->has_at_ms = 1;
+    d->at_ms = col_int(res, row, 8);
+    if (fq_pb_case_add_document(c, d) < 0) {
+        fq_pb_document_free(d);
+        return -1;
     }
-    PQclear(res);
-    return FQ_STORE_OK;
+    return 0;
+}
+
+static int add_assignment(Fq__Case *c, const PGresult *res, int row)
+{
+    Fq__Assignment *a = malloc(sizeof *a);
+    if (!a)
+        return -1;
+    fq__assignment__init(a);
+    char **texts[] = {&a->dept, &a->role, &a->status, &a->reason, &a->result, &a->unit};
+    for (int i = 0; i < (int)(sizeof texts / sizeof texts[0]); i++)
+        *texts[i] = col(res, row, i);
+    if (fq_pb_case_add_assignment(c, a) < 0) {
+        fq_pb_assignment_free(a);
+        return -1;
+    }
+    return 0;
+}
+
+/* Parties, history (in chain order where the chain is intact), documents, departments. */
+static fq_store_rc_t load_parts(const fq_store_t *st, Fq__Case *c, char *err, size_t errlen)
+{
+    fq_store_rc_t rc = each_row(st, c,
+                                "SELECT name, phone, role FROM case_parties WHERE unit = $1 AND"
+                                " uuid = $2 ORDER BY idx",
+                                add_party, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = each_row(st, c,
+                      "SELECT event_uuid, at_ms, at_unit, action, from_state, to_state, actor,"
+                      " note, prev_hash, hash FROM case_events WHERE unit = $1 AND uuid = $2"
+                      " ORDER BY at_ms, recorded_at, event_uuid",
+                      add_event, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = each_row(st, c,
+                      "SELECT doc_uuid, kind, number, doc_date, parties, terms, court, at_unit,"
+                      " at_ms FROM case_documents WHERE unit = $1 AND uuid = $2 ORDER BY at_ms",
+                      add_document, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = each_row(st, c,
+                      "SELECT dept, role, status, reason, result, assigned_by FROM"
+                      " case_departments WHERE unit = $1 AND uuid = $2 ORDER BY role DESC, dept",
+                      add_assignment, err, errlen);
+    return rc;
+}
+
+/* Put the history in chain order: the entry with no previous first, then each entry's
+ * successor. Entries off the chain (a broken chain, which verify reports) follow in time order. */
+static void order_by_chain(Fq__Case *c)
+{
+    size_t done = 0;
+    const char *prev = "";
+    while (done < c->n_history) {
+        size_t next = done;
+        while (next < c->n_history && strcmp(c->history[next]->prev_hash, prev) != 0)
+            next++;
+        if (next == c->n_history || !*c->history[next]->hash)
+            return;
+        Fq__Event *e = c->history[next];
+        memmove(&c->history[done + 1], &c->history[done], (next - done) * sizeof e);
+        c->history[done++] = e;
+        prev = e->hash;
+    }
 }
 
 bool fq_store_looks_like_uuid(const char *ref)
@@ -121,8 +189,9 @@ fq_store_rc_t fq_store_load(const fq_store_t *st, const char *ref, Fq__Case **ou
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, ref);
     const char *sql = fq_store_looks_like_uuid(ref)
-                          ? "SELECT " CASE_COLUMNS " FROM cases WHERE unit = $1 AND uuid = $2"
-                          : "SELECT " CASE_COLUMNS " FROM cases WHERE unit = $1 AND case_no = $2";
+                          ? "SELECT " FQ_CASE_COLUMNS " FROM cases WHERE unit = $1 AND uuid = $2"
+                          : "SELECT " FQ_CASE_COLUMNS " FROM cases WHERE unit = $1 AND"
+                            " case_no = $2";
     PGresult *res = fq_db_run(st->db, sql, &p, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;
@@ -131,53 +200,18 @@ fq_store_rc_t fq_store_load(const fq_store_t *st, const char *ref, Fq__Case **ou
         snprintf(err, errlen, "no case %s at unit %s", ref, st->self->code);
         return FQ_STORE_REFUSED;
     }
-    Fq__Case *c = row_to_case(res, 0);
+    Fq__Case *c = fq_store_row_to_case(res, 0);
     PQclear(res);
     if (!c) {
         snprintf(err, errlen, "out of memory");
         return FQ_STORE_DBERR;
     }
-    fq_store_rc_t rc = load_parties(st, c, err, errlen);
-    if (rc == FQ_STORE_OK)
-        rc = load_history(st, c, err, errlen);
+    fq_store_rc_t rc = load_parts(st, c, err, errlen);
+    order_by_chain(c);
     if (rc != FQ_STORE_OK) {
         fq_pb_case_free(c);
         return rc;
     }
     *out = c;
-    return FQ_STORE_OK;
-}
-
-fq_store_rc_t fq_store_list(const fq_store_t *st, const char *state, unsigned limit,
-                            Fq__Case ***out, size_t *n, char *err, size_t errlen)
-{
-    fq_params_t p = {0};
-    fq_p_text(&p, st->self->code);
-    fq_p_text(&p, state && *state ? state : NULL);
-    fq_p_int(&p, limit ? limit : 100);
-    PGresult *res = fq_db_run(st->db,
-                              "SELECT " CASE_COLUMNS " FROM cases WHERE unit = $1 AND"
-                              " ($2::text IS NULL OR state = $2) ORDER BY created_at DESC,"
-                              " case_no DESC LIMIT $3",
-                              &p, err, errlen);
-    if (!res)
-        return FQ_STORE_DBERR;
-    size_t rows = (size_t)PQntuples(res);
-    *out = calloc(rows ? rows : 1, sizeof **out);
-    *n = 0;
-    for (size_t i = 0; *out && i < rows; i++) {
-        Fq__Case *c = row_to_case(res, (int)i);
-        if (!c)
-            break;
-        (*out)[(*n)++] = c;
-    }
-    PQclear(res);
-    if (!*out || *n != rows) {
-        fq_pb_cases_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        snprintf(err, errlen, "out of memory");
-        return FQ_STORE_DBERR;
-    }
     return FQ_STORE_OK;
 }

@@ -12,6 +12,8 @@
 
 #define MAX_HISTORY 2000
 #define MAX_PARTIES 50
+#define MAX_DOCS 200
+#define MAX_ASSIGNMENTS 50
 
 fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *peer, char *err,
                             size_t errlen)
@@ -45,6 +47,7 @@ static int check_event(const Fq__Event *e, size_t i, char *err, size_t errlen)
 {
     fq_state_t st;
     if (!fq_store_looks_like_uuid(e->uuid) || blank(e->action, 32) || blank(e->unit, 12) ||
+        !e->hash || strlen(e->hash) > 64 || !e->prev_hash || strlen(e->prev_hash) > 64 ||
         !e->to_state || fq_state_parse(e->to_state, &st) < 0 ||
         (e->note && strlen(e->note) > 4000) || (e->actor && strlen(e->actor) > 200)) {
         snprintf(err, errlen, "history entry %zu is incomplete or malformed", i + 1);
@@ -74,7 +77,8 @@ static int check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t
                  c->case_no);
         return -1;
     }
-    if (c->n_history > MAX_HISTORY || c->n_parties > MAX_PARTIES) {
+    if (c->n_history > MAX_HISTORY || c->n_parties > MAX_PARTIES || c->n_documents > MAX_DOCS ||
+        c->n_assignments > MAX_ASSIGNMENTS) {
         snprintf(err, errlen, "case %s carries too many history entries or parties", c->case_no);
         return -1;
     }
@@ -106,13 +110,19 @@ static fq_store_rc_t insert_copy(const fq_store_t *st, const Fq__Case *c, const 
     fq_p_int(&p, c->created_ms);
     fq_p_int(&p, c->updated_ms);
     fq_p_int(&p, c->deadline_ms);
+    fq_p_int(&p, c->amount);
+    fq_p_int(&p, c->bounce_count);
+    fq_p_text(&p, or_empty(c->track_rule));
+    fq_p_text(&p, c->binding ? "true" : "false");
     return fq_db_exec(st->db,
                       "INSERT INTO cases (unit, uuid, case_no, title, description, category,"
                       " track, source, address, grid, reporter, state, holder, origin_unit,"
-                      " from_child, sent_up, risk, version, created_at, updated_at, deadline)"
+                      " from_child, sent_up, risk, version, created_at, updated_at, deadline,"
+                      " amount, bounce_count, track_rule, binding)"
                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
                       " $16::boolean, $17, $18, to_timestamp($19 / 1000.0),"
-                      " to_timestamp($20 / 1000.0), to_timestamp(nullif($21, 0) / 1000.0))",
+                      " to_timestamp($20 / 1000.0), to_timestamp(nullif($21, 0) / 1000.0), $22,"
+                      " $23, $24, $25::boolean)",
                       &p, err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;
@@ -130,10 +140,14 @@ static fq_store_rc_t update_copy(const fq_store_t *st, const Fq__Case *c, char *
     fq_p_text(&p, or_empty(c->track));
     fq_p_int(&p, c->updated_ms);
     fq_p_int(&p, c->deadline_ms);
+    fq_p_int(&p, c->bounce_count);
+    fq_p_text(&p, or_empty(c->track_rule));
+    fq_p_text(&p, c->binding ? "true" : "false");
     return fq_db_exec(st->db,
                       "UPDATE cases SET state = $3, holder = $4, version = $5, track = $6,"
                       " updated_at = to_timestamp($7 / 1000.0),"
-                      " deadline = to_timestamp(nullif($8, 0) / 1000.0)"
+                      " deadline = to_timestamp(nullif($8, 0) / 1000.0), bounce_count = $9,"
+                      " track_rule = $10, binding = $11::boolean"
                       " WHERE unit = $1 AND uuid = $2",
                       &p, err, errlen) < 0
                ? FQ_STORE_DBERR
@@ -148,14 +162,68 @@ static fq_store_rc_t merge_history(const fq_store_t *st, const Fq__Case *c, char
         fq_params_t p = {0};
         const char *texts[] = {st->self->code, c->uuid, e->uuid, e->unit, e->action,
                                or_empty(e->from_state), e->to_state, or_empty(e->actor),
-                               or_empty(e->note)};
+                               or_empty(e->note), e->prev_hash, e->hash};
         for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
             fq_p_text(&p, texts[k]);
         fq_p_int(&p, e->at_ms);
         if (fq_db_exec(st->db,
                        "INSERT INTO case_events (unit, uuid, event_uuid, at_unit, action,"
-                       " from_state, to_state, actor, note, at) VALUES ($1, $2, $3, $4, $5, $6,"
-                       " $7, $8, $9, to_timestamp($10 / 1000.0)) ON CONFLICT DO NOTHING",
+                       " from_state, to_state, actor, note, prev_hash, hash, at_ms, at) VALUES"
+                       " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int8,"
+                       " to_timestamp($12::int8 / 1000.0)) ON CONFLICT DO NOTHING",
+                       &p, err, errlen) < 0)
+            return FQ_STORE_DBERR;
+    }
+    return FQ_STORE_OK;
+}
+
+static fq_store_rc_t merge_documents(const fq_store_t *st, const Fq__Case *c, char *err,
+                                     size_t errlen)
+{
+    for (size_t i = 0; i < c->n_documents; i++) {
+        const Fq__Document *d = c->documents[i];
+        if (!fq_store_looks_like_uuid(d->uuid))
+            continue;
+        fq_params_t p = {0};
+        const char *texts[] = {st->self->code,  c->uuid,          d->uuid,
+                               or_empty(d->kind), or_empty(d->number), or_empty(d->date),
+                               or_empty(d->parties), or_empty(d->terms), or_empty(d->court),
+                               or_empty(d->unit)};
+        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+            fq_p_text(&p, texts[k]);
+        fq_p_int(&p, d->at_ms);
+        if (fq_db_exec(st->db,
+                       "INSERT INTO case_documents (unit, uuid, doc_uuid, kind, number, doc_date,"
+                       " parties, terms, court, at_unit, at_ms) VALUES ($1, $2, $3, $4, $5, $6,"
+                       " $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+                       &p, err, errlen) < 0)
+            return FQ_STORE_DBERR;
+    }
+    return FQ_STORE_OK;
+}
+
+/* The departments as the newer copy has them. */
+static fq_store_rc_t replace_assignments(const fq_store_t *st, const Fq__Case *c, char *err,
+                                         size_t errlen)
+{
+    fq_params_t del = {0};
+    fq_p_text(&del, st->self->code);
+    fq_p_text(&del, c->uuid);
+    if (fq_db_exec(st->db, "DELETE FROM case_departments WHERE unit = $1 AND uuid = $2", &del,
+                   err, errlen) < 0)
+        return FQ_STORE_DBERR;
+    for (size_t i = 0; i < c->n_assignments; i++) {
+        const Fq__Assignment *a = c->assignments[i];
+        fq_params_t p = {0};
+        const char *texts[] = {st->self->code,  c->uuid,           or_empty(a->dept),
+                               or_empty(a->role), or_empty(a->status), or_empty(a->reason),
+                               or_empty(a->result), or_empty(a->unit)};
+        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+            fq_p_text(&p, texts[k]);
+        if (fq_db_exec(st->db,
+                       "INSERT INTO case_departments (unit, uuid, dept, role, status, reason,"
+                       " result, assigned_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                       " ON CONFLICT DO NOTHING",
                        &p, err, errlen) < 0)
             return FQ_STORE_DBERR;
     }
@@ -223,6 +291,10 @@ fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__C
         rc = fq_store_insert_parties(st, c->uuid, c->parties, c->n_parties, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = merge_history(st, c, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = merge_documents(st, c, err, errlen);
+    if (rc == FQ_STORE_OK && newer)
+        rc = replace_assignments(st, c, err, errlen);
     if (rc == FQ_STORE_OK && local.exists && newer)
         rc = forward(st, c->uuid, from_parent, &local, err, errlen);
     return rc;

@@ -127,6 +127,21 @@ static void test_example(void)
     CHECK(dep && strcmp(dep->name, "司法所") == 0 && dep->tier == FQ_TIER_STREET);
     CHECK(dep && strcmp(dep->presence, "resident") == 0 && dep->ncategories >= 2);
     CHECK(dep && strcmp(dep->categories[0], "neighbour") == 0);
+
+    CHECK(cfg->max_returns == 2);
+    CHECK(strcmp(cfg->triage_default, "complex") == 0);
+    CHECK(cfg->ntriage_rules == 9);
+    if (cfg->ntriage_rules == 9) {
+        const fq_triage_rule_cfg_t *r = &cfg->triage_rules[0];
+        CHECK(strcmp(r->name, "人身安全风险") == 0 && strcmp(r->track, "high_risk") == 0);
+        CHECK(r->nkeywords >= 3 && strcmp(r->keywords[0], "跳楼") == 0 && r->ncategories == 0);
+        CHECK(r->risk_min == 0 && r->risk_max == 0 && r->parties_min == 0 && r->amount_min == 0);
+        r = &cfg->triage_rules[4];
+        CHECK(strcmp(r->name, "大额投资理财纠纷") == 0 && r->amount_min == 1000000);
+        CHECK(r->ncategories == 1 && strcmp(r->categories[0], "investment") == 0);
+        r = &cfg->triage_rules[8];
+        CHECK(strcmp(r->track, "simple") == 0 && r->risk_min == 0 && r->risk_max == 2);
+    }
     fq_cfg_destroy(&cfg);
     CHECK(cfg == NULL);
 }
@@ -146,6 +161,108 @@ static void test_fixtures(void)
                  "unknown category 'gambling'");
     EXPECT_ERROR(FIXTURES "out_of_bounds.yaml", 4, 17, "out of bounds");
     EXPECT_ERROR(FIXTURES "wrong_type.yaml", 5, 11, "must be a scalar, not a sequence");
+}
+
+static void test_triage_fixtures(void)
+{
+    EXPECT_ERROR(FIXTURES "triage_unknown_key.yaml", 17, 7, "unknown key 'colour' in rule");
+    EXPECT_ERROR(FIXTURES "triage_bad_track.yaml", 15, 14, "unknown track 'urgent'");
+    EXPECT_ERROR(FIXTURES "triage_unknown_category.yaml", 16, 32,
+                 "rule '大额投资' lists unknown category 'gambling'");
+    EXPECT_ERROR(FIXTURES "triage_risk_range.yaml", 17, 17,
+                 "risk_max (2) is below risk_min (3) in rule 中等风险");
+    EXPECT_ERROR(FIXTURES "triage_no_condition.yaml", 17, 7,
+                 "rule 其余一律 has no condition; use triage.default instead");
+    EXPECT_ERROR(FIXTURES "triage_duplicate_rule.yaml", 20, 13,
+                 "duplicate rule name '涉稳高风险' (first defined at line 14)");
+}
+
+/* A district with one category, line 1..9, then "triage:\n  rules:\n" on lines 10..11. */
+#define RULES DISTRICT DISTRICT_LINK CATEGORY "triage:\n  rules:\n"
+
+static void test_triage(void)
+{
+    char word[80];
+    memset(word, 'x', 65);
+    word[65] = '\0';
+    char text[600];
+    snprintf(text, sizeof text, RULES "    - {name: 长, track: simple, keywords: [%s]}\n", word);
+    EXPECT_TEXT_ERROR(text, 12, 43, "'keywords' is 65 bytes long, at most 64");
+    EXPECT_TEXT_ERROR(RULES "    - {name: 空, track: simple, keywords: [\"\"]}\n", 12, 43,
+                      "'keywords' must not be empty");
+    EXPECT_TEXT_ERROR(RULES "    - {name: 空, track: simple, categories: []}\n", 12, 44,
+                      "'categories' has 0 entries, expected 1..1024");
+    EXPECT_TEXT_ERROR(RULES
+                      "    - {name: 两次, track: simple, categories: [neighbour, neighbour]}\n",
+                      12, 57, "rule '两次' lists category 'neighbour' twice");
+    EXPECT_TEXT_ERROR(RULES "    - {name: 风险, track: simple, risk_min: 5}\n", 12, 43,
+                      "'risk_min' = 5 is out of bounds (1..4)");
+    EXPECT_TEXT_ERROR(RULES "    - {name: 风险, track: simple, risk_max: 0}\n", 12, 43,
+                      "'risk_max' = 0 is out of bounds (1..4)");
+    EXPECT_TEXT_ERROR(RULES "    - {name: 人多, track: complex, parties_min: 100001}\n", 12, 47,
+                      "'parties_min' = 100001 is out of bounds (1..100000)");
+    EXPECT_TEXT_ERROR(RULES "    - {name: 钱, track: complex, amount_min: 1000000000001}\n", 12, 45,
+                      "out of bounds (1..1000000000000)");
+    EXPECT_TEXT_ERROR(RULES "    - {name: 钱, track: complex, amount_min: 0}\n", 12, 45,
+                      "'amount_min' = 0 is out of bounds");
+    EXPECT_TEXT_ERROR(RULES "    - {track: complex, risk_min: 3}\n", 12, 7,
+                      "missing required key 'name' in rule");
+    EXPECT_TEXT_ERROR(RULES "    - {name: 无通道, risk_min: 3}\n", 12, 7,
+                      "missing required key 'track' in rule");
+    EXPECT_TEXT_ERROR(RULES "    - {name: 无条件, track: complex}\n", 12, 7,
+                      "rule 无条件 has no condition");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK "triage:\n  default: urgent\n", 9, 12,
+                      "unknown track 'urgent' (expected simple|complex|high_risk|long_term)");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK "triage:\n  rules: {name: x}\n", 9, 10,
+                      "'rules' must be a sequence, not a mapping");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK "triage:\n  order: first\n", 9, 3,
+                      "unknown key 'order' in triage (expected default|rules)");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK "casework:\n  max_returns: 21\n", 9, 16,
+                      "'max_returns' = 21 is out of bounds (0..20)");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK "casework:\n  max_returns: -1\n", 9, 16,
+                      "out of bounds (0..20)");
+    EXPECT_TEXT_ERROR(DISTRICT DISTRICT_LINK "casework:\n  returns: 2\n", 9, 3,
+                      "unknown key 'returns' in casework");
+}
+
+/* Bounds that are allowed, and a triage section with a default but no rules. */
+static void test_triage_values(void)
+{
+    char path[64], err[512] = "";
+    const char *text = DISTRICT DISTRICT_LINK CATEGORY "casework: {max_returns: 0}\n"
+                                                       "triage:\n"
+                                                       "  default: long_term\n"
+                                                       "  rules:\n"
+                                                       "    - name: 顶格\n"
+                                                       "      track: high_risk\n"
+                                                       "      risk_min: 4\n"
+                                                       "      risk_max: 4\n"
+                                                       "      parties_min: 100000\n"
+                                                       "      amount_min: 1000000000000\n"
+                                                       "      categories: [neighbour]\n"
+                                                       "      keywords: [跳楼, 群体]\n";
+    write_temp(text, strlen(text), path, sizeof path);
+    fq_cfg_t *cfg = fq_cfg_load(path, err, sizeof err);
+    CHECK(cfg != NULL);
+    if (!cfg)
+        fprintf(stderr, "  %s\n", err);
+    CHECK(cfg && cfg->max_returns == 0 && strcmp(cfg->triage_default, "long_term") == 0);
+    const fq_triage_rule_cfg_t *r = cfg && cfg->ntriage_rules == 1 ? cfg->triage_rules : NULL;
+    CHECK(r && strcmp(r->name, "顶格") == 0 && strcmp(r->track, "high_risk") == 0);
+    CHECK(r && r->risk_min == 4 && r->risk_max == 4 && r->parties_min == 100000);
+    CHECK(r && r->amount_min == 1000000000000LL);
+    CHECK(r && r->ncategories == 1 && strcmp(r->categories[0], "neighbour") == 0);
+    CHECK(r && r->nkeywords == 2 && strcmp(r->keywords[1], "群体") == 0);
+    fq_cfg_destroy(&cfg);
+    unlink(path);
+
+    text = DISTRICT DISTRICT_LINK "triage:\n  default: simple\n";
+    write_temp(text, strlen(text), path, sizeof path);
+    cfg = fq_cfg_load(path, err, sizeof err);
+    CHECK(cfg && strcmp(cfg->triage_default, "simple") == 0 && cfg->ntriage_rules == 0);
+    CHECK(cfg && cfg->max_returns == 2);
+    fq_cfg_destroy(&cfg);
+    unlink(path);
 }
 
 static void test_units(void)
@@ -268,6 +385,8 @@ static void test_defaults_and_env(void)
     CHECK(cfg && cfg->resend_ms == 2000 && cfg->window == 256);
     CHECK(cfg && cfg->max_message_bytes == 262144);
     CHECK(cfg && cfg->ncategories == 0 && cfg->ndepartments == 0 && cfg->nunits == 1);
+    CHECK(cfg && cfg->max_returns == 2 && cfg->ntriage_rules == 0 && !cfg->triage_rules);
+    CHECK(cfg && strcmp(cfg->triage_default, "complex") == 0);
     fq_cfg_destroy(&cfg);
 
     setenv("FQ_DATABASE_URL", "host=/tmp/pg port=5999 dbname=fq_test", 1);
@@ -314,6 +433,9 @@ int main(void)
 {
     test_example();
     test_fixtures();
+    test_triage_fixtures();
+    test_triage();
+    test_triage_values();
     test_units();
     test_lists();
     test_values();

@@ -1,0 +1,111 @@
+/* act.c - the verbs that name one case: show, verify and every action on it. Each verb allows
+ * only the options its help lists; the daemon checks the rest. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casectl.h"
+#include "print.h"
+
+#define MAX_CO 20
+
+typedef struct {
+    Fq__OpsRequest req;
+    Fq__Document doc;
+    char *co[MAX_CO];
+} s_form_t;
+
+static const struct option s_opts[] = {
+    {"actor", required_argument, 0, 'a'},   {"note", required_argument, 0, 'n'},
+    {"reason", required_argument, 0, 'r'},  {"track", required_argument, 0, 't'},
+    {"dept", required_argument, 0, 'd'},    {"lead", required_argument, 0, 'l'},
+    {"co", required_argument, 0, 'c'},      {"to", required_argument, 0, 'T'},
+    {"date", required_argument, 0, 'D'},    {"by", required_argument, 0, 'b'},
+    {"kind", required_argument, 0, 'k'},    {"number", required_argument, 0, 'N'},
+    {"parties", required_argument, 0, 'p'}, {"terms", required_argument, 0, 'e'},
+    {"court", required_argument, 0, 'C'},   {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0}};
+
+/* Is option VAL allowed for a verb whose allowed options are the letters in ALLOWED? */
+static bool allowed(const char *allowed_opts, int val)
+{
+    return val != 0 && strchr(allowed_opts, val) != NULL;
+}
+
+static char **field(s_form_t *f, int val)
+{
+    switch (val) {
+    case 'a': return &f->req.actor;
+    case 'n': return &f->req.note;
+    case 'r': return &f->req.reason;
+    case 't': return &f->req.track;
+    case 'd': return &f->req.dept;
+    case 'l': return &f->req.lead;
+    case 'T': return &f->req.to_unit;
+    case 'D': return &f->req.visit_date;
+    case 'b': return &f->req.visit_by;
+    case 'k': return &f->doc.kind;
+    case 'N': return &f->doc.number;
+    case 'p': return &f->doc.parties;
+    case 'e': return &f->doc.terms;
+    case 'C': return &f->doc.court;
+    default: return NULL;
+    }
+}
+
+static int parse(int argc, char **argv, const char *allowed_opts, s_form_t *f)
+{
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "h", s_opts, NULL)) != -1) {
+        if (c == 'h')
+            return casectl_verb_usage(argv[0], stdout, 0);
+        if (!allowed(allowed_opts, c)) {
+            if (c != '?')
+                fprintf(stderr, "casectl %s: option not used by this verb\n", argv[0]);
+            return casectl_verb_usage(argv[0], stderr, 2);
+        }
+        if (c == 'c' && f->req.n_co >= MAX_CO) {
+            fprintf(stderr, "casectl %s: at most %d --co departments\n", argv[0], MAX_CO);
+            return 2;
+        }
+        if (c == 'c')
+            f->co[f->req.n_co++] = optarg;
+        else
+            *field(f, c) = optarg;
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "casectl %s: name exactly one case (number or uuid)\n", argv[0]);
+        return casectl_verb_usage(argv[0], stderr, 2);
+    }
+    return -1;
+}
+
+int casectl_cmd_case(casectl_t *g, int argc, char **argv, const char *allowed_opts)
+{
+    s_form_t *f = calloc(1, sizeof *f);
+    if (!f)
+        return 1;
+    fq__ops_request__init(&f->req);
+    fq__document__init(&f->doc);
+    int rc = parse(argc, argv, allowed_opts, f);
+    if (rc < 0) {
+        f->req.verb = argv[0];
+        f->req.case_ref = argv[optind];
+        f->req.co = f->co;
+        if (f->doc.kind || f->doc.number) {
+            f->doc.date = f->req.visit_date; /* --date is the document's date for attach */
+            f->req.visit_date = NULL;
+            f->req.document = &f->doc;
+        }
+        Fq__OpsReply *rep = casectl_request(g, &f->req, &rc);
+        if (rep && rep->message)
+            printf("%s\n", rep->message);
+        else if (rep && rep->n_cases > 0)
+            casectl_print_case(stdout, rep->cases[0], g->cfg, g->json);
+        if (rep)
+            fq__ops_reply__free_unpacked(rep, NULL);
+    }
+    free(f);
+    return rc;
+}

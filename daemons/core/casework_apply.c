@@ -1,0 +1,119 @@
+/* casework_apply.c - the side tables an action writes once the case row is updated: the
+ * departments working on it and the documents on its file. */
+#include "casework.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pb.h"
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+static fq_store_rc_t exec(const fq_store_t *st, const char *sql, const fq_params_t *p, char *err,
+                          size_t errlen)
+{
+    return fq_db_exec(st->db, sql, p, err, errlen) < 0 ? FQ_STORE_DBERR : FQ_STORE_OK;
+}
+
+static fq_store_rc_t add_dept(const fq_store_t *st, const fq_caserow_t *row, const char *dept,
+                              const char *role, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, row->uuid);
+    fq_p_text(&p, dept);
+    fq_p_text(&p, role);
+    return exec(st,
+                "INSERT INTO case_departments (unit, uuid, dept, role, status, assigned_by)"
+                " VALUES ($1, $2, $3, $4, 'assigned', $1)",
+                &p, err, errlen);
+}
+
+/* A new assignment replaces the previous one at this unit. */
+static fq_store_rc_t apply_assign(const fq_store_t *st, const fq_caserow_t *row,
+                                  const fq_act_t *a, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, row->uuid);
+    fq_store_rc_t rc = exec(st, "DELETE FROM case_departments WHERE unit = $1 AND uuid = $2", &p,
+                            err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = add_dept(st, row, a->lead, "lead", err, errlen);
+    for (size_t i = 0; rc == FQ_STORE_OK && i < a->nco; i++)
+        rc = add_dept(st, row, a->co[i], "co", err, errlen);
+    return rc;
+}
+
+static fq_store_rc_t set_dept(const fq_store_t *st, const fq_caserow_t *row, const char *dept,
+                              const char *status, const char *reason, const char *result,
+                              char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, row->uuid);
+    fq_p_text(&p, dept);
+    fq_p_text(&p, status);
+    fq_p_text(&p, reason);
+    fq_p_text(&p, result);
+    return exec(st,
+                "UPDATE case_departments SET status = $4, reason = coalesce($5, reason),"
+                " result = coalesce($6, result) WHERE unit = $1 AND uuid = $2 AND dept = $3",
+                &p, err, errlen);
+}
+
+/* The lead's return sends the case back for a new assignment: the old one is over. */
+static fq_store_rc_t apply_return(const fq_store_t *st, const fq_caserow_t *row,
+                                  const fq_act_t *a, char *err, size_t errlen)
+{
+    fq_store_rc_t rc = set_dept(st, row, a->dept, "returned", a->reason, NULL, err, errlen);
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, row->uuid);
+    fq_p_text(&p, a->dept);
+    if (rc == FQ_STORE_OK)
+        rc = exec(st,
+                  "DELETE FROM case_departments WHERE unit = $1 AND uuid = $2 AND EXISTS"
+                  " (SELECT 1 FROM case_departments l WHERE l.unit = $1 AND l.uuid = $2 AND"
+                  " l.dept = $3 AND l.role = 'lead')",
+                  &p, err, errlen);
+    return rc;
+}
+
+static fq_store_rc_t apply_attach(const fq_store_t *st, const fq_caserow_t *row,
+                                  const fq_act_t *a, char *err, size_t errlen)
+{
+    const Fq__Document *d = a->document;
+    char doc_uuid[37];
+    fq_uuid4(doc_uuid);
+    fq_params_t p = {0};
+    const char *texts[] = {st->self->code, row->uuid,          doc_uuid,
+                           d->kind,        d->number,          d->date,
+                           or_empty(d->parties), or_empty(d->terms), or_empty(d->court)};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        fq_p_text(&p, texts[i]);
+    fq_p_int(&p, st->now_ms);
+    return exec(st,
+                "INSERT INTO case_documents (unit, uuid, doc_uuid, kind, number, doc_date,"
+                " parties, terms, court, at_unit, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+                " $9, $1, $10)",
+                &p, err, errlen);
+}
+
+fq_store_rc_t fq_casework_apply(const fq_store_t *st, const fq_caserow_t *row,
+                                fq_action_t action, const fq_act_t *a, char *err, size_t errlen)
+{
+    switch (action) {
+    case FQ_ACT_ASSIGN: return apply_assign(st, row, a, err, errlen);
+    case FQ_ACT_DEPT_ACCEPT:
+        return set_dept(st, row, a->dept, "accepted", NULL, NULL, err, errlen);
+    case FQ_ACT_DEPT_RETURN: return apply_return(st, row, a, err, errlen);
+    case FQ_ACT_DEPT_RESULT:
+        return set_dept(st, row, a->dept, "done", NULL, a->note, err, errlen);
+    case FQ_ACT_ATTACH: return apply_attach(st, row, a, err, errlen);
+    default: return FQ_STORE_OK;
+    }
+}
