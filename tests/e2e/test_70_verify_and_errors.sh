@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# tests/e2e/test_70_verify_and_errors.sh - the case list, the tamper-evident case file, bad input.
+#
+# (c) list (run first, on a street with no other cases): 25 walk-in cases across the five
+#     categories, moved into known states, tracks, holders and departments; every filter
+#     (--state, --track, --category, --dept, --unit, --from/--to in China time, and
+#     combinations) gives exactly the expected case numbers, in --json and in the text table,
+#     whose line "第 P 页, 第 a-b 条, 共 N 条" counts right; --limit 10 pages through all 25
+#     newest first, page 3 holding the remainder.
+# (a) verify: a case seen by all three tiers verifies at each; one history row edited in the
+#     street's schema makes `verify` there exit 1 naming that entry (position and action) while
+#     the community's and the district's copies (and the street's other cases) still verify;
+#     with the edited row's hash recomputed by event_hash(), verify names the next entry.
+# (b) bad input: each refused with exit 1 (2 for a usage error), a message naming the problem,
+#     and nothing changed (the case's version, state, history, departments and documents, or
+#     the number of cases, are the same before and after).
+# (d) impossible calendar days (2026-02-30, 2026-11-31) are refused like any other bad date.
+set -euo pipefail
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+e2e_init verify_errors
+cfg=$FQ_RUN_DIR/casework.yaml
+e2e_config_casework "$cfg"
+e2e_up "$cfg"
+
+command -v jq >/dev/null || fail "jq is needed by this test"
+
+S=$E2E_STREET
+TODAY=$(TZ=Asia/Shanghai date +%F)
+YESTERDAY=$(TZ=Asia/Shanghai date -d yesterday +%F)
+TOMORROW=$(TZ=Asia/Shanghai date -d tomorrow +%F)
+NO_RE='44031100[0-9]{4}-[0-9]{8}-[0-9]{4}'
+
+show_json() { ctl "$1" --json show "$2"; }
+field() { show_json "$1" "$2" | jq -r "$3"; }
+
+has_state() {
+    local j
+    j=$(show_json "$1" "$2") || return 1
+    [[ $(jq -r .state <<<"$j") == "$3" ]] || { echo "state $(jq -r .state <<<"$j")"; return 1; }
+    if (($# > 3)); then
+        [[ $(jq -r .unit <<<"$j") == "$4" ]] || { echo "holder $(jq -r .unit <<<"$j")"; return 1; }
+    fi
+}
+
+has_entries() {
+    local n
+    n=$(field "$1" "$2" '.history | length') || return 1
+    [[ $n == "$3" ]] || { echo "$n entries"; return 1; }
+}
+
+# =============================================================================================
+# (c) The list.
+CATS=(neighbour noise wage_arrears safety_hazard land_housing)
+declare -A ST TR CAT HOLD DEPTS
+ALL=()
+for ((i = 1; i <= 25; i++)); do
+    cat=${CATS[$(((i - 1) % 5))]}
+    k=$(((i - 1) / 5))
+    risk=1
+    [[ $cat == safety_hazard && $k -lt 2 ]] && risk=4
+    no=$(ctl "$S" submit --title "列表测试 $i" --category "$cat" --risk "$risk" --source walk_in \
+        --actor street-desk)
+    [[ $no =~ ^$S-[0-9]{8}-[0-9]{4}$ ]] || fail "submit $i printed '$no'"
+    ALL+=("$no")
+    CAT[$no]=$cat ST[$no]=reported HOLD[$no]=$S DEPTS[$no]=""
+    case $cat in neighbour | noise) TR[$no]=simple ;; land_housing) TR[$no]=long_term ;; *) TR[$no]=complex ;; esac
+    [[ $cat == noise ]] && continue
+    ctl "$S" accept "$no" --actor street-staff >/dev/null
+    ST[$no]=accepted
+    case $cat:$k in
+    neighbour:0 | neighbour:1)
+        ctl "$S" resolve "$no" --note '当场化解' --actor street-staff >/dev/null
+        ST[$no]=resolved ;;
+    wage_arrears:0 | wage_arrears:1 | wage_arrears:2)
+        ctl "$S" assign "$no" --lead hrss_office --co justice_office --actor street-staff >/dev/null
+        ST[$no]=in_progress DEPTS[$no]="hrss_office justice_office" ;;
+    wage_arrears:*)
+        ctl "$S" assign "$no" --lead justice_office --actor street-staff >/dev/null
+        ST[$no]=in_progress DEPTS[$no]="justice_office" ;;
+    safety_hazard:0 | safety_hazard:1)
+        ctl "$S" triage "$no" --actor street-staff >/dev/null # risk 4: high_risk, up by itself
+        ST[$no]=escalated TR[$no]=high_risk HOLD[$no]=$E2E_DISTRICT ;;
+    safety_hazard:*)
+        ctl "$S" triage "$no" --actor street-staff >/dev/null # no rule matches: the default
+        TR[$no]=complex ;;
+    land_housing:0)
+        ctl "$S" withdraw "$no" --reason '当事人自行和解, 申请撤回' --actor street-staff >/dev/null
+        ST[$no]=withdrawn ;;
+    land_housing:1)
+        ctl "$S" triage "$no" --to "$E2E_COMM1" --actor street-staff >/dev/null
+        ST[$no]=dispatched HOLD[$no]=$E2E_COMM1 ;;
+    esac
+done
+
+# want KEY VALUE: the case numbers whose KEY (ST TR CAT HOLD DEPTS, or ALL) matches, sorted.
+want() {
+    local no
+    for no in "${ALL[@]}"; do
+        case $1 in
+        ALL) echo "$no" ;;
+        ST) [[ ${ST[$no]} == "$2" ]] && echo "$no" ;;
+        TR) [[ ${TR[$no]} == "$2" ]] && echo "$no" ;;
+        CAT) [[ ${CAT[$no]} == "$2" ]] && echo "$no" ;;
+        HOLD) [[ ${HOLD[$no]} == "$2" ]] && echo "$no" ;;
+        DEPTS) [[ " ${DEPTS[$no]} " == *" $2 "* ]] && echo "$no" ;;
+        esac
+    done | sort
+    return 0
+}
+
+# rows TEXT: the case numbers in a text table, in order.
+rows() { grep -Eo "^$NO_RE" <<<"$1" || true; }
+count() {
+    if [[ -z $1 ]]; then echo 0; else wc -l <<<"$1"; fi
+}
+
+# check_list DESC EXPECTED -- LIST_ARGS...: the list with those filters holds exactly EXPECTED
+# (sorted case numbers, one a line), in --json and in the text table with its total.
+check_list() {
+    local desc=$1 expected=$2 j t n
+    shift 3
+    n=$(count "$expected")
+    j=$(ctl "$S" --json list --limit 100 "$@") || fail "list $* failed"
+    assert_eq "$expected" "$(jq -r .case_no <<<"$j" | sort)" "list --json $* ($desc)"
+    assert_eq "$n" "$(count "$(jq -r .case_no <<<"$j")")" "list --json $* count ($desc)"
+    t=$(ctl "$S" list --limit 100 "$@") || fail "list $* failed"
+    assert_eq "$expected" "$(rows "$t" | sort)" "list $* ($desc)"
+    assert_contains "$t" "共 $n 条" "list $* total ($desc)"
+    assert_contains "$(head -n 1 <<<"$t")" 案件编号 "list $* header ($desc)"
+}
+
+assert_eq 25 "$(count "$(want ALL)")" "cases submitted"
+check_list "everything" "$(want ALL)" --
+for s in reported accepted resolved in_progress escalated withdrawn dispatched closed; do
+    check_list "state $s" "$(want ST "$s")" -- --state "$s"
+done
+for t in simple complex high_risk long_term; do
+    check_list "track $t" "$(want TR "$t")" -- --track "$t"
+done
+for c in "${CATS[@]}"; do
+    check_list "category $c" "$(want CAT "$c")" -- --category "$c"
+done
+for d in hrss_office justice_office police_station; do
+    check_list "department $d" "$(want DEPTS "$d")" -- --dept "$d"
+done
+for h in "$S" "$E2E_DISTRICT" "$E2E_COMM1" "$E2E_COMM2"; do
+    check_list "holder $h" "$(want HOLD "$h")" -- --unit "$h"
+done
+# The expected counts, spelled out once (so that the bookkeeping above is checked too).
+assert_eq "5 9 2 5 2 1 1" "$(for s in reported accepted resolved in_progress escalated withdrawn dispatched; do
+    count "$(want ST "$s")"; done | tr '\n' ' ' | sed 's/ $//')" "expected cases per state"
+assert_eq "10 8 2 5 3 5" "$( (for k in simple complex high_risk long_term; do count "$(want TR "$k")"; done
+    count "$(want DEPTS hrss_office)"; count "$(want DEPTS justice_office)") | tr '\n' ' ' | sed 's/ $//')" \
+    "expected cases per track, then for hrss_office and justice_office"
+# Filters combine.
+comb() { # comb KEY1 VAL1 KEY2 VAL2
+    comm -12 <(want "$1" "$2") <(want "$3" "$4")
+}
+check_list "complex hazards" "$(comb CAT safety_hazard TR complex)" -- --category safety_hazard --track complex
+check_list "accepted land cases" "$(comb ST accepted CAT land_housing)" -- --state accepted --category land_housing
+check_list "resolved simple cases" "$(comb ST resolved TR simple)" -- --track simple --state resolved
+check_list "hrss cases in progress" "$(comb DEPTS hrss_office ST in_progress)" -- --dept hrss_office --state in_progress
+assert_eq 3 "$(count "$(comb CAT safety_hazard TR complex)")" "expected complex hazards"
+# Days, China time.
+check_list "from today" "$(want ALL)" -- --from "$TODAY"
+check_list "to today" "$(want ALL)" -- --to "$TODAY"
+check_list "today only" "$(want ALL)" -- --from "$TODAY" --to "$TODAY"
+check_list "to yesterday" "" -- --to "$YESTERDAY"
+check_list "from tomorrow" "" -- --from "$TOMORROW"
+check_list "today, noise" "$(want CAT noise)" -- --from "$TODAY" --to "$TODAY" --category noise
+
+# Paging, newest first: 10 + 10 + 5.
+newest_first=$(printf '%s\n' "${ALL[@]}" | tac)
+paged=""
+for p in 1 2 3; do
+    t=$(ctl "$S" list --limit 10 --page "$p")
+    r=$(rows "$t")
+    lo=$(((p - 1) * 10 + 1))
+    hi=$((p < 3 ? p * 10 : 25))
+    assert_eq "$((hi - lo + 1))" "$(count "$r")" "rows on page $p"
+    assert_contains "$t" "第 $p 页, 第 $lo-$hi 条, 共 25 条" "footer of page $p"
+    assert_eq "$(sed -n "${lo},${hi}p" <<<"$newest_first")" "$r" "cases on page $p, newest first"
+    j=$(ctl "$S" --json list --limit 10 --page "$p")
+    assert_eq "$r" "$(jq -r .case_no <<<"$j")" "page $p in --json vs text"
+    paged+="$r"$'\n'
+done
+assert_eq "$(want ALL)" "$(sed '/^$/d' <<<"$paged" | sort)" "the three pages together"
+t=$(ctl "$S" list --limit 10 --page 4)
+assert_eq 0 "$(count "$(rows "$t")")" "rows on page 4"
+assert_contains "$t" "共 25 条" "total on page 4"
+# The default page is 20 long.
+t=$(ctl "$S" list)
+assert_eq 20 "$(count "$(rows "$t")")" "rows on the default page"
+assert_contains "$t" "第 1 页, 第 1-20 条, 共 25 条" "footer of the default page"
+# The holder column and the state column print in Chinese.
+t=$(ctl "$S" list --state escalated)
+assert_contains "$t" 光明区综治中心 "holder name in the table"
+
+# =============================================================================================
+# (a) The tamper-evident case file.
+v=$(ctl "$E2E_COMM1" submit --title '小区消防通道长期被占用' --category safety_hazard --risk 2 \
+    --party '何某:13300000001:报告人' --actor grid-w01)
+v_uuid=$(field "$E2E_COMM1" "$v" .uuid)
+ctl "$E2E_COMM1" accept "$v" --actor comm1-staff >/dev/null
+ctl "$E2E_COMM1" escalate "$v" --actor comm1-staff --note '物业拒不整改' >/dev/null
+wait_until 15 has_state "$S" "$v" escalated "$S"
+ctl "$S" accept "$v" --actor street-staff >/dev/null
+ctl "$S" escalate "$v" --actor street-staff --note '需区住建局协调' >/dev/null
+wait_until 15 has_state "$E2E_DISTRICT" "$v" escalated "$E2E_DISTRICT"
+ctl "$E2E_DISTRICT" accept "$v" --actor district-cmd >/dev/null
+for code in "$E2E_COMM1" "$S"; do
+    wait_until 15 has_entries "$code" "$v" 6
+done
+for code in "$E2E_COMM1" "$S" "$E2E_DISTRICT"; do
+    assert_exit 0 ctl "$code" verify "$v"
+    assert_eq "case $v: 6 entries, hash chain intact" "$E2E_OUT" "verify of the untouched case at $code"
+done
+other=${ALL[0]}
+assert_exit 0 ctl "$S" verify "$other"
+
+# The street's 3rd entry (the community's escalate), in the order verify walks the file.
+third=$(psql_q "SELECT event_uuid FROM street.case_events WHERE unit='$S' AND uuid='$v_uuid'
+                ORDER BY at_ms, recorded_at OFFSET 2 LIMIT 1")
+assert_eq "escalate|$E2E_COMM1" \
+    "$(psql_q "SELECT action||'|'||at_unit FROM street.case_events WHERE unit='$S' AND event_uuid='$third'")" \
+    "the street's 3rd entry"
+third_ms=$(psql_q "SELECT at_ms FROM street.case_events WHERE unit='$S' AND event_uuid='$third'")
+psql_q "UPDATE street.case_events SET note='篡改' WHERE unit='$S' AND event_uuid='$third'" >/dev/null
+assert_exit 1 ctl "$S" verify "$v"
+assert_contains "$E2E_OUT" "casectl: $S: " "verify's refusal"
+assert_contains "$E2E_OUT" "entry 3 (escalate at $E2E_COMM1, at_ms $third_ms" "verify names the edited entry"
+for code in "$E2E_COMM1" "$E2E_DISTRICT"; do
+    assert_exit 0 ctl "$code" verify "$v"
+    assert_eq "case $v: 6 entries, hash chain intact" "$E2E_OUT" "verify at $code after the street's copy was edited"
+done
+assert_exit 0 ctl "$S" verify "$other"
+assert_contains "$E2E_OUT" "hash chain intact" "another case at the street"
+
+# The forger recomputes the edited row's own hash: the chain now breaks at the next entry.
+psql_q "UPDATE street.case_events SET hash = street.event_hash(prev_hash, event_uuid, at_ms, at_unit,
+            action, from_state, to_state, actor, note) WHERE unit='$S' AND event_uuid='$third'" >/dev/null
+fourth_ms=$(psql_q "SELECT at_ms FROM street.case_events WHERE unit='$S' AND uuid='$v_uuid'
+                    ORDER BY at_ms, recorded_at OFFSET 3 LIMIT 1")
+assert_exit 1 ctl "$S" verify "$v"
+assert_contains "$E2E_OUT" "entry 4 (accept at $S, at_ms $fourth_ms" "verify names the entry after the re-hashed one"
+[[ $E2E_OUT != *"entry 3 ("* ]] || fail "verify still names entry 3 after its hash was recomputed: $E2E_OUT"
+assert_exit 0 ctl "$E2E_COMM1" verify "$v"
+
+# =============================================================================================
+# (b) Bad input: refused, clearly, and nothing changed.
+
+# snap CODE CASE: what a refused command must leave alone.
+snap() {
+    show_json "$1" "$2" | jq -c '[.version, .state, .unit, .track, .track_rule, .bounce_count,
+        (.history | length), .departments, .documents]'
+}
+
+# refused CODE CASE EXIT NEEDLE CMD_ARGS...: `ctl CODE CMD_ARGS...` exits EXIT, says NEEDLE
+# (and, for a refusal, "casectl: CODE: "), and CASE is as it was.
+refused() {
+    local code=$1 case_ref=$2 want=$3 needle=$4 before
+    shift 4
+    before=$(snap "$code" "$case_ref")
+    assert_exit "$want" ctl "$code" "$@"
+    if [[ $want == 1 ]]; then
+        assert_contains "$E2E_OUT" "casectl: $code: " "refusal of '$*'"
+    fi
+    assert_contains "$E2E_OUT" "$needle" "message of '$*'"
+    assert_eq "$before" "$(snap "$code" "$case_ref")" "'$*' changed nothing"
+}
+
+e=$(ctl "$S" submit --title '装修公司拖欠工人工资' --category wage_arrears --amount 30000 \
+    --party '郑某:13200000001:申请人' --source walk_in --actor street-desk)
+ctl "$S" accept "$e" --actor street-staff >/dev/null
+L=$(ctl "$S" submit --title '自建房产权分割纠纷' --category land_housing --source walk_in --actor street-desk)
+ctl "$S" accept "$L" --actor street-staff >/dev/null
+
+refused "$S" "$e" 1 no_such_dept assign "$e" --lead no_such_dept
+refused "$S" "$e" 1 housing_bureau assign "$e" --lead housing_bureau
+refused "$S" "$e" 1 labour_inspection assign "$e" --lead hrss_office --co labour_inspection
+refused "$S" "$e" 1 reason triage "$e" --track high_risk
+refused "$S" "$e" 1 nonsense triage "$e" --track nonsense --reason x
+refused "$S" "$e" 1 complex visit "$e" --date 2026-03-01 --by 网格员 --note 走访
+refused "$S" "$L" 1 YYYY-MM-DD visit "$L" --date 2026/03/01 --by 网格员 --note 走访
+refused "$S" "$L" 1 YYYY-MM-DD visit "$L" --date 昨天 --by 网格员 --note 走访
+refused "$S" "$L" 1 YYYY-MM-DD visit "$L" --date 2026-03-01 --by 网格员
+refused "$S" "$e" 1 no_such_kind attach "$e" --kind no_such_kind --number X-1 --date 2026-03-01
+refused "$S" "$e" 1 court attach "$e" --kind judicial_confirmation --number '(2026)粤0311民特1号' --date 2026-03-01
+refused "$S" "$e" 1 "$E2E_DISTRICT" dispatch "$e" --to "$E2E_DISTRICT"
+refused "$S" "$e" 1 440311002001 dispatch "$e" --to 440311002001
+refused "$S" "$e" 1 "$e" return "$e" --reason '请社区处理'
+refused "$S" "$e" 1 accepted accept "$e" --actor street-staff
+refused "$S" "$e" 1 in_progress dept-accept "$e" --dept hrss_office
+refused "$S" "$e" 2 usage close "$e" --lead x
+refused "$S" "$e" 2 usage assign "$e" --lead hrss_office --date 2026-03-01
+# A case held elsewhere: the street cannot act on a case it sent to the district.
+refused "$S" "$v" 1 "$E2E_DISTRICT" resolve "$v" --note 越权
+# An unknown category: nothing taken in.
+n_before=$(psql_q "SELECT count(*) FROM street.cases WHERE unit='$S'")
+assert_exit 1 ctl "$S" submit --title '未知类别' --category no_such_category --actor street-desk
+assert_contains "$E2E_OUT" "casectl: $S: " "refusal of an unknown category"
+assert_contains "$E2E_OUT" no_such_category "refusal of an unknown category names it"
+assert_eq "$n_before" "$(psql_q "SELECT count(*) FROM street.cases WHERE unit='$S'")" "cases after the refused submit"
+# Bad days in list filters.
+assert_exit 1 ctl "$S" list --from not-a-date
+assert_contains "$E2E_OUT" "casectl: $S: " "refusal of list --from not-a-date"
+assert_contains "$E2E_OUT" not-a-date "refusal of list --from not-a-date names it"
+assert_exit 1 ctl "$S" list --to 2026-13-01
+assert_contains "$E2E_OUT" 2026-13-01 "refusal of list --to 2026-13-01 names it"
+# The good versions of some of the above work (so the refusals above were about the input).
+ctl "$S" visit "$L" --date 2026-03-01 --by 网格员 --note 走访 >/dev/null
+ctl "$S" attach "$e" --kind judicial_confirmation --number '(2026)粤0311民特1号' --date 2026-03-01 \
+    --court 深圳市光明区人民法院 >/dev/null
+assert_eq "judicial_confirmation 深圳市光明区人民法院" "$(field "$S" "$e" '.documents[0] | "\(.kind) \(.court)"')" \
+    "the judicial confirmation with its court"
+ctl "$S" assign "$e" --lead hrss_office --co justice_office >/dev/null
+assert_eq in_progress "$(field "$S" "$e" .state)" "state after a good assignment"
+
+# =============================================================================================
+# (d) Days that do not exist on the calendar are bad dates too.
+refused "$S" "$L" 1 2026-02-30 visit "$L" --date 2026-02-30 --by 网格员 --note 走访
+refused "$S" "$e" 1 2026-11-31 attach "$e" --kind legal_opinion --number 法意-1 --date 2026-11-31
+assert_exit 1 ctl "$S" list --from 2026-02-30
+assert_contains "$E2E_OUT" "'2026-02-30' is not a day" "refusal of list --from 2026-02-30"
+
+echo "test_70_verify_and_errors: ok"
