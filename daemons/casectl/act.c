@@ -23,7 +23,11 @@ static const struct option s_opts[] = {
     {"date", required_argument, 0, 'D'},    {"by", required_argument, 0, 'b'},
     {"kind", required_argument, 0, 'k'},    {"number", required_argument, 0, 'N'},
     {"parties", required_argument, 0, 'p'}, {"terms", required_argument, 0, 'e'},
-    {"court", required_argument, 0, 'C'},   {"help", no_argument, 0, 'h'},
+    {"court", required_argument, 0, 'C'},   {"days", required_argument, 0, 'y'},
+    {"grant", no_argument, 0, 'g'},         {"refuse", no_argument, 0, 'G'},
+    {"channel", required_argument, 0, 'H'}, {"text", required_argument, 0, 'x'},
+    {"answer", required_argument, 0, 'w'},  {"comment", required_argument, 0, 'm'},
+    {"notice", required_argument, 0, 'o'},  {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0}};
 
 /* Is option VAL allowed for a verb whose allowed options are the letters in ALLOWED? */
@@ -49,6 +53,11 @@ static char **field(s_form_t *f, int val)
     case 'p': return &f->doc.parties;
     case 'e': return &f->doc.terms;
     case 'C': return &f->doc.court;
+    case 'H': return &f->req.channel;
+    case 'x': return &f->req.text;
+    case 'w': return &f->req.answer;
+    case 'm': return &f->req.comment;
+    case 'o': return &f->req.notice;
     default: return NULL;
     }
 }
@@ -62,7 +71,8 @@ static int parse(int argc, char **argv, const char *allowed_opts, s_form_t *f)
             return casectl_verb_usage(argv[0], stdout, 0);
         if (!allowed(allowed_opts, c)) {
             if (c != '?')
-                fprintf(stderr, "casectl %s: option not used by this verb\n", argv[0]);
+                fprintf(stderr, "casectl %s: %s is not an option of this verb\n", argv[0],
+                        argv[optind - 1]);
             return casectl_verb_usage(argv[0], stderr, 2);
         }
         if (c == 'c' && f->req.n_co >= MAX_CO) {
@@ -71,7 +81,18 @@ static int parse(int argc, char **argv, const char *allowed_opts, s_form_t *f)
         }
         if (c == 'c')
             f->co[f->req.n_co++] = optarg;
-        else
+        else if (c == 'g' || c == 'G') {
+            f->req.has_grant = 1;
+            f->req.grant = c == 'g';
+        } else if (c == 'y') {
+            char *end;
+            f->req.days = (int32_t)strtol(optarg, &end, 10);
+            f->req.has_days = 1;
+            if (*end || end == optarg) {
+                fprintf(stderr, "casectl %s: --days is a whole number\n", argv[0]);
+                return 2;
+            }
+        } else
             *field(f, c) = optarg;
     }
     if (optind != argc - 1) {

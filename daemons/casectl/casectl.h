@@ -28,5 +28,10 @@ Fq__OpsReply *casectl_request(casectl_t *g, Fq__OpsRequest *req, int *rc);
 int casectl_cmd_submit(casectl_t *g, int argc, char **argv);
 int casectl_cmd_list(casectl_t *g, int argc, char **argv);
 int casectl_cmd_case(casectl_t *g, int argc, char **argv, const char *allowed_opts);
+int casectl_cmd_notices(casectl_t *g, int argc, char **argv);
+
+/* stats.c: figures and reports. */
+int casectl_cmd_stats(casectl_t *g, int argc, char **argv);
+int casectl_cmd_report(casectl_t *g, int argc, char **argv);
 
 #endif

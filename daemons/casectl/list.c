@@ -66,9 +66,12 @@ int casectl_cmd_list(casectl_t *g, int argc, char **argv)
     if (!rep)
         return rc;
     casectl_print_list(stdout, rep->cases, rep->n_cases, g->cfg, g->json);
-    if (!g->json)
-        printf("第 %u 页, 第 %u-%zu 条, 共 %u 条 (page %u, --page N for more)\n", page,
-               rep->n_cases ? req.offset + 1 : 0, req.offset + rep->n_cases, rep->total, page);
+    if (!g->json && rep->n_cases)
+        printf("第 %u 页, 第 %u-%zu 条, 共 %u 条%s\n", page, req.offset + 1,
+               req.offset + rep->n_cases, rep->total,
+               req.offset + rep->n_cases < rep->total ? " (--page N for more)" : "");
+    else if (!g->json)
+        printf("第 %u 页: 没有案件, 共 %u 条\n", page, rep->total);
     fq__ops_reply__free_unpacked(rep, NULL);
     return 0;
 }

@@ -123,8 +123,27 @@ static void json_case_body(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
             c->risk, c->version, (long long)c->amount, c->bounce_count,
             c->binding ? "true" : "false");
     json_time(out, "deadline", c->deadline_ms);
+    json_time(out, "clock_start", c->clock_start_ms);
+    json_time(out, "paused_since", c->paused_ms);
+    fprintf(out, ",\"extension_days\":%d,\"unsatisfied\":%d", c->extension_days,
+            c->unsatisfied);
     json_time(out, "created", c->created_ms);
     json_time(out, "updated", c->updated_ms);
+}
+
+static void json_notice(FILE *out, const Fq__Notice *n)
+{
+    fputc('{', out);
+    json_field(out, "number", n->number, true);
+    json_field(out, "case_no", n->case_no, false);
+    json_field(out, "kind", n->kind, false);
+    json_field(out, "addressee", n->addressee, false);
+    json_field(out, "reason", n->reason, false);
+    json_field(out, "unit", n->unit, false);
+    json_time(out, "at", n->at_ms);
+    json_time(out, "acked", n->acked_ms);
+    json_field(out, "acked_by", n->acked_by, false);
+    fputc('}', out);
 }
 
 static void json_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
@@ -161,6 +180,24 @@ static void json_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
         json_field(out, "terms", d->terms, false);
         json_field(out, "court", d->court, false);
         json_field(out, "unit", d->unit, false);
+        fputc('}', out);
+    }
+    fputs("],\"notices\":[", out);
+    for (size_t i = 0; i < c->n_notices; i++) {
+        fputs(i ? "," : "", out);
+        json_notice(out, c->notices[i]);
+    }
+    fputs("],\"feedback\":[", out);
+    for (size_t i = 0; i < c->n_feedback; i++) {
+        const Fq__Feedback *f = c->feedback[i];
+        fputs(i ? ",{" : "{", out);
+        json_field(out, "channel", f->channel, true);
+        json_field(out, "text", f->text, false);
+        json_field(out, "answer", f->answer, false);
+        json_field(out, "comment", f->comment, false);
+        fprintf(out, ",\"unreasonable\":%s", f->unreasonable ? "true" : "false");
+        json_field(out, "review_reason", f->review_reason, false);
+        json_time(out, "at", f->at_ms);
         fputc('}', out);
     }
     fputs("],\"history\":[", out);
@@ -210,6 +247,14 @@ static void text_event(FILE *out, const Fq__Event *e, const fq_cfg_t *cfg)
     if (e->note && *e->note)
         fprintf(out, "  «%s»", e->note);
     fputc('\n', out);
+}
+
+static const char *notice_label(const char *kind)
+{
+    return strcmp(kind, "reminder") == 0       ? "时限提醒"
+           : strcmp(kind, "work_prompt") == 0  ? "工作提示函"
+           : strcmp(kind, "risk_warning") == 0 ? "风险预警函"
+                                               : kind;
 }
 
 static const char *dept_name(const fq_cfg_t *cfg, const char *code)
@@ -288,11 +333,24 @@ static void text_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
     label(out, "登记时间 created");
     fprintf(out, "%s\n", created);
     label(out, "办理时限 deadline");
-    fprintf(out, "%s\n", deadline);
+    fprintf(out, "%s%s%s\n", deadline, c->paused_ms ? "  (计时暂停 paused)" : "",
+            c->extension_days ? "  (延期申请中 extension asked)" : "");
     for (size_t i = 0; i < c->n_parties; i++) {
         label(out, "当事人 party");
         fprintf(out, "%s %s %s\n", c->parties[i]->name, c->parties[i]->phone,
                 c->parties[i]->role);
+    }
+    for (size_t i = 0; i < c->n_notices; i++) {
+        const Fq__Notice *n = c->notices[i];
+        label(out, "督办 notice");
+        fprintf(out, "%s %s 致 %s: %s%s\n", n->number, notice_label(n->kind), n->addressee,
+                n->reason, n->acked_ms ? "  (已签收)" : "  (未签收)");
+    }
+    for (size_t i = 0; i < c->n_feedback; i++) {
+        const Fq__Feedback *f = c->feedback[i];
+        label(out, *f->answer ? "满意度 answer" : "反馈 feedback");
+        fprintf(out, "%s%s%s%s\n", *f->answer ? f->answer : f->channel, *f->answer ? " " : ": ",
+                *f->answer ? f->comment : f->text, f->unreasonable ? "  (复核: 不合理诉求)" : "");
     }
     fprintf(out, "一案一档 history (%zu):\n", c->n_history);
     for (size_t i = 0; i < c->n_history; i++)
@@ -392,4 +450,23 @@ void casectl_print_status(FILE *out, const Fq__OpsReply *rep, const fq_cfg_t *cf
                 (unsigned long long)l->outbox_depth, (long long)l->oldest_unacked_ms,
                 (unsigned long long)l->poisoned);
     }
+}
+
+void casectl_print_notices(FILE *out, Fq__Notice *const *notices, size_t n, bool json)
+{
+    for (size_t i = 0; i < n; i++) {
+        const Fq__Notice *notice = notices[i];
+        if (json) {
+            json_notice(out, notice);
+            fputc('\n', out);
+            continue;
+        }
+        char at[32];
+        format_time(at, sizeof at, notice->at_ms, false);
+        fprintf(out, "%s  %s  %s  案件 %s  致 %s: %s%s\n", at, notice->number,
+                notice_label(notice->kind), notice->case_no, notice->addressee, notice->reason,
+                notice->acked_ms ? "  (已签收)" : "  (未签收)");
+    }
+    if (!json && n == 0)
+        fprintf(out, "没有督办通知 (no notices)\n");
 }

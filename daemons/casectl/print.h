@@ -14,6 +14,7 @@ void casectl_print_list(FILE *out, Fq__Case *const *cases, size_t n, const fq_cf
                         bool json);
 void casectl_print_status(FILE *out, const Fq__OpsReply *rep, const fq_cfg_t *cfg, bool json);
 void casectl_print_submitted(FILE *out, const Fq__Case *c, bool json);
+void casectl_print_notices(FILE *out, Fq__Notice *const *notices, size_t n, bool json);
 
 /* JSON string literal of S (NULL prints null). */
 void casectl_json_string(FILE *out, const char *s);

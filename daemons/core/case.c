@@ -43,6 +43,15 @@ static const s_names_t s_actions[FQ_ACT_COUNT] = {
     [FQ_ACT_WITHDRAW] = {"withdraw", "撤回"},
     [FQ_ACT_REOPEN] = {"reopen", "重办"},
     [FQ_ACT_CLOSE] = {"close", "办结"},
+    [FQ_ACT_PAUSE] = {"pause", "暂停计时"},
+    [FQ_ACT_RESUME] = {"resume", "恢复计时"},
+    [FQ_ACT_EXTEND] = {"extend", "申请延期"},
+    [FQ_ACT_EXTENSION] = {"extension", "延期审批"},
+    [FQ_ACT_FEEDBACK] = {"feedback", "反馈"},
+    [FQ_ACT_SATISFACTION] = {"satisfaction", "满意度回访"},
+    [FQ_ACT_REVIEW] = {"review", "不满意复核"},
+    [FQ_ACT_NOTICE] = {"notice", "督办"},
+    [FQ_ACT_ACK] = {"ack", "督办签收"},
 };
 
 #define TIER(t) (1u << (t))
@@ -94,6 +103,17 @@ static const s_rule_t s_rules[] = {
     {FQ_ACT_REOPEN, ST(FQ_STATE_RESOLVED) | ST(FQ_STATE_CLOSED), FQ_STATE_REOPENED, ALL_TIERS,
      FQ_HOLD_SELF},
     {FQ_ACT_CLOSE, ST(FQ_STATE_RESOLVED), FQ_STATE_CLOSED, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_PAUSE, OPEN, KEEP, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_RESUME, OPEN, KEEP, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_EXTEND, OPEN, KEEP, BELOW_DISTRICT, FQ_HOLD_SELF},
+    {FQ_ACT_EXTENSION, OPEN, KEEP, BELOW_DISTRICT, FQ_HOLD_SELF},
+    {FQ_ACT_FEEDBACK, ST(FQ_STATE_RESOLVED), KEEP, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_SATISFACTION, ST(FQ_STATE_RESOLVED), KEEP, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_REVIEW, OPEN | ST(FQ_STATE_RESOLVED) | ST(FQ_STATE_CLOSED), KEEP, ALL_TIERS,
+     FQ_HOLD_SELF},
+    {FQ_ACT_NOTICE, OPEN, KEEP, ALL_TIERS, FQ_HOLD_SELF},
+    {FQ_ACT_ACK, OPEN | ST(FQ_STATE_RESOLVED) | ST(FQ_STATE_CLOSED), KEEP, ALL_TIERS,
+     FQ_HOLD_SELF},
 };
 
 const char *fq_state_name(fq_state_t state)

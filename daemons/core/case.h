@@ -46,6 +46,15 @@ typedef enum {
     FQ_ACT_WITHDRAW,    /* the citizen withdraws it */
     FQ_ACT_REOPEN,      /* 重办 */
     FQ_ACT_CLOSE,       /* 办结 */
+    FQ_ACT_PAUSE,       /* the clock stops (e.g. waiting for a court) */
+    FQ_ACT_RESUME,      /* the clock runs again; the deadline moves by the pause */
+    FQ_ACT_EXTEND,      /* 延期申请 to the tier above */
+    FQ_ACT_EXTENSION,   /* the tier above's decision, applied by the holder */
+    FQ_ACT_FEEDBACK,    /* 反馈 to the citizen */
+    FQ_ACT_SATISFACTION, /* the citizen's answer: 满意, 基本满意, 不满意 */
+    FQ_ACT_REVIEW,      /* a reviewer finds a 不满意 unreasonable */
+    FQ_ACT_NOTICE,      /* 督办: reminder, 工作提示函, 风险预警函 (issued by the daemon) */
+    FQ_ACT_ACK,         /* a notice is acknowledged */
     FQ_ACT_COUNT
 } fq_action_t;
 

@@ -2,11 +2,11 @@
  * departments (派单, 签收, 退单, 反馈), follow-up visits, documents, dispatch and return. */
 #include "casework.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "triage.h"
 
 #define MAX_CO 20
@@ -29,13 +29,7 @@ static fq_store_rc_t refuse(char *err, size_t errlen, const char *fmt, const cha
 
 static bool is_day(const char *s)
 {
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-            return false;
-    int m = atoi(s + 5), d = atoi(s + 8);
-    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+    return fq_cal_parse_day(s) > 0;
 }
 
 /* ---- actions that only need their note ---------------------------------------------------- */
@@ -289,6 +283,9 @@ static fq_store_rc_t p_visit(const fq_store_t *st, const fq_caserow_t *row, cons
         return refuse(err, errlen, "case %s is on the %s track; follow-up visits (回访) are for "
                                    "long-term (社区门诊) cases", row->case_no,
                       row->track[0] ? row->track : "untriaged");
+    if (!blank(a->visit_date) && !is_day(a->visit_date))
+        return refuse(err, errlen, "'%s' is not a day; write the visit's --date as "
+                                   "YYYY-MM-DD%s", a->visit_date, "");
     if (!is_day(a->visit_date) || blank(a->visit_by) || blank(a->note))
         return refuse(err, errlen, "a visit needs --date YYYY-MM-DD, --by WHO and --note "
                                    "(what was found)%s%s", "", "");
@@ -321,6 +318,9 @@ static fq_store_rc_t p_attach(const fq_store_t *st, const fq_caserow_t *row, con
         return refuse(err, errlen, "unknown document kind '%s'; use mediation_agreement, "
                                    "judicial_confirmation or legal_opinion%s",
                       d && d->kind ? d->kind : "", "");
+    if (!blank(d->date) && !is_day(d->date))
+        return refuse(err, errlen, "'%s' is not a day; write the document's --date as "
+                                   "YYYY-MM-DD%s", d->date, "");
     if (blank(d->number) || strlen(d->number) > 100 || !is_day(d->date))
         return refuse(err, errlen, "a document needs --number and --date YYYY-MM-DD%s%s", "", "");
     if (strcmp(d->kind, "judicial_confirmation") == 0 && blank(d->court))
@@ -356,6 +356,19 @@ static fq_store_rc_t p_return(const fq_store_t *st, const fq_caserow_t *row, con
     return p_needs_reason(st, row, a, plan, err, errlen);
 }
 
+/* A reopened case runs on a new clock; the second 不满意 that counts sends it up. */
+static fq_store_rc_t p_reopen(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
+                              fq_plan_t *plan, char *err, size_t errlen)
+{
+    fq_store_rc_t rc = p_needs_reason(st, row, a, plan, err, errlen);
+    if (rc == FQ_STORE_OK && row->unsatisfied >= 2 && st->self->parent[0]) {
+        plan->follow = FQ_ACT_ESCALATE;
+        snprintf(plan->follow_note, sizeof plan->follow_note, "第%d次不满意, 提级至上级处理",
+                 row->unsatisfied);
+    }
+    return rc;
+}
+
 static const struct {
     fq_action_t action;
     s_prepare_fn prepare;
@@ -367,7 +380,7 @@ static const struct {
     {FQ_ACT_ATTACH, p_attach},          {FQ_ACT_RESOLVE, p_needs_note},
     {FQ_ACT_ESCALATE, p_plain},         {FQ_ACT_DISPATCH, p_dispatch},
     {FQ_ACT_RETURN, p_return},          {FQ_ACT_WITHDRAW, p_needs_reason},
-    {FQ_ACT_REOPEN, p_needs_reason},    {FQ_ACT_CLOSE, p_plain},
+    {FQ_ACT_REOPEN, p_reopen},          {FQ_ACT_CLOSE, p_plain},
 };
 
 fq_store_rc_t fq_casework_prepare(const fq_store_t *st, const fq_caserow_t *row,
@@ -381,5 +394,8 @@ fq_store_rc_t fq_casework_prepare(const fq_store_t *st, const fq_caserow_t *row,
     for (size_t i = 0; i < sizeof s_actions / sizeof s_actions[0]; i++)
         if (s_actions[i].action == action)
             return s_actions[i].prepare(st, row, a, plan, err, errlen);
+    fq_prepare_fn prepare = fq_casework_supervise_prepare(action);
+    if (prepare)
+        return prepare(st, row, a, plan, err, errlen);
     return refuse(err, errlen, "action %s is not done by request%s", fq_action_name(action), "");
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "case.h"
 #include "store_internal.h"
@@ -27,6 +28,11 @@ typedef struct {
     bool binding;
     char title[256];
     char description[4096];
+    int64_t deadline_ms;      /* 0 when none */
+    int64_t clock_start_ms;
+    int64_t paused_ms;
+    int extension_days;
+    int unsatisfied;
 } fq_caserow_t;
 
 /* What an action will do, filled by fq_casework_prepare and carried out by store_act.c. */
@@ -41,7 +47,27 @@ typedef struct {
     fq_action_t follow;       /* an automatic next action, FQ_ACT_SUBMIT for none */
     char follow_note[256];
     char follow_to[FQ_UNIT_CODE_LEN + 1]; /* the unit below for an automatic dispatch */
+    bool set_clock;           /* deadline_ms and clock_start_ms below replace the row's */
+    int64_t deadline_ms;
+    int64_t clock_start_ms;
+    bool set_paused;          /* paused_ms below replaces the row's (0: running) */
+    int64_t paused_ms;
+    int extension_days;       /* new pending extension; -1 leaves it */
+    int unsatisfied_delta;
+    bool send_up;             /* the tier above gets a copy (extension request, risk warning) */
+    char notice_to[256];      /* notice: addressee and reason */
+    char notice_reason[160];
 } fq_plan_t;
+
+/* The prepare step of the supervision actions (casework_supervise.c), or NULL. */
+typedef fq_store_rc_t (*fq_prepare_fn)(const fq_store_t *st, const fq_caserow_t *row,
+                                       const fq_act_t *a, fq_plan_t *plan, char *err,
+                                       size_t errlen);
+fq_prepare_fn fq_casework_supervise_prepare(fq_action_t action);
+
+/* Where ROW's clock stands after an acceptance at NOW, or a change of track to TRACK. */
+void fq_casework_clock(const fq_store_t *st, const fq_caserow_t *row, const char *track,
+                       int64_t start_ms, fq_plan_t *plan);
 
 /* Check the request A for ACTION on ROW and plan it. REFUSED with a message naming the problem
  * (unknown department, a visit on a case that is not long-term, a missing reason ...). */
@@ -49,8 +75,13 @@ fq_store_rc_t fq_casework_prepare(const fq_store_t *st, const fq_caserow_t *row,
                                   fq_action_t action, const fq_act_t *a, fq_plan_t *plan,
                                   char *err, size_t errlen);
 
-/* Carry out the side tables of ACTION (departments, documents) after the case row is updated. */
+/* Carry out the side tables of ACTION (departments, documents, feedback, notices) as PLAN says,
+ * after the case row is updated. */
 fq_store_rc_t fq_casework_apply(const fq_store_t *st, const fq_caserow_t *row,
-                                fq_action_t action, const fq_act_t *a, char *err, size_t errlen);
+                                fq_action_t action, const fq_act_t *a, const fq_plan_t *plan,
+                                char *err, size_t errlen);
+
+/* Label (工作提示函 …) and number tag (提示 …) of notice KIND; -1 when unknown. */
+int fq_casework_notice_kind(const char *kind, const char **label, const char **tag);
 
 #endif

@@ -103,8 +103,85 @@ static fq_store_rc_t apply_attach(const fq_store_t *st, const fq_caserow_t *row,
                 &p, err, errlen);
 }
 
+/* Feedback and the citizen's answer are rows of their own; an answer is a row with answer set. */
+static fq_store_rc_t apply_feedback(const fq_store_t *st, const fq_caserow_t *row,
+                                    const fq_act_t *a, char *err, size_t errlen)
+{
+    char fb_uuid[37];
+    fq_uuid4(fb_uuid);
+    fq_params_t p = {0};
+    const char *texts[] = {st->self->code,     row->uuid,          fb_uuid,
+                           or_empty(a->channel), or_empty(a->text), or_empty(a->answer),
+                           or_empty(a->comment)};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        fq_p_text(&p, texts[i]);
+    fq_p_int(&p, st->now_ms);
+    return exec(st,
+                "INSERT INTO feedback (unit, uuid, fb_uuid, channel, text, answer, comment,"
+                " at_unit, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $1, $8)",
+                &p, err, errlen);
+}
+
+static fq_store_rc_t apply_review(const fq_store_t *st, const fq_caserow_t *row,
+                                  const fq_act_t *a, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, row->uuid);
+    fq_p_text(&p, a->reason);
+    return exec(st,
+                "UPDATE feedback SET unreasonable = true, review_reason = $3 WHERE unit = $1 AND"
+                " fb_uuid = (SELECT fb_uuid FROM feedback WHERE unit = $1 AND uuid = $2 AND"
+                " answer = 'unsatisfied' AND NOT unreasonable ORDER BY at_ms DESC LIMIT 1)",
+                &p, err, errlen);
+}
+
+/* Number notices per unit, kind and year: <unit>-提示-2026-0003. */
+static fq_store_rc_t apply_notice(const fq_store_t *st, const fq_caserow_t *row,
+                                  const fq_act_t *a, const fq_plan_t *plan, char *err,
+                                  size_t errlen)
+{
+    const char *label, *tag;
+    if (fq_casework_notice_kind(a->notice_kind, &label, &tag) < 0)
+        return FQ_STORE_REFUSED;
+    int year = fq_case_day(st->now_ms) / 10000;
+    char notice_uuid[37];
+    fq_uuid4(notice_uuid);
+    fq_params_t p = {0};
+    const char *texts[] = {st->self->code, row->uuid,     notice_uuid,         a->notice_kind,
+                           tag,            plan->notice_to, plan->notice_reason};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        fq_p_text(&p, texts[i]);
+    fq_p_int(&p, year);
+    fq_p_int(&p, st->now_ms);
+    return exec(st,
+                "WITH n AS (INSERT INTO notice_counters (unit, kind, year, last) VALUES"
+                " ($1, $4, $8, 1) ON CONFLICT (unit, kind, year) DO UPDATE SET last ="
+                " notice_counters.last + 1 RETURNING last)"
+                " INSERT INTO notices (unit, uuid, notice_uuid, number, kind, addressee, reason,"
+                " at_unit, at_ms) SELECT $1, $2, $3, $1 || '-' || $5 || '-' || $8 || '-' ||"
+                " lpad(n.last::text, 4, '0'), $4, $6, $7, $1, $9 FROM n",
+                &p, err, errlen);
+}
+
+static fq_store_rc_t apply_ack(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
+                               char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, row->uuid);
+    fq_p_text(&p, a->notice);
+    fq_p_int(&p, st->now_ms);
+    fq_p_text(&p, or_empty(a->actor));
+    return exec(st,
+                "UPDATE notices SET acked_ms = $4, acked_by = $5 WHERE unit = $1 AND uuid = $2"
+                " AND number = $3",
+                &p, err, errlen);
+}
+
 fq_store_rc_t fq_casework_apply(const fq_store_t *st, const fq_caserow_t *row,
-                                fq_action_t action, const fq_act_t *a, char *err, size_t errlen)
+                                fq_action_t action, const fq_act_t *a, const fq_plan_t *plan,
+                                char *err, size_t errlen)
 {
     switch (action) {
     case FQ_ACT_ASSIGN: return apply_assign(st, row, a, err, errlen);
@@ -114,6 +191,11 @@ fq_store_rc_t fq_casework_apply(const fq_store_t *st, const fq_caserow_t *row,
     case FQ_ACT_DEPT_RESULT:
         return set_dept(st, row, a->dept, "done", NULL, a->note, err, errlen);
     case FQ_ACT_ATTACH: return apply_attach(st, row, a, err, errlen);
+    case FQ_ACT_FEEDBACK:
+    case FQ_ACT_SATISFACTION: return apply_feedback(st, row, a, err, errlen);
+    case FQ_ACT_REVIEW: return apply_review(st, row, a, err, errlen);
+    case FQ_ACT_NOTICE: return apply_notice(st, row, a, plan, err, errlen);
+    case FQ_ACT_ACK: return apply_ack(st, row, a, err, errlen);
     default: return FQ_STORE_OK;
     }
 }

@@ -4,21 +4,22 @@
  * stores its value, with its bounds and default; config_yaml.c reads the file and walks the
  * document against these tables. Checks that need the whole file (duplicate codes, parents and
  * their tiers, the categories a department or a triage rule lists) run after the walk, while the
- * document is still alive to give them marks. Also here: fq_cfg_load, fq_cfg_destroy and the
- * lookups.
+ * document is still alive to give them marks. The calendar and sla sections have their tables in
+ * config_sla.c. Also here: fq_cfg_load, fq_cfg_destroy and the lookups.
  */
 #include "config_internal.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
 static const char *const s_tiers[] = {"community", "street", "district", NULL};
-static const char *const s_tracks[] = {"simple", "complex", "high_risk", "long_term", NULL};
+const char *const fq_cfg_tracks[] = {"simple", "complex", "high_risk", "long_term", NULL};
 static const char *const s_presences[] = {"resident", "rotating", "on_call", NULL};
 
 #define KEYWORD_MAX 64            /* bytes in one triage keyword */
@@ -140,12 +141,12 @@ static int s_choice(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_
 static int s_track(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
                    void *obj)
 {
-    return s_pick(p, n, t, fq_cfg_at(obj, f->off), s_tracks, "track");
+    return s_pick(p, n, t, fq_cfg_at(obj, f->off), fq_cfg_tracks, "track");
 }
 
 /* A decimal integer within [f->min, f->max]. */
-static int s_number(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
-                    long *out)
+int fq_cfg_number(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
+                  long *out)
 {
     char *end;
     errno = 0;
@@ -164,7 +165,7 @@ static int s_int(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *
                  void *obj)
 {
     long v;
-    if (s_number(p, f, n, t, &v))
+    if (fq_cfg_number(p, f, n, t, &v))
         return -1;
     *(int *)fq_cfg_at(obj, f->off) = (int)v;
     return 0;
@@ -174,7 +175,7 @@ static int s_size(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t 
                   void *obj)
 {
     long v;
-    if (s_number(p, f, n, t, &v))
+    if (fq_cfg_number(p, f, n, t, &v))
         return -1;
     *(size_t *)fq_cfg_at(obj, f->off) = (size_t)v;
     return 0;
@@ -184,9 +185,34 @@ static int s_llong(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t
                    void *obj)
 {
     long v;
-    if (s_number(p, f, n, t, &v))
+    if (fq_cfg_number(p, f, n, t, &v))
         return -1;
     *(long long *)fq_cfg_at(obj, f->off) = v;
+    return 0;
+}
+
+/* true or false, nothing else: a flag that changes what the centre does is spelled out. */
+static int s_bool(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
+                  void *obj)
+{
+    if (strcmp(t, "true") != 0 && strcmp(t, "false") != 0)
+        return fq_cfg_fail(p, fq_cfg_mark(n), "'%s' must be true or false, got '%.40s'", f->key, t);
+    *(bool *)fq_cfg_at(obj, f->off) = t[0] == 't';
+    return 0;
+}
+
+/* A plain decimal fraction strictly between 0 and 1 (no exponent, no hex, no nan). */
+static int s_fraction(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n,
+                      const char *t, void *obj)
+{
+    char *end = NULL;
+    double v = strspn(t, "0123456789.") == strlen(t) ? strtod(t, &end) : -1;
+    if (v < 0 || *end)
+        return fq_cfg_fail(p, fq_cfg_mark(n), "'%s' must be a decimal number, got '%.40s'", f->key,
+                           t);
+    if (!(v > 0 && v < 1))
+        return fq_cfg_fail(p, fq_cfg_mark(n), "'%s' = %s is out of range (0 < x < 1)", f->key, t);
+    *(double *)fq_cfg_at(obj, f->off) = v;
     return 0;
 }
 
@@ -257,7 +283,8 @@ static const fq_cfg_schema_t s_unit = {"unit", s_unit_fields, sizeof(fq_unit_cfg
 static const fq_cfg_field_t s_category_fields[] = {
     {KEY("code", s_ident, fq_category_cfg_t, code), .flags = FQ_CFG_REQUIRED},
     {NAME(fq_category_cfg_t)},
-    {KEY("track", s_choice, fq_category_cfg_t, track), .flags = FQ_CFG_REQUIRED, .aux = s_tracks},
+    {KEY("track", s_choice, fq_category_cfg_t, track), .flags = FQ_CFG_REQUIRED,
+     .aux = fq_cfg_tracks},
     {.key = NULL},
 };
 static const fq_cfg_schema_t s_category = {"category", s_category_fields, sizeof(fq_category_cfg_t),
@@ -325,6 +352,24 @@ static const fq_cfg_field_t s_triage_fields[] = {
 };
 static const fq_cfg_schema_t s_triage = {"triage", s_triage_fields, 0, NULL};
 
+/* Seed 003's 提醒、督促、催办: a reminder when this share of the time is gone, a 风险预警函 this
+ * many working days past the deadline. */
+static const fq_cfg_field_t s_notices_fields[] = {
+    {KEY("reminder_at", s_fraction, fq_cfg_t, reminder_fraction), .def = "0.5"},
+    {KEY("warning_after_working_days", s_int, fq_cfg_t, warning_after_days), .min = 1, .max = 60,
+     .def = "2"},
+    {KEY("auto_escalate", s_bool, fq_cfg_t, auto_escalate), .def = "false"},
+    {.key = NULL},
+};
+static const fq_cfg_schema_t s_notices = {"notices", s_notices_fields, 0, NULL};
+
+static const fq_cfg_field_t s_stats_fields[] = {
+    {KEY("report_interval_ms", s_int, fq_cfg_t, stats_interval_ms), .min = 100, .max = 86400000,
+     .def = "60000"},
+    {.key = NULL},
+};
+static const fq_cfg_schema_t s_stats = {"stats", s_stats_fields, 0, NULL};
+
 static const fq_cfg_field_t s_top_fields[] = {
     {NAME(fq_cfg_t)},
     {.key = "database", .set = fq_cfg_submap, .aux = &s_database},
@@ -337,6 +382,10 @@ static const fq_cfg_field_t s_top_fields[] = {
      .aux = &s_department},
     {.key = "casework", .set = fq_cfg_submap, .aux = &s_casework},
     {.key = "triage", .set = fq_cfg_submap, .aux = &s_triage},
+    {.key = "calendar", .set = fq_cfg_submap, .aux = &fq_cfg_calendar_schema},
+    {.key = "sla", .set = fq_cfg_submap, .aux = &fq_cfg_sla_schema},
+    {.key = "notices", .set = fq_cfg_submap, .aux = &s_notices},
+    {.key = "stats", .set = fq_cfg_submap, .aux = &s_stats},
     {.key = NULL},
 };
 static const fq_cfg_schema_t s_top = {"the top level", s_top_fields, 0, NULL};
@@ -511,7 +560,7 @@ static int s_category_refs(fq_cfg_parse_t *p, const fq_cfg_t *cfg, const yaml_no
     return rc;
 }
 
-static int s_cross(fq_cfg_parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *root)
+static int s_cross(fq_cfg_parse_t *p, fq_cfg_t *cfg, const yaml_node_t *root)
 {
     const yaml_node_t *units = fq_cfg_find(p, root, "units");
     const yaml_node_t *cats = fq_cfg_find(p, root, "categories");
@@ -526,7 +575,9 @@ static int s_cross(fq_cfg_parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *ro
         return -1;
     if (s_unique(p, cfg, rules, cfg->ntriage_rules, s_rule_name, "rule", "name"))
         return -1;
-    return s_category_refs(p, cfg, deps, rules);
+    if (s_category_refs(p, cfg, deps, rules))
+        return -1;
+    return fq_cfg_sla_refs(p, cfg, root);
 }
 
 /* ---- loading --------------------------------------------------------------------------- */
@@ -620,6 +671,7 @@ void fq_cfg_destroy(fq_cfg_t **self_p)
         return;
     fq_cfg_t *c = *self_p;
     s_free_lists(c);
+    fq_cfg_sla_free(c);
     free(c->units);
     free(c->categories);
     free(c->departments);

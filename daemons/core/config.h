@@ -8,7 +8,10 @@
 #ifndef FQ_CONFIG_H
 #define FQ_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "calendar.h"
 
 #define FQ_UNIT_CODE_LEN 12 /* 统计用区划代码: 6 county + 3 township + 3 village digits */
 
@@ -61,6 +64,12 @@ typedef struct {
     size_t nkeywords;
 } fq_triage_rule_cfg_t;
 
+/* A deadline rule for a track or a category (a category's rule wins over its track's). */
+typedef struct {
+    char *code;                            /* the track or category it applies to */
+    fq_sla_t sla;
+} fq_sla_cfg_t;
+
 typedef struct {
     char *path;                            /* the file it was loaded from */
     char *name;                            /* deployment name */
@@ -81,6 +90,18 @@ typedef struct {
     size_t ntriage_rules;
     int max_returns;                       /* department returns (退单) of a case before it goes
                                               to the tier above for a binding assignment (2) */
+    fq_calendar_t calendar;                /* calendar: weekend, holidays, workdays (调休) */
+    int sla_cutoff_minutes;                /* sla.cutoff, default 17:30 */
+    fq_sla_cfg_t *sla_tracks;              /* sla.tracks */
+    size_t nsla_tracks;
+    fq_sla_cfg_t *sla_categories;          /* sla.categories */
+    size_t nsla_categories;
+    double reminder_fraction;              /* notices.reminder_at: share of the time, 0.5 */
+    int warning_after_days;                /* notices.warning_after_working_days: 风险预警函
+                                              this many working days after the deadline (2) */
+    bool auto_escalate;                    /* notices.auto_escalate (false) */
+    int stats_interval_ms;                 /* stats.report_interval_ms: figures up the link
+                                              (60000) */
 } fq_cfg_t;
 
 /* Load and validate PATH. Returns a new config owned by the caller, or NULL with
@@ -95,6 +116,10 @@ const fq_unit_cfg_t *fq_cfg_unit(const fq_cfg_t *cfg, const char *code);
 const fq_unit_cfg_t *fq_cfg_parent(const fq_cfg_t *cfg, const fq_unit_cfg_t *unit);
 const fq_category_cfg_t *fq_cfg_category(const fq_cfg_t *cfg, const char *code);
 const fq_department_cfg_t *fq_cfg_department(const fq_cfg_t *cfg, const char *code);
+
+/* The deadline rule for a case of TRACK and CATEGORY: the category's, else the track's, else
+ * 7 working days. The cut-off is the deployment's. */
+fq_sla_t fq_cfg_sla(const fq_cfg_t *cfg, const char *track, const char *category);
 
 /* "community", "street", "district"; and the reverse (returns -1 when unknown). */
 const char *fq_tier_name(fq_tier_t tier);

@@ -2,8 +2,9 @@
  *
  * config_yaml.c reads and parses the file and walks the document against schema tables;
  * config.c holds the tables, the setters that check each value, the rules that span keys or the
- * whole file, and the public API of config.h. Every function here returns 0 (or a value) on
- * success and -1 on error, with "file:line:col: message" already written into P's buffer.
+ * whole file, and the public API of config.h; config_sla.c does the same for the calendar and
+ * sla sections. Every function here returns 0 (or a value) on success and -1 on error, with
+ * "file:line:col: message" already written into P's buffer.
  */
 #ifndef FQ_CONFIG_INTERNAL_H
 #define FQ_CONFIG_INTERNAL_H
@@ -99,5 +100,27 @@ int fq_cfg_submap(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t 
 /* ... and a sequence of mappings, each walked against the item schema F->aux, into a new array
  * at F->off (count at F->cnt) that fq_cfg_destroy frees. */
 int fq_cfg_seq(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, void *obj);
+
+/* ---- config.c --------------------------------------------------------------------------- */
+
+/* The tracks a case can be on: simple, complex, high_risk, long_term; NULL-terminated. */
+extern const char *const fq_cfg_tracks[];
+
+/* The decimal integer T (of scalar N, for F) within [f->min, f->max] into *OUT. */
+int fq_cfg_number(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
+                  long *out);
+
+/* ---- config_sla.c ----------------------------------------------------------------------- */
+
+/* The calendar section (weekend, holidays, workdays) and the sla section (cutoff, tracks,
+ * categories); both fill the fq_cfg_t itself. */
+extern const fq_cfg_schema_t fq_cfg_calendar_schema;
+extern const fq_cfg_schema_t fq_cfg_sla_schema;
+
+/* After the walk: every category under sla.categories is defined; every rule gets the cut-off. */
+int fq_cfg_sla_refs(fq_cfg_parse_t *p, fq_cfg_t *cfg, const yaml_node_t *root);
+
+/* Frees what the calendar and sla sections allocated in CFG (not CFG itself). */
+void fq_cfg_sla_free(fq_cfg_t *cfg);
 
 #endif

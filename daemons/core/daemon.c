@@ -11,6 +11,7 @@
 #include "log.h"
 #include "ops.h"
 #include "pb.h"
+#include "stats.h"
 #include "store.h"
 
 #define ERRLEN 1024
@@ -119,12 +120,19 @@ static int load_config(fq_daemon_t *d, const s_args_t *a, fq_tier_t tier)
     return 0;
 }
 
-static fq_store_rc_t apply_copy(void *arg, const char *peer, const Fq__Case *c, char *err,
-                                size_t errlen)
+/* What the link hands over, inside its receive transaction. */
+static fq_store_rc_t apply_message(void *arg, const char *peer, const Fq__Envelope *env,
+                                   char *err, size_t errlen)
 {
     fq_daemon_t *d = arg;
     fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms()};
-    return fq_store_apply(&st, peer, c, err, errlen);
+    switch (env->body_case) {
+    case FQ__ENVELOPE__BODY_SYNC: return fq_store_apply(&st, peer, env->sync->case_, err, errlen);
+    case FQ__ENVELOPE__BODY_DIRECTIVE:
+        return fq_store_directive(&st, peer, env->directive, err, errlen);
+    case FQ__ENVELOPE__BODY_STATS: return fq_stats_receive(&st, peer, env->stats, err, errlen);
+    default: snprintf(err, errlen, "unexpected message body"); return FQ_STORE_REFUSED;
+    }
 }
 
 static void try_db(fq_daemon_t *d)
@@ -156,13 +164,36 @@ static int open_all(fq_daemon_t *d)
     }
     d->ops = fq_ops_open(d, err, sizeof err);
     if (d->ops)
-        d->link = fq_link_new(d->zctx, d->cfg, d->self, apply_copy, d, err, sizeof err);
+        d->link = fq_link_new(d->zctx, d->cfg, d->self, apply_message, d, err, sizeof err);
     if (!d->ops || !d->link) {
         fq_error("%s", err);
         return 1;
     }
     d->db_backoff_ms = 100;
     return 0;
+}
+
+/* Once a second: notices that have fallen due, and this unit's figures up the link. */
+static void on_supervision_timer(fq_daemon_t *d)
+{
+    int64_t now = fq_mono_ms();
+    if (!fq_db_connected(d->db) || now < d->supervise_at_ms)
+        return;
+    d->supervise_at_ms = now + 1000;
+    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms()};
+    char err[ERRLEN];
+    int issued = fq_store_supervise(&st, err, sizeof err);
+    if (issued < 0)
+        fq_warn("supervision pass failed: %s", err);
+    else if (issued > 0) {
+        fq_info("issued %d notice(s)", issued);
+        fq_link_kick(d->link);
+    }
+    int reported = fq_stats_report_up(&st, err, sizeof err);
+    if (reported < 0)
+        fq_warn("statistics report failed: %s", err);
+    else if (reported > 0)
+        fq_link_kick(d->link);
 }
 
 static void serve(fq_daemon_t *d)
@@ -179,6 +210,7 @@ static void serve(fq_daemon_t *d)
             fq_ops_on_readable(d);
         fq_link_on_readable(d->link, d->db, items + 1, n - 1);
         fq_link_on_timer(d->link, d->db);
+        on_supervision_timer(d);
         if (s_hup) {
             s_hup = 0;
             fq_info("SIGHUP: nothing to reload; restart the daemon to change the deployment");

@@ -18,6 +18,7 @@ typedef struct {
     void *ops;                 /* ROUTER for casectl */
     int64_t db_retry_at_ms;    /* monotonic time of the next reconnect attempt */
     int db_backoff_ms;
+    int64_t supervise_at_ms;   /* monotonic time of the next supervision pass */
 } fq_daemon_t;
 
 /* Parse the command line, load the configuration and serve until SIGTERM. Returns the process

@@ -1,6 +1,7 @@
 /* db.c - PostgreSQL connection, parameterised queries, loss detection and migrations. */
 #include "db.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static const char *s_create_schema[] = {
 
 void fq_p_text(fq_params_t *p, const char *value)
 {
+    assert(p->n < FQ_DB_MAX_PARAMS); /* a query with more parameters is a programming error */
     p->values[p->n] = value;
     p->lengths[p->n] = 0;
     p->formats[p->n] = 0;
@@ -35,12 +37,14 @@ void fq_p_text(fq_params_t *p, const char *value)
 
 void fq_p_int(fq_params_t *p, int64_t value)
 {
+    assert(p->n < FQ_DB_MAX_PARAMS);
     snprintf(p->ints[p->n], sizeof p->ints[p->n], "%lld", (long long)value);
     fq_p_text(p, p->ints[p->n]);
 }
 
 void fq_p_bytes(fq_params_t *p, const void *data, size_t len)
 {
+    assert(p->n < FQ_DB_MAX_PARAMS);
     p->values[p->n] = data;
     p->lengths[p->n] = (int)len;
     p->formats[p->n] = 1;

@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-#define FQ_DB_MAX_PARAMS 24
+#define FQ_DB_MAX_PARAMS 40
 
 typedef struct fq_db fq_db_t;
 

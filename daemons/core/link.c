@@ -252,20 +252,25 @@ static void send_heartbeat(fq_link_t *link, s_peer_t *peer, int64_t now)
         peer->heard_ms = 0; /* the child is gone; wait until it speaks again */
 }
 
-/* Send one outbox row: its stored CaseSync inside a fresh envelope with the row's seq. */
+/* Send one outbox row: its stored body inside a fresh envelope with the row's seq. */
 static int send_row(fq_link_t *link, const s_peer_t *peer, const fq_outmsg_t *m)
 {
-    Fq__CaseSync *sync = fq__case_sync__unpack(NULL, m->len, m->body);
-    if (!sync)
-        return 0; /* cannot happen for rows we packed; skipping keeps the link moving */
     Fq__Envelope env = FQ__ENVELOPE__INIT;
     env.msg_id = (char *)m->msg_id;
     env.seq = m->seq;
-    env.body_case = FQ__ENVELOPE__BODY_SYNC;
-    env.sync = sync;
+    env.body_case = (Fq__Envelope__BodyCase)m->kind;
+    void *body = NULL;
+    if (m->kind == FQ__ENVELOPE__BODY_SYNC)
+        body = env.sync = fq__case_sync__unpack(NULL, m->len, m->body);
+    else if (m->kind == FQ__ENVELOPE__BODY_DIRECTIVE)
+        body = env.directive = fq__directive__unpack(NULL, m->len, m->body);
+    else if (m->kind == FQ__ENVELOPE__BODY_STATS)
+        body = env.stats = fq__stats_report__unpack(NULL, m->len, m->body);
+    if (!body)
+        return 0; /* cannot happen for rows we packed; skipping keeps the link moving */
     s_dest_t to = dest_of(peer);
     int rc = send_envelope(link, &to, &env);
-    fq__case_sync__free_unpacked(sync, NULL);
+    protobuf_c_message_free_unpacked(body, NULL);
     return rc;
 }
 
@@ -331,9 +336,9 @@ static void refuse(fq_link_t *link, fq_db_t *db, const s_dest_t *from, const cha
     send_ack(link, from, peer ? peer->applied : 0, seq, reason);
 }
 
-/* Apply one sync in its own transaction; a savepoint lets a refused copy be quarantined
+/* Apply one sequenced message in its own transaction; a savepoint lets a refused one be quarantined
  * while the sequence still moves on, so one bad message cannot block the link for ever. */
-static void on_sync(fq_link_t *link, fq_db_t *db, s_peer_t *peer, const Fq__Envelope *env,
+static void on_sequenced(fq_link_t *link, fq_db_t *db, s_peer_t *peer, const Fq__Envelope *env,
                     const uint8_t *data, size_t len)
 {
     char err[ERRLEN];
@@ -350,7 +355,7 @@ static void on_sync(fq_link_t *link, fq_db_t *db, s_peer_t *peer, const Fq__Enve
     }
     if (fq_db_exec(db, "SAVEPOINT apply", NULL, err, sizeof err) < 0)
         goto abort;
-    fq_store_rc_t rc = link->apply(link->arg, peer->code, env->sync->case_, err, sizeof err);
+    fq_store_rc_t rc = link->apply(link->arg, peer->code, env, err, sizeof err);
     bool refused = rc != FQ_STORE_OK;
     if (refused && (!fq_db_connected(db) ||
                     fq_db_exec(db, "ROLLBACK TO SAVEPOINT apply", NULL, err, sizeof err) < 0 ||
@@ -398,8 +403,11 @@ static const char *check_envelope(const fq_link_t *link, const s_peer_t *peer,
         return "envelope's from_unit is not the sending unit";
     if (strcmp(env->to_unit, link->self->code) != 0)
         return "envelope is addressed to another unit";
-    if (env->body_case == FQ__ENVELOPE__BODY_SYNC && (env->seq == 0 || !env->sync))
-        return "case sync without a sequence number";
+    bool sequenced = env->body_case == FQ__ENVELOPE__BODY_SYNC ||
+                     env->body_case == FQ__ENVELOPE__BODY_DIRECTIVE ||
+                     env->body_case == FQ__ENVELOPE__BODY_STATS;
+    if (sequenced && env->seq == 0)
+        return "message without a sequence number";
     if (env->body_case == FQ__ENVELOPE__BODY__NOT_SET)
         return "envelope without a body";
     return NULL;
@@ -427,8 +435,8 @@ static void on_frame(fq_link_t *link, fq_db_t *db, s_peer_t *peer, const s_dest_
         refuse(link, db, from, label, env ? env->seq : 0, bad, data, len);
     else if (env->body_case == FQ__ENVELOPE__BODY_ACK)
         on_ack(link, db, peer, env->ack);
-    else if (env->body_case == FQ__ENVELOPE__BODY_SYNC)
-        on_sync(link, db, peer, env, data, len);
+    else if (env->body_case != FQ__ENVELOPE__BODY_HEARTBEAT)
+        on_sequenced(link, db, peer, env, data, len);
     if (!bad)
         on_heard(link, db, peer, env);
     if (env)

@@ -20,8 +20,9 @@
 
 typedef struct fq_link fq_link_t;
 
-/* Apply a neighbour's case copy inside the receive transaction (see fq_store_apply). */
-typedef fq_store_rc_t (*fq_link_apply_fn)(void *arg, const char *peer, const Fq__Case *c,
+/* Apply a neighbour's sequenced message (a case copy, a directive or statistics) inside the
+ * receive transaction. REFUSED quarantines it; DBERR leaves it unacked. */
+typedef fq_store_rc_t (*fq_link_apply_fn)(void *arg, const char *peer, const Fq__Envelope *env,
                                           char *err, size_t errlen);
 
 /* Open the link sockets of unit SELF (borrowed, as is CFG) in ZMQ context CTX: connect up when

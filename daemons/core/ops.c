@@ -7,9 +7,11 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "calendar.h"
 #include "log.h"
 #include "zsock.h"
 #include "pb.h"
+#include "stats.h"
 #include "store.h"
 
 #define DRAIN_MAX 256
@@ -130,7 +132,13 @@ static void on_action(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *r
                   .to_unit = req->to_unit,
                   .visit_date = req->visit_date,
                   .visit_by = req->visit_by,
-                  .document = req->document};
+                  .document = req->document,
+                  .days = req->has_days ? req->days : 0,
+                  .channel = req->channel,
+                  .text = req->text,
+                  .answer = req->answer,
+                  .comment = req->comment,
+                  .notice = req->notice};
     fq_store_rc_t rc = fq_store_act(&st, req->case_ref, req->verb, &a, err, ERRLEN);
     if (rc != FQ_STORE_OK) {
         reply_rc(rep, rc, err);
@@ -139,6 +147,72 @@ static void on_action(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *r
     fq_info("case %s: %s by %s", req->case_ref, req->verb, req->actor ? req->actor : "-");
     fq_link_kick(d->link);
     reply_case(d, req->case_ref, rep, err);
+}
+
+static void on_notices(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
+{
+    fq_store_t st = store_of(d);
+    bool all = req->state_filter && strcmp(req->state_filter, "all") == 0;
+    fq_store_rc_t rc = fq_store_notices(&st, !all, &rep->notices, &rep->n_notices, err, ERRLEN);
+    reply_rc(rep, rc, err);
+}
+
+/* The tier above decides on an extension; the decision travels down as a directive. */
+static void on_extension(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
+                         char *err)
+{
+    fq_store_t st = store_of(d);
+    if (!req->has_grant) {
+        reply_status(rep, 2, "say --grant or --refuse");
+        return;
+    }
+    if (fq_db_begin(d->db, err, ERRLEN) < 0) {
+        reply_rc(rep, FQ_STORE_DBERR, err);
+        return;
+    }
+    fq_store_rc_t rc = fq_store_decide_extension(&st, req->case_ref, req->grant, req->actor,
+                                                 req->note, err, ERRLEN);
+    rc = rc == FQ_STORE_OK && fq_db_commit(d->db, err, ERRLEN) < 0 ? FQ_STORE_DBERR : rc;
+    if (rc != FQ_STORE_OK)
+        fq_db_rollback(d->db);
+    reply_rc(rep, rc, err);
+    if (rc == FQ_STORE_OK) {
+        rep->message = fq_pb_strdup(req->grant ? "extension granted; the decision is on its way "
+                                                 "to the unit holding the case"
+                                               : "extension refused; the decision is on its way "
+                                                 "to the unit holding the case");
+        fq_link_kick(d->link);
+    }
+}
+
+
+static void on_stats(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
+{
+    fq_store_t st = store_of(d);
+    int from = fq_cal_parse_day(req->from_day), to = fq_cal_parse_day(req->to_day);
+    if (from < 0 || to < 0 || to < from) {
+        reply_status(rep, 2, "stats needs --from and --to as YYYY-MM-DD, from not after to");
+        return;
+    }
+    fq_store_rc_t rc = fq_stats_summary(&st, from, to, &rep->stats, err, ERRLEN);
+    reply_rc(rep, rc, err);
+}
+
+static void on_report(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
+{
+    fq_store_t st = store_of(d);
+    fq_store_rc_t rc;
+    if (req->month)
+        rc = fq_report_monthly(&st, req->month, &rep->report_markdown, &rep->report_csv, err,
+                               ERRLEN);
+    else if (req->day)
+        rc = fq_report_daily(&st, req->day, &rep->report_markdown, &rep->report_csv, err,
+                             ERRLEN);
+    else {
+        reply_status(rep, 2, "a report is monthly (--month YYYY-MM) or daily (--day YYYY-MM-DD)");
+        return;
+    }
+    reply_rc(rep, rc, err);
 }
 
 static void on_verify(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
@@ -175,6 +249,10 @@ static const s_verb_t s_verbs[] = {
     {"visit", on_action, 1},        {"attach", on_action, 1},       {"resolve", on_action, 1},
     {"escalate", on_action, 1},     {"dispatch", on_action, 1},     {"return", on_action, 1},
     {"withdraw", on_action, 1},     {"reopen", on_action, 1},       {"close", on_action, 1},
+    {"pause", on_action, 1},        {"resume", on_action, 1},       {"extend", on_action, 1},
+    {"feedback", on_action, 1},     {"satisfaction", on_action, 1}, {"review", on_action, 1},
+    {"ack", on_action, 1},          {"extension", on_extension, 1}, {"notices", on_notices, 0},
+    {"stats", on_stats, 0},         {"report", on_report, 0},
 };
 
 static void dispatch(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep)
@@ -240,6 +318,10 @@ static void free_reply(Fq__OpsReply *rep)
 {
     free(rep->error);
     free(rep->message);
+    free(rep->report_markdown);
+    free(rep->report_csv);
+    fq_pb_notices_free(rep->notices, rep->n_notices);
+    fq_stats_summary_free(rep->stats);
     fq_pb_cases_free(rep->cases, rep->n_cases);
     fq_link_status_free(rep->links, rep->n_links);
 }

@@ -5,25 +5,56 @@
 #include <stdlib.h>
 #include <string.h>
 
-int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, const void *body,
-                      size_t len, char *err, size_t errlen)
+int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, int kind,
+                      const void *body, size_t len, char *err, size_t errlen)
 {
     fq_params_t p = {0};
     fq_p_text(&p, unit);
     fq_p_text(&p, peer);
     fq_p_bytes(&p, body, len);
+    fq_p_int(&p, kind);
     return fq_db_exec(db,
                       "WITH s AS (INSERT INTO link_out (unit, peer, next_seq) VALUES ($1, $2, 1) "
                       "  ON CONFLICT (unit, peer) DO UPDATE SET next_seq = link_out.next_seq + 1"
                       "  RETURNING next_seq) "
-                      "INSERT INTO outbox (unit, peer, seq, body) SELECT $1, $2, next_seq, $3 "
-                      "FROM s",
+                      "INSERT INTO outbox (unit, peer, seq, body, body_kind)"
+                      " SELECT $1, $2, next_seq, $3, $4 FROM s",
                       &p, err, errlen);
+}
+
+/* Pack MSG with PACK (its generated pack function) and queue it as KIND. */
+static int enqueue_packed(fq_db_t *db, const char *unit, const char *peer, int kind,
+                          const ProtobufCMessage *msg, char *err, size_t errlen)
+{
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    protobuf_c_message_pack(msg, buf);
+    int rc = fq_outbox_enqueue(db, unit, peer, kind, buf, len, err, errlen);
+    free(buf);
+    return rc;
+}
+
+int fq_outbox_enqueue_stats(fq_db_t *db, const char *unit, const char *peer,
+                            const Fq__StatsReport *report, char *err, size_t errlen)
+{
+    return enqueue_packed(db, unit, peer, FQ__ENVELOPE__BODY_STATS, &report->base, err, errlen);
+}
+
+int fq_outbox_enqueue_directive(fq_db_t *db, const char *unit, const char *peer,
+                                const Fq__Directive *directive, char *err, size_t errlen)
+{
+    return enqueue_packed(db, unit, peer, FQ__ENVELOPE__BODY_DIRECTIVE, &directive->base, err,
+                          errlen);
 }
 
 static int row_to_msg(const PGresult *res, int row, fq_outmsg_t *m)
 {
     m->seq = strtoull(PQgetvalue(res, row, 0), NULL, 10);
+    m->kind = atoi(PQgetvalue(res, row, 3));
     snprintf(m->msg_id, sizeof m->msg_id, "%s", PQgetvalue(res, row, 1));
     m->body = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 2), &m->len);
     return m->body ? 0 : -1;
@@ -38,7 +69,7 @@ int fq_outbox_fetch(fq_db_t *db, const char *unit, const char *peer, uint64_t af
     fq_p_int(&p, (int64_t)after);
     fq_p_int(&p, limit);
     PGresult *res = fq_db_run(db,
-                              "SELECT seq, msg_id, body FROM outbox WHERE unit = $1 AND peer = $2"
+                              "SELECT seq, msg_id, body, body_kind FROM outbox WHERE unit = $1 AND peer = $2"
                               " AND seq > $3 AND poisoned_reason IS NULL ORDER BY seq LIMIT $4",
                               &p, err, errlen);
     if (!res)

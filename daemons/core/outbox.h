@@ -8,9 +8,11 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "fengqiao.pb-c.h"
 
 typedef struct {
     uint64_t seq;
+    int kind;      /* the Envelope body it holds: FQ__ENVELOPE__BODY_SYNC, _DIRECTIVE, _STATS */
     char msg_id[37];
     uint8_t *body; /* owned; freed by fq_outbox_free */
     size_t len;
@@ -22,10 +24,17 @@ typedef struct {
     uint64_t poisoned;       /* rows the peer refused */
 } fq_outbox_stats_t;
 
-/* Queue BODY for PEER under the next sequence number of the link UNIT -> PEER. Meant to run
- * inside the caller's transaction, so the message exists exactly when the change does. */
-int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, const void *body,
-                      size_t len, char *err, size_t errlen);
+/* Queue BODY (a packed Envelope body of KIND: FQ__ENVELOPE__BODY_SYNC, _DIRECTIVE or _STATS)
+ * for PEER under the next sequence number of the link UNIT -> PEER. Meant to run inside the
+ * caller's transaction, so the message exists exactly when the change does. */
+int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, int kind,
+                      const void *body, size_t len, char *err, size_t errlen);
+
+/* Pack and queue a StatsReport / Directive for PEER (see fq_outbox_enqueue). */
+int fq_outbox_enqueue_stats(fq_db_t *db, const char *unit, const char *peer,
+                            const Fq__StatsReport *report, char *err, size_t errlen);
+int fq_outbox_enqueue_directive(fq_db_t *db, const char *unit, const char *peer,
+                                const Fq__Directive *directive, char *err, size_t errlen);
 
 /* Up to LIMIT unpoisoned rows with seq > AFTER, in order. *OUT is the caller's (fq_outbox_free). */
 int fq_outbox_fetch(fq_db_t *db, const char *unit, const char *peer, uint64_t after, int limit,

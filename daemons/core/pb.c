@@ -79,10 +79,43 @@ void fq_pb_assignment_free(Fq__Assignment *a)
     free(a);
 }
 
+void fq_pb_notice_free(Fq__Notice *n)
+{
+    if (!n)
+        return;
+    char *strings[] = {n->uuid, n->number, n->kind, n->addressee, n->reason, n->unit,
+                       n->acked_by, n->case_no};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        free(strings[i]);
+    free(n);
+}
+
+void fq_pb_notices_free(Fq__Notice **notices, size_t n)
+{
+    for (size_t i = 0; notices && i < n; i++)
+        fq_pb_notice_free(notices[i]);
+    free(notices);
+}
+
+void fq_pb_feedback_free(Fq__Feedback *f)
+{
+    if (!f)
+        return;
+    char *strings[] = {f->uuid, f->channel, f->text, f->answer, f->comment, f->review_reason,
+                       f->unit};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        free(strings[i]);
+    free(f);
+}
+
 void fq_pb_case_free(Fq__Case *c)
 {
     if (!c)
         return;
+    fq_pb_notices_free(c->notices, c->n_notices);
+    for (size_t i = 0; i < c->n_feedback; i++)
+        fq_pb_feedback_free(c->feedback[i]);
+    free(c->feedback);
     free(c->track_rule);
     for (size_t i = 0; i < c->n_documents; i++)
         fq_pb_document_free(c->documents[i]);
@@ -142,6 +175,16 @@ int fq_pb_case_add_assignment(Fq__Case *c, Fq__Assignment *a)
     return append((void ***)&c->assignments, &c->n_assignments, a);
 }
 
+int fq_pb_case_add_notice(Fq__Case *c, Fq__Notice *n)
+{
+    return append((void ***)&c->notices, &c->n_notices, n);
+}
+
+int fq_pb_case_add_feedback(Fq__Case *c, Fq__Feedback *f)
+{
+    return append((void ***)&c->feedback, &c->n_feedback, f);
+}
+
 void fq_uuid4(char out[37])
 {
     unsigned char b[16];
@@ -159,11 +202,38 @@ void fq_uuid4(char out[37])
              b[13], b[14], b[15]);
 }
 
+/* Tests move time forward without sleeping: FQ_TEST_CLOCK_FILE names a file holding a number
+ * of seconds added to the wall clock. It is read again at most every 100 ms, so every daemon of
+ * a test deployment jumps together when the test rewrites it. Unset, the clock is the wall's. */
+static int64_t clock_offset_ms(void)
+{
+    static const char *path;
+    static int checked;
+    static int64_t offset, read_at;
+    if (!checked) {
+        path = getenv("FQ_TEST_CLOCK_FILE");
+        checked = 1;
+    }
+    if (!path || !*path)
+        return 0;
+    int64_t mono = fq_mono_ms();
+    if (read_at && mono - read_at < 100)
+        return offset;
+    read_at = mono;
+    FILE *f = fopen(path, "r");
+    long long secs;
+    if (f && fscanf(f, "%lld", &secs) == 1)
+        offset = secs * 1000;
+    if (f)
+        fclose(f);
+    return offset;
+}
+
 int64_t fq_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + clock_offset_ms();
 }
 
 int64_t fq_mono_ms(void)

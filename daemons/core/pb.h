@@ -31,11 +31,17 @@ int fq_pb_case_add_assignment(Fq__Case *c, Fq__Assignment *a);
 /* Free one hand-built Document / Assignment; accept NULL. */
 void fq_pb_document_free(Fq__Document *d);
 void fq_pb_assignment_free(Fq__Assignment *a);
+void fq_pb_notice_free(Fq__Notice *n);
+void fq_pb_feedback_free(Fq__Feedback *f);
+void fq_pb_notices_free(Fq__Notice **notices, size_t n);
+int fq_pb_case_add_notice(Fq__Case *c, Fq__Notice *n);
+int fq_pb_case_add_feedback(Fq__Case *c, Fq__Feedback *f);
 
 /* A random (version 4) uuid in its 36-character text form. */
 void fq_uuid4(char out[37]);
 
-/* Wall-clock time in milliseconds since the epoch. */
+/* Wall-clock time in milliseconds since the epoch, moved forward by the test clock when
+ * FQ_TEST_CLOCK_FILE is set (tests only; see pb.c). */
 int64_t fq_now_ms(void);
 
 /* Monotonic milliseconds, for timers. */

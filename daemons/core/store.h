@@ -65,6 +65,14 @@ typedef struct {
     const char *visit_date;  /* visit, YYYY-MM-DD */
     const char *visit_by;    /* visit */
     const Fq__Document *document; /* attach */
+    int days;                /* extend, extension: days asked for / granted */
+    bool grant;              /* extension: the tier above's decision */
+    const char *channel;     /* feedback: phone, visit, sms, wechat, letter */
+    const char *text;        /* feedback */
+    const char *answer;      /* satisfaction: satisfied, basically_satisfied, unsatisfied */
+    const char *comment;     /* satisfaction */
+    const char *notice;      /* ack: the notice's number */
+    const char *notice_kind; /* notice (the daemon's own): reminder, work_prompt, risk_warning */
 } fq_act_t;
 
 /* Apply ACTION (accept, triage, assign, resolve, escalate, dispatch, close, ...; see case.h) to
@@ -72,6 +80,28 @@ typedef struct {
  * escalates) and the messages that tell the neighbours. */
 fq_store_rc_t fq_store_act(const fq_store_t *st, const char *ref, const char *action,
                            const fq_act_t *a, char *err, size_t errlen);
+
+/* Carry out a directive from the tier above PEER about a case this unit holds (an extension
+ * decision), inside the caller's transaction, as this unit's own action. REFUSED when it does
+ * not apply (not our parent, not our case, nothing asked). */
+fq_store_rc_t fq_store_directive(const fq_store_t *st, const char *peer, const Fq__Directive *d,
+                                 char *err, size_t errlen);
+
+/* The tier above decides on an extension asked for by a unit below that holds case REF: the
+ * decision goes down as a directive, and comes back up with the holder's copy. */
+fq_store_rc_t fq_store_decide_extension(const fq_store_t *st, const char *ref, bool grant,
+                                        const char *actor, const char *note, char *err,
+                                        size_t errlen);
+
+/* Issue the notices that are due on the cases this unit holds (reminder, 工作提示函,
+ * 风险预警函, and the automatic escalation if configured). Returns how many were issued, or
+ * -1 on a database error. Own transactions. */
+int fq_store_supervise(const fq_store_t *st, char *err, size_t errlen);
+
+/* Notices on this unit's cases, newest first: all, or only those not yet acknowledged. *OUT is
+ * the caller's (fq_pb_notices_free). */
+fq_store_rc_t fq_store_notices(const fq_store_t *st, bool unacked_only, Fq__Notice ***out,
+                               size_t *n, char *err, size_t errlen);
 
 /* Recompute case REF's hash chain. OK when every entry matches (MESSAGE says how many were
  * checked); REFUSED naming the first entry that does not. */

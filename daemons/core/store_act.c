@@ -35,12 +35,19 @@ static void fill_row(const PGresult *res, fq_caserow_t *row)
     row->binding = PQgetvalue(res, 0, 13)[0] == 't';
     copy(row->title, sizeof row->title, res, 14);
     copy(row->description, sizeof row->description, res, 15);
+    row->deadline_ms = strtoll(PQgetvalue(res, 0, 16), NULL, 10);
+    row->clock_start_ms = strtoll(PQgetvalue(res, 0, 17), NULL, 10);
+    row->paused_ms = strtoll(PQgetvalue(res, 0, 18), NULL, 10);
+    row->extension_days = atoi(PQgetvalue(res, 0, 19));
+    row->unsatisfied = atoi(PQgetvalue(res, 0, 20));
 }
 
 #define ROW_COLUMNS                                                                             \
     "SELECT uuid, case_no, state, holder, origin_unit, coalesce(from_child, ''), sent_up,"     \
     " track, category, risk, amount, (SELECT count(*) FROM case_parties p WHERE p.unit ="      \
-    " c.unit AND p.uuid = c.uuid), bounce_count, binding, title, description FROM cases c"
+    " c.unit AND p.uuid = c.uuid), bounce_count, binding, title, description,"                \
+    " coalesce((extract(epoch FROM deadline) * 1000)::int8, 0), clock_start_ms, paused_ms,"     \
+    " extension_days, unsatisfied FROM cases c"
 
 static fq_store_rc_t lock_case(const fq_store_t *st, const char *ref, fq_caserow_t *row,
                                char *err, size_t errlen)
@@ -106,15 +113,42 @@ static fq_store_rc_t update_case(const fq_store_t *st, const fq_caserow_t *row, 
     fq_p_int(&p, plan->bounce_delta);
     fq_p_text(&p, plan->set_binding ? "true" : "false");
     fq_p_text(&p, plan->child);
+    fq_p_text(&p, plan->set_clock ? "true" : "false");
+    fq_p_int(&p, plan->deadline_ms);
+    fq_p_int(&p, plan->clock_start_ms);
+    fq_p_text(&p, plan->set_paused ? "true" : "false");
+    fq_p_int(&p, plan->paused_ms);
+    fq_p_int(&p, plan->extension_days);
+    fq_p_int(&p, plan->unsatisfied_delta);
     return fq_db_exec(st->db,
                       "UPDATE cases SET state = $3, holder = $4, sent_up = $5::boolean,"
                       " version = version + 1, updated_at = to_timestamp($6 / 1000.0),"
                       " track = coalesce($7, track), track_rule = coalesce($8, track_rule),"
                       " bounce_count = bounce_count + $9, binding = binding OR $10::boolean,"
-                      " from_child = coalesce($11, from_child) WHERE unit = $1 AND uuid = $2",
+                      " from_child = coalesce($11, from_child),"
+                      " deadline = CASE WHEN $12::boolean THEN to_timestamp($13::int8 / 1000.0)"
+                      "   ELSE deadline END,"
+                      " clock_start_ms = CASE WHEN $12::boolean THEN $14 ELSE clock_start_ms END,"
+                      " paused_ms = CASE WHEN $15::boolean THEN $16 ELSE paused_ms END,"
+                      " extension_days = CASE WHEN $17 >= 0 THEN $17 ELSE extension_days END,"
+                      " unsatisfied = unsatisfied + $18"
+                      " WHERE unit = $1 AND uuid = $2",
                       &p, err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;
+}
+
+/* Acceptance and reopening start the holder's clock; a new track changes its deadline. */
+static void plan_clock(const fq_store_t *st, const fq_caserow_t *row, fq_action_t action,
+                       fq_plan_t *plan)
+{
+    if (plan->set_clock)
+        return;
+    if (action == FQ_ACT_ACCEPT || action == FQ_ACT_REOPEN)
+        fq_casework_clock(st, row, plan->track ? plan->track : row->track, st->now_ms, plan);
+    else if (plan->track && strcmp(plan->track, row->track) != 0)
+        fq_casework_clock(st, row, plan->track,
+                          row->clock_start_ms ? row->clock_start_ms : st->now_ms, plan);
 }
 
 /* Tell every neighbour holding a copy: the parent once the case went up (or came down from
@@ -151,11 +185,12 @@ static fq_store_rc_t act_once(const fq_store_t *st, const char *ref, fq_action_t
         to = row.state;
         rule = FQ_HOLD_SELF;
     }
-    bool sent_up = row.sent_up || action == FQ_ACT_ESCALATE;
+    plan_clock(st, &row, action, plan);
+    bool sent_up = row.sent_up || action == FQ_ACT_ESCALATE || plan->send_up;
     const char *holder = new_holder(st, &row, rule, plan);
     rc = update_case(st, &row, to, holder, sent_up, plan, err, errlen);
     if (rc == FQ_STORE_OK)
-        rc = fq_casework_apply(st, &row, action, a, err, errlen);
+        rc = fq_casework_apply(st, &row, action, a, plan, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = fq_store_add_event(st, row.uuid, fq_action_name(action), fq_state_name(row.state),
                                 fq_state_name(to), a->actor, plan->note, err, errlen);
@@ -167,8 +202,8 @@ static fq_store_rc_t act_once(const fq_store_t *st, const char *ref, fq_action_t
 
 /* Run ACTION, then whatever it sets off by itself (a high-risk triage escalates, a case
  * returned once too often goes up), each as its own entry in the case file. */
-static fq_store_rc_t act_chain(const fq_store_t *st, const char *ref, fq_action_t action,
-                               const fq_act_t *a, char *err, size_t errlen)
+fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t action,
+                              const fq_act_t *a, char *err, size_t errlen)
 {
     char note[256], child[FQ_UNIT_CODE_LEN + 1];
     fq_act_t automatic = {.actor = "系统 (自动)", .note = note, .reason = note};
@@ -180,6 +215,7 @@ static fq_store_rc_t act_chain(const fq_store_t *st, const char *ref, fq_action_
             return FQ_STORE_DBERR;
         }
         plan->follow = FQ_ACT_SUBMIT;
+        plan->extension_days = -1;
         rc = act_once(st, ref, action, a, plan, err, errlen);
         action = rc == FQ_STORE_OK ? plan->follow : FQ_ACT_SUBMIT;
         snprintf(note, sizeof note, "%s", plan->follow_note);
@@ -201,5 +237,5 @@ fq_store_rc_t fq_store_act(const fq_store_t *st, const char *ref, const char *ac
     }
     if (fq_db_begin(st->db, err, errlen) < 0)
         return FQ_STORE_DBERR;
-    return fq_store_finish(st, act_chain(st, ref, act, a, err, errlen), err, errlen);
+    return fq_store_finish(st, fq_store_act_tx(st, ref, act, a, err, errlen), err, errlen);
 }

@@ -2,6 +2,7 @@
 #ifndef FQ_STORE_INTERNAL_H
 #define FQ_STORE_INTERNAL_H
 
+#include "case.h"
 #include "store.h"
 
 /* The columns fq_store_row_to_case reads, in its order. */
@@ -11,7 +12,8 @@
     " (extract(epoch FROM created_at) * 1000)::int8,"                                          \
     " (extract(epoch FROM updated_at) * 1000)::int8,"                                          \
     " coalesce((extract(epoch FROM deadline) * 1000)::int8, 0),"                               \
-    " amount, bounce_count, track_rule, binding"
+    " amount, bounce_count, track_rule, binding, clock_start_ms, paused_ms, extension_days,"  \
+    " unsatisfied"
 
 /* A Case from row ROW of a result selected with FQ_CASE_COLUMNS; NULL when out of memory. */
 Fq__Case *fq_store_row_to_case(const PGresult *res, int row);
@@ -33,6 +35,11 @@ fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const c
 fq_store_rc_t fq_store_insert_parties(const fq_store_t *st, const char *uuid,
                                       Fq__Party *const *parties, size_t n, char *err,
                                       size_t errlen);
+
+/* fq_store_act inside the caller's transaction, for an action of the daemon's own (a notice,
+ * a directive from the tier above). */
+fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t action,
+                              const fq_act_t *a, char *err, size_t errlen);
 
 /* Commit when RC is OK, roll back otherwise; returns the final outcome. */
 fq_store_rc_t fq_store_finish(const fq_store_t *st, fq_store_rc_t rc, char *err, size_t errlen);

@@ -1,11 +1,11 @@
 /* store_list.c - finding cases: filters, paging and the count behind the page. */
 #include "store_internal.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "pb.h"
 
 /* One WHERE clause for every filter; a NULL parameter switches its condition off. Days are
@@ -26,13 +26,7 @@
 
 static bool is_day(const char *s)
 {
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-            return false;
-    int m = atoi(s + 5), d = atoi(s + 8);
-    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+    return fq_cal_parse_day(s) > 0;
 }
 
 static const char *or_null(const char *s)

@@ -41,6 +41,11 @@ Fq__Case *fq_store_row_to_case(const PGresult *res, int row)
     c->bounce_count = (int32_t)col_int(res, row, 19);
     c->track_rule = col(res, row, 20);
     c->binding = PQgetvalue(res, row, 21)[0] == 't';
+    c->has_clock_start_ms = c->has_paused_ms = c->has_extension_days = c->has_unsatisfied = 1;
+    c->clock_start_ms = col_int(res, row, 22);
+    c->paused_ms = col_int(res, row, 23);
+    c->extension_days = (int32_t)col_int(res, row, 24);
+    c->unsatisfied = (int32_t)col_int(res, row, 25);
     return c;
 }
 
@@ -130,6 +135,47 @@ static int add_assignment(Fq__Case *c, const PGresult *res, int row)
     return 0;
 }
 
+static int add_notice(Fq__Case *c, const PGresult *res, int row)
+{
+    Fq__Notice *n = malloc(sizeof *n);
+    if (!n)
+        return -1;
+    fq__notice__init(n);
+    char **texts[] = {&n->uuid, &n->number, &n->kind, &n->addressee, &n->reason, &n->unit,
+                      &n->acked_by};
+    for (int i = 0; i < (int)(sizeof texts / sizeof texts[0]); i++)
+        *texts[i] = col(res, row, i);
+    n->case_no = fq_pb_strdup(c->case_no);
+    n->has_at_ms = n->has_acked_ms = 1;
+    n->at_ms = col_int(res, row, 7);
+    n->acked_ms = col_int(res, row, 8);
+    if (fq_pb_case_add_notice(c, n) < 0) {
+        fq_pb_notice_free(n);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_feedback(Fq__Case *c, const PGresult *res, int row)
+{
+    Fq__Feedback *f = malloc(sizeof *f);
+    if (!f)
+        return -1;
+    fq__feedback__init(f);
+    char **texts[] = {&f->uuid,  &f->channel, &f->text, &f->answer,
+                      &f->comment, &f->review_reason, &f->unit};
+    for (int i = 0; i < (int)(sizeof texts / sizeof texts[0]); i++)
+        *texts[i] = col(res, row, i);
+    f->has_unreasonable = f->has_at_ms = 1;
+    f->unreasonable = PQgetvalue(res, row, 7)[0] == 't';
+    f->at_ms = col_int(res, row, 8);
+    if (fq_pb_case_add_feedback(c, f) < 0) {
+        fq_pb_feedback_free(f);
+        return -1;
+    }
+    return 0;
+}
+
 /* Parties, history (in chain order where the chain is intact), documents, departments. */
 static fq_store_rc_t load_parts(const fq_store_t *st, Fq__Case *c, char *err, size_t errlen)
 {
@@ -153,6 +199,17 @@ static fq_store_rc_t load_parts(const fq_store_t *st, Fq__Case *c, char *err, si
                       "SELECT dept, role, status, reason, result, assigned_by FROM"
                       " case_departments WHERE unit = $1 AND uuid = $2 ORDER BY role DESC, dept",
                       add_assignment, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = each_row(st, c,
+                      "SELECT notice_uuid, number, kind, addressee, reason, at_unit, acked_by,"
+                      " at_ms, acked_ms FROM notices WHERE unit = $1 AND uuid = $2 ORDER BY at_ms",
+                      add_notice, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = each_row(st, c,
+                      "SELECT fb_uuid, channel, text, answer, comment, review_reason, at_unit,"
+                      " unreasonable, at_ms FROM feedback WHERE unit = $1 AND uuid = $2"
+                      " ORDER BY at_ms",
+                      add_feedback, err, errlen);
     return rc;
 }
 

@@ -14,6 +14,7 @@
 #define MAX_PARTIES 50
 #define MAX_DOCS 200
 #define MAX_ASSIGNMENTS 50
+#define MAX_NOTICES 500
 
 fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *peer, char *err,
                             size_t errlen)
@@ -33,7 +34,8 @@ fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *
     }
     fq__case_sync__pack(&sync, buf);
     fq_pb_case_free(c);
-    int ok = fq_outbox_enqueue(st->db, st->self->code, peer, buf, len, err, errlen);
+    int ok = fq_outbox_enqueue(st->db, st->self->code, peer, FQ__ENVELOPE__BODY_SYNC, buf, len,
+                               err, errlen);
     free(buf);
     return ok < 0 ? FQ_STORE_DBERR : FQ_STORE_OK;
 }
@@ -78,7 +80,8 @@ static int check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t
         return -1;
     }
     if (c->n_history > MAX_HISTORY || c->n_parties > MAX_PARTIES || c->n_documents > MAX_DOCS ||
-        c->n_assignments > MAX_ASSIGNMENTS) {
+        c->n_assignments > MAX_ASSIGNMENTS || c->n_notices > MAX_NOTICES ||
+        c->n_feedback > MAX_NOTICES) {
         snprintf(err, errlen, "case %s carries too many history entries or parties", c->case_no);
         return -1;
     }
@@ -114,15 +117,20 @@ static fq_store_rc_t insert_copy(const fq_store_t *st, const Fq__Case *c, const 
     fq_p_int(&p, c->bounce_count);
     fq_p_text(&p, or_empty(c->track_rule));
     fq_p_text(&p, c->binding ? "true" : "false");
+    fq_p_int(&p, c->clock_start_ms);
+    fq_p_int(&p, c->paused_ms);
+    fq_p_int(&p, c->extension_days);
+    fq_p_int(&p, c->unsatisfied);
     return fq_db_exec(st->db,
                       "INSERT INTO cases (unit, uuid, case_no, title, description, category,"
                       " track, source, address, grid, reporter, state, holder, origin_unit,"
                       " from_child, sent_up, risk, version, created_at, updated_at, deadline,"
-                      " amount, bounce_count, track_rule, binding)"
+                      " amount, bounce_count, track_rule, binding, clock_start_ms, paused_ms,"
+                      " extension_days, unsatisfied)"
                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
                       " $16::boolean, $17, $18, to_timestamp($19 / 1000.0),"
-                      " to_timestamp($20 / 1000.0), to_timestamp(nullif($21, 0) / 1000.0), $22,"
-                      " $23, $24, $25::boolean)",
+                      " to_timestamp($20 / 1000.0), to_timestamp(nullif($21::int8, 0) / 1000.0), $22,"
+                      " $23, $24, $25::boolean, $26, $27, $28, $29)",
                       &p, err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;
@@ -143,11 +151,16 @@ static fq_store_rc_t update_copy(const fq_store_t *st, const Fq__Case *c, char *
     fq_p_int(&p, c->bounce_count);
     fq_p_text(&p, or_empty(c->track_rule));
     fq_p_text(&p, c->binding ? "true" : "false");
+    fq_p_int(&p, c->clock_start_ms);
+    fq_p_int(&p, c->paused_ms);
+    fq_p_int(&p, c->extension_days);
+    fq_p_int(&p, c->unsatisfied);
     return fq_db_exec(st->db,
                       "UPDATE cases SET state = $3, holder = $4, version = $5, track = $6,"
                       " updated_at = to_timestamp($7 / 1000.0),"
-                      " deadline = to_timestamp(nullif($8, 0) / 1000.0), bounce_count = $9,"
-                      " track_rule = $10, binding = $11::boolean"
+                      " deadline = to_timestamp(nullif($8::int8, 0) / 1000.0), bounce_count = $9,"
+                      " track_rule = $10, binding = $11::boolean, clock_start_ms = $12,"
+                      " paused_ms = $13, extension_days = $14, unsatisfied = $15"
                       " WHERE unit = $1 AND uuid = $2",
                       &p, err, errlen) < 0
                ? FQ_STORE_DBERR
@@ -196,6 +209,61 @@ static fq_store_rc_t merge_documents(const fq_store_t *st, const Fq__Case *c, ch
                        "INSERT INTO case_documents (unit, uuid, doc_uuid, kind, number, doc_date,"
                        " parties, terms, court, at_unit, at_ms) VALUES ($1, $2, $3, $4, $5, $6,"
                        " $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+                       &p, err, errlen) < 0)
+            return FQ_STORE_DBERR;
+    }
+    return FQ_STORE_OK;
+}
+
+static fq_store_rc_t merge_notices(const fq_store_t *st, const Fq__Case *c, char *err,
+                                   size_t errlen)
+{
+    for (size_t i = 0; i < c->n_notices; i++) {
+        const Fq__Notice *n = c->notices[i];
+        if (!fq_store_looks_like_uuid(n->uuid))
+            continue;
+        fq_params_t p = {0};
+        const char *texts[] = {st->self->code,      c->uuid,           n->uuid,
+                               or_empty(n->number), or_empty(n->kind), or_empty(n->addressee),
+                               or_empty(n->reason), or_empty(n->unit), or_empty(n->acked_by)};
+        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+            fq_p_text(&p, texts[k]);
+        fq_p_int(&p, n->at_ms);
+        fq_p_int(&p, n->acked_ms);
+        if (fq_db_exec(st->db,
+                       "INSERT INTO notices (unit, uuid, notice_uuid, number, kind, addressee,"
+                       " reason, at_unit, acked_by, at_ms, acked_ms) VALUES ($1, $2, $3, $4, $5,"
+                       " $6, $7, $8, $9, $10, $11) ON CONFLICT (unit, notice_uuid) DO UPDATE"
+                       " SET acked_ms = excluded.acked_ms, acked_by = excluded.acked_by"
+                       " WHERE excluded.acked_ms > notices.acked_ms",
+                       &p, err, errlen) < 0)
+            return FQ_STORE_DBERR;
+    }
+    return FQ_STORE_OK;
+}
+
+static fq_store_rc_t merge_feedback(const fq_store_t *st, const Fq__Case *c, char *err,
+                                    size_t errlen)
+{
+    for (size_t i = 0; i < c->n_feedback; i++) {
+        const Fq__Feedback *f = c->feedback[i];
+        if (!fq_store_looks_like_uuid(f->uuid))
+            continue;
+        fq_params_t p = {0};
+        const char *texts[] = {st->self->code,       c->uuid,           f->uuid,
+                               or_empty(f->channel), or_empty(f->text), or_empty(f->answer),
+                               or_empty(f->comment), or_empty(f->review_reason),
+                               or_empty(f->unit)};
+        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+            fq_p_text(&p, texts[k]);
+        fq_p_text(&p, f->unreasonable ? "true" : "false");
+        fq_p_int(&p, f->at_ms);
+        if (fq_db_exec(st->db,
+                       "INSERT INTO feedback (unit, uuid, fb_uuid, channel, text, answer, comment,"
+                       " review_reason, at_unit, unreasonable, at_ms) VALUES ($1, $2, $3, $4, $5,"
+                       " $6, $7, $8, $9, $10::boolean, $11) ON CONFLICT (unit, fb_uuid) DO UPDATE"
+                       " SET unreasonable = excluded.unreasonable,"
+                       " review_reason = excluded.review_reason WHERE excluded.unreasonable",
                        &p, err, errlen) < 0)
             return FQ_STORE_DBERR;
     }
@@ -293,6 +361,10 @@ fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__C
         rc = merge_history(st, c, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = merge_documents(st, c, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = merge_notices(st, c, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = merge_feedback(st, c, err, errlen);
     if (rc == FQ_STORE_OK && newer)
         rc = replace_assignments(st, c, err, errlen);
     if (rc == FQ_STORE_OK && local.exists && newer)

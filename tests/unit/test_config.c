@@ -82,6 +82,35 @@ static void write_temp(const char *text, size_t len, char *path, size_t size)
 #define DISTRICT_LINK "    link: \"tcp://127.0.0.1:7101\"\n"
 #define CATEGORY "categories:\n  - {code: neighbour, name: 邻里纠纷, track: simple}\n"
 
+static int same_sla(fq_sla_t sla, fq_sla_kind_t kind, int days, int cutoff)
+{
+    return sla.kind == kind && sla.days == days && sla.cutoff_minutes == cutoff;
+}
+
+/* The 2026 calendar, Haizhou's deadlines (seed 003) and the notices of the example file. */
+static void test_example_sla(const fq_cfg_t *cfg)
+{
+    const fq_calendar_t *cal = &cfg->calendar;
+    CHECK(cal->weekend_mask == (1u << 0 | 1u << 6));
+    CHECK(cal->nholidays == 33 && cal->nworkdays == 6);
+    CHECK(cal->nholidays == 33 && cal->holidays[0] == 20260101 && cal->holidays[3] == 20260215);
+    CHECK(cal->nholidays == 33 && cal->holidays[32] == 20261007);
+    for (size_t i = 1; i < cal->nholidays; i++)
+        CHECK(cal->holidays[i - 1] < cal->holidays[i]);
+    CHECK(cal->nworkdays == 6 && cal->workdays[0] == 20260104 && cal->workdays[5] == 20261010);
+    CHECK(cfg->sla_cutoff_minutes == 17 * 60 + 30);
+    CHECK(cfg->nsla_tracks == 4 && cfg->nsla_categories == 1);
+    CHECK(same_sla(fq_cfg_sla(cfg, "simple", "neighbour"), FQ_SLA_SAME_DAY, 0, 1050));
+    CHECK(same_sla(fq_cfg_sla(cfg, "complex", "labour"), FQ_SLA_WORKING_DAYS, 7, 1050));
+    CHECK(same_sla(fq_cfg_sla(cfg, "high_risk", "mass_dispute"), FQ_SLA_CALENDAR_DAYS, 21, 1050));
+    CHECK(same_sla(fq_cfg_sla(cfg, "long_term", "historical"), FQ_SLA_CALENDAR_DAYS, 90, 1050));
+    CHECK(same_sla(fq_cfg_sla(cfg, "complex", "wage_arrears"), FQ_SLA_WORKING_DAYS, 5, 1050));
+    CHECK(same_sla(fq_cfg_sla(cfg, "high_risk", "wage_arrears"), FQ_SLA_WORKING_DAYS, 5, 1050));
+    CHECK(cfg->nsla_categories == 1 && cfg->sla_categories[0].sla.cutoff_minutes == 1050);
+    CHECK(cfg->reminder_fraction == 0.5 && cfg->warning_after_days == 2 && !cfg->auto_escalate);
+    CHECK(cfg->stats_interval_ms == 60000);
+}
+
 static void test_example(void)
 {
     char err[512] = "";
@@ -130,6 +159,7 @@ static void test_example(void)
 
     CHECK(cfg->max_returns == 2);
     CHECK(strcmp(cfg->triage_default, "complex") == 0);
+    test_example_sla(cfg);
     CHECK(cfg->ntriage_rules == 9);
     if (cfg->ntriage_rules == 9) {
         const fq_triage_rule_cfg_t *r = &cfg->triage_rules[0];
@@ -175,6 +205,181 @@ static void test_triage_fixtures(void)
                  "rule 其余一律 has no condition; use triage.default instead");
     EXPECT_ERROR(FIXTURES "triage_duplicate_rule.yaml", 20, 13,
                  "duplicate rule name '涉稳高风险' (first defined at line 14)");
+}
+
+static void test_sla_fixtures(void)
+{
+    EXPECT_ERROR(FIXTURES "calendar_bad_date.yaml", 13, 50,
+                 "'holidays' entry '2026-02-30' names no such day");
+    EXPECT_ERROR(FIXTURES "calendar_range_backwards.yaml", 15, 7,
+                 "range '2026-02-23..2026-02-15' in 'holidays' ends before it starts");
+    EXPECT_ERROR(FIXTURES "calendar_holiday_workday.yaml", 15, 26,
+                 "2026-02-21 is both a holiday and a workday");
+    EXPECT_ERROR(FIXTURES "calendar_unknown_weekday.yaml", 13, 18,
+                 "unknown weekday 'sunday' (expected sun|mon|tue|wed|thu|fri|sat)");
+    EXPECT_ERROR(
+        FIXTURES "sla_unknown_track.yaml", 15, 5,
+        "unknown track 'urgent' in sla.tracks (expected simple|complex|high_risk|long_term)");
+    EXPECT_ERROR(FIXTURES "sla_unknown_category.yaml", 12, 5,
+                 "sla.categories names unknown category 'gambling'");
+    EXPECT_ERROR(FIXTURES "sla_two_kinds.yaml", 15, 7,
+                 "the rule for 'complex' must give exactly one of same_day: true, working_days, "
+                 "calendar_days (it gives 2)");
+    EXPECT_ERROR(FIXTURES "notices_reminder_range.yaml", 13, 16,
+                 "'reminder_at' = 1.5 is out of range (0 < x < 1)");
+}
+
+/* A district, lines 1..7, then the section on line 8 and its keys from line 9. */
+#define SECTION(name) DISTRICT DISTRICT_LINK name ":\n"
+
+static void test_calendar(void)
+{
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  holidays: [2026-2-1]\n", 9, 14,
+                      "'holidays' entry '2026-2-1' is not a date YYYY-MM-DD or a range");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  holidays: [2026-01-01..]\n", 9, 14, "is not a date");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  holidays: [\"2026-01-01 \"]\n", 9, 14,
+                      "is not a date");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  workdays: [2025-02-29]\n", 9, 14, "no such day");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  workdays: [2026-13-01]\n", 9, 14, "no such day");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  holidays: [2026-01-01..2027-01-02]\n", 9, 14,
+                      "range '2026-01-01..2027-01-02' in 'holidays' is longer than 366 days");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  holidays: 2026-01-01\n", 9, 13,
+                      "'holidays' must be a sequence, not a scalar");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  holidays: [[2026-01-01]]\n", 9, 14,
+                      "'holidays' must be a scalar, not a sequence");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  weekend: [sat, sat]\n", 9, 18,
+                      "weekday 'sat' given twice in 'weekend'");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  weekend: [sun, mon, tue, wed, thu, fri, sat]\n", 9, 12,
+                      "'weekend' has 7 entries, expected 0..6");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  weekend: [Sat]\n", 9, 13, "unknown weekday 'Sat'");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  holiday: [2026-01-01]\n", 9, 3,
+                      "unknown key 'holiday' in calendar (expected weekend|holidays|workdays)");
+    EXPECT_TEXT_ERROR(SECTION("calendar") "  holidays: [2026-10-01..2026-10-07]\n"
+                                          "  workdays: [2026-09-20..2026-10-01]\n",
+                      10, 14, "2026-10-01 is both a holiday and a workday");
+}
+
+static void test_sla(void)
+{
+    EXPECT_TEXT_ERROR(SECTION("sla") "  cutoff: \"25:00\"\n", 9, 11,
+                      "'cutoff' must be a time HH:MM (00:00..23:59), got '25:00'");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  cutoff: 7\n", 9, 11, "got '7'");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  cutoff: \"17:60\"\n", 9, 11, "HH:MM");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  cutoff: \"7:30\"\n", 9, 11, "HH:MM");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  tracks:\n    complex: {}\n", 10, 14,
+                      "the rule for 'complex' must give exactly one of same_day: true, "
+                      "working_days, calendar_days (it gives 0)");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  tracks:\n    simple: {same_day: true, working_days: 1}\n",
+                      10, 13, "(it gives 2)");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  tracks:\n    simple: {same_day: false}\n", 10, 24,
+                      "'same_day' can only be true");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  tracks:\n    complex: {working_days: 366}\n", 10, 29,
+                      "'working_days' = 366 is out of bounds (1..365)");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  tracks:\n    long_term: {calendar_days: 0}\n", 10, 32,
+                      "'calendar_days' = 0 is out of bounds (1..3650)");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  tracks:\n    long_term: {calendar_days: 3651}\n", 10, 32,
+                      "out of bounds (1..3650)");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  tracks:\n    complex: {hours: 4}\n", 10, 15,
+                      "unknown key 'hours' in deadline rule "
+                      "(expected same_day|working_days|calendar_days)");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  tracks:\n    complex: 7\n", 10, 14,
+                      "deadline rule must be a mapping, not a scalar");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  tracks: [complex]\n", 9, 11,
+                      "'tracks' must be a mapping of code to deadline rule");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  tracks:\n    complex: {working_days: 7}\n"
+                                     "    complex: {working_days: 5}\n",
+                      11, 5, "duplicate key 'complex' in sla.tracks");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  categories:\n    邻里: {working_days: 3}\n", 10, 5,
+                      "category code '邻里' in sla.categories must be 1..64");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  categories:\n    neighbour: {working_days: 3}\n", 10, 5,
+                      "sla.categories names unknown category 'neighbour'");
+    EXPECT_TEXT_ERROR(SECTION("sla") "  deadline: 7\n", 9, 3,
+                      "unknown key 'deadline' in sla (expected cutoff|tracks|categories)");
+}
+
+static void test_notices_stats(void)
+{
+    EXPECT_TEXT_ERROR(SECTION("notices") "  reminder_at: 0\n", 9, 16, "out of range (0 < x < 1)");
+    EXPECT_TEXT_ERROR(SECTION("notices") "  reminder_at: 1.0\n", 9, 16, "'reminder_at' = 1.0 is");
+    EXPECT_TEXT_ERROR(SECTION("notices") "  reminder_at: 5e-1\n", 9, 16,
+                      "'reminder_at' must be a decimal number, got '5e-1'");
+    EXPECT_TEXT_ERROR(SECTION("notices") "  reminder_at: 0.5.1\n", 9, 16, "decimal number");
+    EXPECT_TEXT_ERROR(SECTION("notices") "  reminder_at: nan\n", 9, 16, "decimal number");
+    EXPECT_TEXT_ERROR(SECTION("notices") "  warning_after_working_days: 61\n", 9, 31,
+                      "'warning_after_working_days' = 61 is out of bounds (1..60)");
+    EXPECT_TEXT_ERROR(SECTION("notices") "  warning_after_working_days: 0\n", 9, 31,
+                      "out of bounds (1..60)");
+    EXPECT_TEXT_ERROR(SECTION("notices") "  auto_escalate: yes\n", 9, 18,
+                      "'auto_escalate' must be true or false, got 'yes'");
+    EXPECT_TEXT_ERROR(SECTION("stats") "  report_interval_ms: 99\n", 9, 23,
+                      "'report_interval_ms' = 99 is out of bounds (100..86400000)");
+    EXPECT_TEXT_ERROR(SECTION("stats") "  report_interval_ms: 86400001\n", 9, 23,
+                      "out of bounds (100..86400000)");
+    EXPECT_TEXT_ERROR(SECTION("stats") "  interval: 5\n", 9, 3,
+                      "unknown key 'interval' in stats (expected report_interval_ms)");
+}
+
+/* Lists out of order and overlapping, a Friday weekend, every bound that is allowed. */
+static void test_sla_values(void)
+{
+    char path[64], err[512] = "";
+    const char *text = DISTRICT DISTRICT_LINK CATEGORY
+        "calendar:\n"
+        "  weekend: [fri]\n"
+        "  holidays: [2026-10-01..2026-10-07, 2026-01-01, 2026-10-03, 2026-10-05..2026-10-08]\n"
+        "  workdays: [2026-10-10, 2026-09-20, 2026-10-10]\n"
+        "sla:\n"
+        "  cutoff: \"09:00\"\n"
+        "  tracks:\n"
+        "    complex: {calendar_days: 3650}\n"
+        "    simple: {working_days: 365}\n"
+        "  categories:\n"
+        "    neighbour: {same_day: true}\n"
+        "notices: {reminder_at: 0.75, warning_after_working_days: 60, auto_escalate: true}\n"
+        "stats: {report_interval_ms: 100}\n";
+    write_temp(text, strlen(text), path, sizeof path);
+    fq_cfg_t *cfg = fq_cfg_load(path, err, sizeof err);
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        fprintf(stderr, "  %s\n", err);
+        unlink(path);
+        return;
+    }
+    static const int holidays[] = {20260101, 20261001, 20261002, 20261003, 20261004,
+                                   20261005, 20261006, 20261007, 20261008};
+    const fq_calendar_t *cal = &cfg->calendar;
+    CHECK(cal->weekend_mask == 1u << 5);
+    CHECK(cal->nholidays == 9);
+    for (size_t i = 0; i < 9 && i < cal->nholidays; i++)
+        CHECK(cal->holidays[i] == holidays[i]);
+    CHECK(cal->nworkdays == 2 && cal->workdays[0] == 20260920 && cal->workdays[1] == 20261010);
+    CHECK(cfg->sla_cutoff_minutes == 540);
+    CHECK(same_sla(fq_cfg_sla(cfg, "complex", "other"), FQ_SLA_CALENDAR_DAYS, 3650, 540));
+    CHECK(same_sla(fq_cfg_sla(cfg, "simple", NULL), FQ_SLA_WORKING_DAYS, 365, 540));
+    CHECK(same_sla(fq_cfg_sla(cfg, "complex", "neighbour"), FQ_SLA_SAME_DAY, 0, 540));
+    CHECK(same_sla(fq_cfg_sla(cfg, "high_risk", "other"), FQ_SLA_WORKING_DAYS, 7, 540));
+    CHECK(same_sla(fq_cfg_sla(cfg, NULL, NULL), FQ_SLA_WORKING_DAYS, 7, 540));
+    CHECK(cfg->reminder_fraction == 0.75 && cfg->warning_after_days == 60 && cfg->auto_escalate);
+    CHECK(cfg->stats_interval_ms == 100);
+    fq_cfg_destroy(&cfg);
+    unlink(path);
+
+    /* no weekend at all, a range of exactly 366 days, an empty list, a cut-off at midnight */
+    text = DISTRICT DISTRICT_LINK "calendar:\n"
+                                  "  weekend: []\n"
+                                  "  holidays: [2028-01-01..2028-12-31]\n"
+                                  "  workdays: []\n"
+                                  "sla: {cutoff: \"00:00\"}\n";
+    write_temp(text, strlen(text), path, sizeof path);
+    cfg = fq_cfg_load(path, err, sizeof err);
+    CHECK(cfg != NULL);
+    if (!cfg)
+        fprintf(stderr, "  %s\n", err);
+    CHECK(cfg && cfg->calendar.weekend_mask == 0 && cfg->calendar.nholidays == 366);
+    CHECK(cfg && cfg->calendar.nholidays == 366 && cfg->calendar.holidays[59] == 20280229);
+    CHECK(cfg && cfg->calendar.nworkdays == 0 && cfg->sla_cutoff_minutes == 0);
+    fq_cfg_destroy(&cfg);
+    unlink(path);
 }
 
 /* A district with one category, line 1..9, then "triage:\n  rules:\n" on lines 10..11. */
@@ -387,6 +592,13 @@ static void test_defaults_and_env(void)
     CHECK(cfg && cfg->ncategories == 0 && cfg->ndepartments == 0 && cfg->nunits == 1);
     CHECK(cfg && cfg->max_returns == 2 && cfg->ntriage_rules == 0 && !cfg->triage_rules);
     CHECK(cfg && strcmp(cfg->triage_default, "complex") == 0);
+    CHECK(cfg && cfg->calendar.weekend_mask == (1u << 0 | 1u << 6));
+    CHECK(cfg && cfg->calendar.nholidays == 0 && cfg->calendar.nworkdays == 0);
+    CHECK(cfg && cfg->sla_cutoff_minutes == 1050 && cfg->nsla_tracks == 0);
+    CHECK(cfg && cfg->nsla_categories == 0 && cfg->reminder_fraction == 0.5);
+    CHECK(cfg && cfg->warning_after_days == 2 && !cfg->auto_escalate);
+    CHECK(cfg && cfg->stats_interval_ms == 60000);
+    CHECK(cfg && same_sla(fq_cfg_sla(cfg, "simple", "neighbour"), FQ_SLA_WORKING_DAYS, 7, 1050));
     fq_cfg_destroy(&cfg);
 
     setenv("FQ_DATABASE_URL", "host=/tmp/pg port=5999 dbname=fq_test", 1);
@@ -427,6 +639,7 @@ static void test_api(void)
     fq_cfg_destroy(&none);
     CHECK(fq_cfg_unit(NULL, "440311000000") == NULL);
     CHECK(fq_cfg_load("tests/fixtures/config/no_such_file.yaml", NULL, 0) == NULL);
+    CHECK(same_sla(fq_cfg_sla(NULL, "simple", NULL), FQ_SLA_WORKING_DAYS, 7, 1050));
 }
 
 int main(void)
@@ -436,6 +649,11 @@ int main(void)
     test_triage_fixtures();
     test_triage();
     test_triage_values();
+    test_sla_fixtures();
+    test_calendar();
+    test_sla();
+    test_notices_stats();
+    test_sla_values();
     test_units();
     test_lists();
     test_values();

@@ -1,0 +1,26 @@
+/* notices.c - `casectl notices`: the supervision notices (督办) on this unit's cases. */
+#include <string.h>
+
+#include "casectl.h"
+#include "print.h"
+
+int casectl_cmd_notices(casectl_t *g, int argc, char **argv)
+{
+    Fq__OpsRequest req = FQ__OPS_REQUEST__INIT;
+    req.verb = "notices";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--all") == 0)
+            req.state_filter = "all";
+        else
+            return casectl_verb_usage("notices",
+                                      strcmp(argv[i], "--help") == 0 ? stdout : stderr,
+                                      strcmp(argv[i], "--help") == 0 ? 0 : 2);
+    }
+    int rc;
+    Fq__OpsReply *rep = casectl_request(g, &req, &rc);
+    if (!rep)
+        return rc;
+    casectl_print_notices(stdout, rep->notices, rep->n_notices, g->json);
+    fq__ops_reply__free_unpacked(rep, NULL);
+    return 0;
+}

@@ -1,0 +1,230 @@
+/* stats_link.c - figures up the tier link: a unit reports its own figures for the days that
+ * changed to its parent (fq_stats_report_up), and keeps and passes on up what the units below
+ * report (fq_stats_receive), so the district can answer for its whole area. */
+#include "stats_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "outbox.h"
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+/* ---- receiving ----------------------------------------------------------------------------- */
+
+/* Is UNIT the unit ANCESTOR itself or below it in CFG? */
+static bool is_under(const fq_cfg_t *cfg, const char *unit, const char *ancestor)
+{
+    const fq_unit_cfg_t *u = unit ? fq_cfg_unit(cfg, unit) : NULL;
+    for (int depth = 0; u && depth < 8; depth++, u = fq_cfg_parent(cfg, u))
+        if (strcmp(u->code, ancestor) == 0)
+            return true;
+    return false;
+}
+
+static fq_store_rc_t refuse(char *err, size_t errlen, const char *what, const char *unit,
+                            const char *peer)
+{
+    snprintf(err, errlen, "figures from %s: %s (%s)", peer, what, unit ? unit : "no unit");
+    return FQ_STORE_REFUSED;
+}
+
+static fq_store_rc_t check_report(const fq_store_t *st, const char *peer,
+                                  const Fq__StatsReport *report, char *err, size_t errlen)
+{
+    if (strcmp(peer, st->self->code) == 0 || !is_under(st->cfg, peer, st->self->code))
+        return refuse(err, errlen, "not a unit below this one", peer, peer);
+    for (size_t i = 0; i < report->n_days; i++) {
+        const Fq__DayFigures *d = report->days[i];
+        if (!is_under(st->cfg, d->unit, peer))
+            return refuse(err, errlen, "figures about a unit that is not it or below it", d->unit,
+                          peer);
+        if (!d->has_day || !fq_stats_day_valid(d->day))
+            return refuse(err, errlen, "figures without a valid day (YYYYMMDD)", d->unit, peer);
+    }
+    return FQ_STORE_OK;
+}
+
+/* Keep D, replacing what an earlier report said about its unit and day. */
+static fq_store_rc_t keep_day(const fq_store_t *st, const Fq__DayFigures *d, char *err,
+                              size_t errlen)
+{
+    size_t len = fq__day_figures__get_packed_size(d);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return FQ_STORE_DBERR;
+    }
+    fq__day_figures__pack(d, buf);
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, d->unit);
+    fq_p_int(&p, d->day);
+    fq_p_bytes(&p, buf, len);
+    int rc = fq_db_exec(st->db,
+                        "INSERT INTO stats_reported (unit, src_unit, day, figures)"
+                        " VALUES ($1, $2, $3, $4) ON CONFLICT (unit, src_unit, day)"
+                        " DO UPDATE SET figures = EXCLUDED.figures",
+                        &p, err, errlen);
+    free(buf);
+    return rc < 0 ? FQ_STORE_DBERR : FQ_STORE_OK;
+}
+
+fq_store_rc_t fq_stats_receive(const fq_store_t *st, const char *peer,
+                               const Fq__StatsReport *report, char *err, size_t errlen)
+{
+    fq_store_rc_t rc = check_report(st, peer, report, err, errlen);
+    for (size_t i = 0; rc == FQ_STORE_OK && i < report->n_days; i++)
+        rc = keep_day(st, report->days[i], err, errlen);
+    if (rc != FQ_STORE_OK || !st->self->parent[0] || report->n_days == 0)
+        return rc;
+    if (fq_outbox_enqueue_stats(st->db, st->self->code, st->self->parent, report, err, errlen) < 0)
+        return FQ_STORE_DBERR;
+    return FQ_STORE_OK;
+}
+
+/* ---- reporting up -------------------------------------------------------------------------- */
+
+/* Days (YYYYMMDD) on which the figures of a case taken in here may have changed since $2: every
+ * day any figure of a case that changed since then falls on (its intake, first resolution,
+ * first closing, answers), limited to $3..$4. */
+static const char s_touched_sql[] =
+    "WITH changed AS (SELECT c.uuid, c.created_at FROM cases c"
+    "  WHERE c.unit = $1 AND c.origin_unit = $1"
+    "  AND (c.updated_at >= to_timestamp($2::int8 / 1000.0)"
+    "   OR c.created_at >= to_timestamp($2::int8 / 1000.0)"
+    "   OR EXISTS (SELECT 1 FROM case_events e WHERE e.unit = c.unit AND e.uuid = c.uuid"
+    "              AND e.recorded_at >= to_timestamp($2::int8 / 1000.0))"
+    "   OR EXISTS (SELECT 1 FROM feedback f WHERE f.unit = c.unit AND f.uuid = c.uuid"
+    "              AND f.at_ms >= $2::int8)))"
+    " SELECT DISTINCT day FROM ("
+    "  SELECT to_char(created_at AT TIME ZONE INTERVAL '+08:00', 'YYYYMMDD')::int AS day"
+    "   FROM changed"
+    "  UNION ALL SELECT to_char(to_timestamp(min(e.at_ms) / 1000.0) AT TIME ZONE"
+    "   INTERVAL '+08:00', 'YYYYMMDD')::int FROM case_events e JOIN changed USING (uuid)"
+    "   WHERE e.unit = $1 AND e.to_state IN ('resolved', 'closed') GROUP BY e.uuid, e.to_state"
+    "  UNION ALL SELECT to_char(to_timestamp(f.at_ms / 1000.0) AT TIME ZONE INTERVAL '+08:00',"
+    "   'YYYYMMDD')::int FROM feedback f JOIN changed USING (uuid) WHERE f.unit = $1) d"
+    " WHERE day BETWEEN $3::int AND $4::int ORDER BY day";
+
+static int read_through(const fq_store_t *st, int64_t *through, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    PGresult *res =
+        fq_db_run(st->db, "SELECT through_ms FROM stats_sent WHERE unit = $1", &p, err, errlen);
+    if (!res)
+        return -1;
+    *through = PQntuples(res) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    PQclear(res);
+    return 0;
+}
+
+/* The touched days since THROUGH, ascending, today always last. *DAYS is the caller's (free). */
+static int touched_days(const fq_store_t *st, int64_t through, int **days, size_t *n, char *err,
+                        size_t errlen)
+{
+    int today = fq_cal_day_of(st->now_ms);
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_int(&p, through);
+    fq_p_int(&p, fq_cal_day_of(st->now_ms - (FQ_STATS_REPORT_DAYS - 1) * DAY_MS));
+    fq_p_int(&p, today);
+    PGresult *res = fq_db_run(st->db, s_touched_sql, &p, err, errlen);
+    if (!res)
+        return -1;
+    size_t rows = (size_t)PQntuples(res);
+    *days = malloc((rows + 1) * sizeof **days);
+    for (size_t i = 0; *days && i < rows; i++)
+        (*days)[i] = atoi(PQgetvalue(res, (int)i, 0));
+    PQclear(res);
+    if (!*days) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    *n = rows;
+    if (rows == 0 || (*days)[rows - 1] != today)
+        (*days)[(*n)++] = today;
+    return 0;
+}
+
+/* Figures for each of DAYS: taken from OWN (which gives them up), or zero when it has none, so
+ * that a day whose figures fell to nothing replaces what the parent held. */
+static Fq__DayFigures **pick_days(const fq_store_t *st, const int *days, size_t n,
+                                  Fq__DayFigures **own, size_t nown)
+{
+    Fq__DayFigures **out = calloc(n, sizeof *out);
+    for (size_t i = 0, j = 0; out && i < n; i++) {
+        while (j < nown && own[j]->day < days[i])
+            j++;
+        if (j < nown && own[j]->day == days[i]) {
+            out[i] = own[j];
+            own[j++] = NULL;
+        } else if (!(out[i] = fq_figures_new(st->self->code, days[i]))) {
+            fq_stats_days_free(out, i);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* Compute and queue the figures of the days touched since THROUGH. */
+static int queue_report(const fq_store_t *st, int64_t through, char *err, size_t errlen)
+{
+    int *days = NULL;
+    size_t n = 0, nown = 0;
+    Fq__DayFigures **own = NULL, **picked = NULL;
+    int rc = touched_days(st, through, &days, &n, err, errlen);
+    if (rc == 0 &&
+        fq_stats_own_days(st, days[0], days[n - 1], &own, &nown, err, errlen) != FQ_STORE_OK)
+        rc = -1;
+    if (rc == 0 && !(picked = pick_days(st, days, n, own, nown))) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    if (rc == 0) {
+        Fq__StatsReport report = FQ__STATS_REPORT__INIT;
+        report.days = picked;
+        report.n_days = n;
+        rc =
+            fq_outbox_enqueue_stats(st->db, st->self->code, st->self->parent, &report, err, errlen);
+    }
+    fq_stats_days_free(picked, picked ? n : 0);
+    fq_stats_days_free(own, nown);
+    free(days);
+    return rc;
+}
+
+static int mark_sent(const fq_store_t *st, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_int(&p, st->now_ms);
+    return fq_db_exec(st->db,
+                      "INSERT INTO stats_sent (unit, through_ms) VALUES ($1, $2)"
+                      " ON CONFLICT (unit) DO UPDATE SET through_ms = EXCLUDED.through_ms",
+                      &p, err, errlen);
+}
+
+int fq_stats_report_up(const fq_store_t *st, char *err, size_t errlen)
+{
+    if (!st->self->parent[0])
+        return 0;
+    if (fq_db_begin(st->db, err, errlen) < 0)
+        return -1;
+    int64_t through = 0;
+    if (read_through(st, &through, err, errlen) < 0) {
+        fq_db_rollback(st->db);
+        return -1;
+    }
+    if (st->now_ms - through < st->cfg->stats_interval_ms) {
+        fq_db_rollback(st->db);
+        return 0;
+    }
+    if (queue_report(st, through, err, errlen) < 0 || mark_sent(st, err, errlen) < 0) {
+        fq_db_rollback(st->db);
+        return -1;
+    }
+    return fq_db_commit(st->db, err, errlen) < 0 ? -1 : 1;
+}

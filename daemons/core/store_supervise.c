@@ -1,0 +1,172 @@
+/* store_supervise.c - supervision over time: notices that fall due on the cases a unit holds,
+ * the tier above's extension decisions travelling down as directives, and the notice list. */
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "outbox.h"
+#include "pb.h"
+
+
+fq_store_rc_t fq_store_directive(const fq_store_t *st, const char *peer, const Fq__Directive *d,
+                                 char *err, size_t errlen)
+{
+    if (strcmp(peer, st->self->parent) != 0) {
+        snprintf(err, errlen, "directives come only from the tier above");
+        return FQ_STORE_REFUSED;
+    }
+    if (!d->case_uuid || !fq_store_looks_like_uuid(d->case_uuid) || !d->action ||
+        (strcmp(d->action, "extension_grant") != 0 && strcmp(d->action, "extension_refuse"))) {
+        snprintf(err, errlen, "directive lacks a case or names an unknown action");
+        return FQ_STORE_REFUSED;
+    }
+    char actor[240];
+    snprintf(actor, sizeof actor, "%s (%s)", d->actor ? d->actor : "", peer);
+    fq_act_t a = {.actor = actor,
+                  .note = d->note,
+                  .grant = strcmp(d->action, "extension_grant") == 0,
+                  .days = d->has_days ? d->days : 0};
+    return fq_store_act_tx(st, d->case_uuid, FQ_ACT_EXTENSION, &a, err, errlen);
+}
+
+fq_store_rc_t fq_store_decide_extension(const fq_store_t *st, const char *ref, bool grant,
+                                        const char *actor, const char *note, char *err,
+                                        size_t errlen)
+{
+    Fq__Case *c = NULL;
+    fq_store_rc_t rc = fq_store_load(st, ref, &c, err, errlen);
+    if (rc != FQ_STORE_OK)
+        return rc;
+    const fq_unit_cfg_t *holder = fq_cfg_unit(st->cfg, c->holder);
+    if (!holder || strcmp(holder->parent, st->self->code) != 0 || c->extension_days <= 0) {
+        snprintf(err, errlen, "case %s: no extension asked for by a unit directly below this one",
+                 c->case_no);
+        fq_pb_case_free(c);
+        return FQ_STORE_REFUSED;
+    }
+    Fq__Directive d = FQ__DIRECTIVE__INIT;
+    d.case_uuid = c->uuid;
+    d.action = grant ? "extension_grant" : "extension_refuse";
+    d.actor = (char *)actor;
+    d.note = (char *)note;
+    d.has_days = 1;
+    d.days = c->extension_days;
+    rc = fq_outbox_enqueue_directive(st->db, st->self->code, holder->code, &d, err, errlen) < 0
+             ? FQ_STORE_DBERR
+             : FQ_STORE_OK;
+    fq_pb_case_free(c);
+    return rc;
+}
+
+/* Cases this unit holds whose clocks run and that have reached their reminder point, with the
+ * notices they already have; 200 a pass, the next pass takes the rest. */
+#define DUE_SQL                                                                                 \
+    "SELECT c.uuid, (extract(epoch FROM c.deadline) * 1000)::int8, c.clock_start_ms,"           \
+    " EXISTS (SELECT 1 FROM notices n WHERE n.unit = c.unit AND n.uuid = c.uuid AND"            \
+    "   n.kind = 'reminder' AND n.at_ms >= c.clock_start_ms),"                                  \
+    " EXISTS (SELECT 1 FROM notices n WHERE n.unit = c.unit AND n.uuid = c.uuid AND"            \
+    "   n.kind = 'work_prompt' AND n.at_ms >= c.clock_start_ms),"                               \
+    " EXISTS (SELECT 1 FROM notices n WHERE n.unit = c.unit AND n.uuid = c.uuid AND"            \
+    "   n.kind = 'risk_warning' AND n.at_ms >= c.clock_start_ms)"                               \
+    " FROM cases c WHERE c.unit = $1 AND c.holder = $1 AND c.deadline IS NOT NULL"             \
+    " AND c.paused_ms = 0 AND c.state IN ('accepted', 'in_progress', 'reopened')"              \
+    " AND c.clock_start_ms > 0"                                                                  \
+    " AND c.clock_start_ms + (extract(epoch FROM c.deadline) * 1000 - c.clock_start_ms) * $2"  \
+    "   <= $3 ORDER BY c.deadline LIMIT 200"
+
+/* The notice due on one case, or NULL: reminder before the deadline, 工作提示函 once it has
+ * passed, 风险预警函 the configured number of working days later. */
+static const char *due_kind(const fq_store_t *st, const PGresult *res, int row)
+{
+    int64_t deadline = strtoll(PQgetvalue(res, row, 1), NULL, 10);
+    bool reminded = PQgetvalue(res, row, 3)[0] == 't';
+    bool prompted = PQgetvalue(res, row, 4)[0] == 't';
+    bool warned = PQgetvalue(res, row, 5)[0] == 't';
+    if (st->now_ms > deadline) {
+        if (!prompted)
+            return "work_prompt";
+        int late = fq_cal_working_days_between(&st->cfg->calendar, deadline, st->now_ms);
+        return !warned && late >= st->cfg->warning_after_days ? "risk_warning" : NULL;
+    }
+    return reminded ? NULL : "reminder";
+}
+
+/* Issue one notice in its own transaction, so one failing case does not hold up the others. */
+static int issue(const fq_store_t *st, const char *uuid, const char *kind, char *err,
+                 size_t errlen)
+{
+    fq_act_t a = {.actor = "系统 (督办)", .notice_kind = kind};
+    if (fq_db_begin(st->db, err, errlen) < 0)
+        return -1;
+    fq_store_rc_t rc = fq_store_act_tx(st, uuid, FQ_ACT_NOTICE, &a, err, errlen);
+    rc = fq_store_finish(st, rc, err, errlen);
+    return rc == FQ_STORE_OK ? 1 : rc == FQ_STORE_REFUSED ? 0 : -1;
+}
+
+int fq_store_supervise(const fq_store_t *st, char *err, size_t errlen)
+{
+    char fraction[32];
+    snprintf(fraction, sizeof fraction, "%.6f", st->cfg->reminder_fraction);
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, fraction);
+    fq_p_int(&p, st->now_ms);
+    PGresult *res = fq_db_run(st->db, DUE_SQL, &p, err, errlen);
+    if (!res)
+        return -1;
+    int issued = 0;
+    for (int i = 0; i < PQntuples(res) && issued >= 0; i++) {
+        const char *kind = due_kind(st, res, i);
+        int rc = kind ? issue(st, PQgetvalue(res, i, 0), kind, err, errlen) : 0;
+        issued = rc < 0 ? -1 : issued + rc;
+    }
+    PQclear(res);
+    return issued;
+}
+
+static Fq__Notice *row_to_notice(const PGresult *res, int row)
+{
+    Fq__Notice *n = malloc(sizeof *n);
+    if (!n)
+        return NULL;
+    fq__notice__init(n);
+    char **texts[] = {&n->case_no, &n->number, &n->kind, &n->addressee, &n->reason, &n->unit,
+                      &n->acked_by};
+    for (int i = 0; i < 7; i++)
+        *texts[i] = fq_pb_strdup(PQgetvalue(res, row, i));
+    n->has_at_ms = n->has_acked_ms = 1;
+    n->at_ms = strtoll(PQgetvalue(res, row, 7), NULL, 10);
+    n->acked_ms = strtoll(PQgetvalue(res, row, 8), NULL, 10);
+    return n;
+}
+
+fq_store_rc_t fq_store_notices(const fq_store_t *st, bool unacked_only, Fq__Notice ***out,
+                               size_t *n, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, unacked_only ? "true" : "false");
+    PGresult *res = fq_db_run(st->db,
+                              "SELECT c.case_no, n.number, n.kind, n.addressee, n.reason,"
+                              " n.at_unit, n.acked_by, n.at_ms, n.acked_ms FROM notices n JOIN"
+                              " cases c ON c.unit = n.unit AND c.uuid = n.uuid WHERE n.unit = $1"
+                              " AND (NOT $2::boolean OR n.acked_ms = 0) ORDER BY n.at_ms DESC"
+                              " LIMIT 1000",
+                              &p, err, errlen);
+    if (!res)
+        return FQ_STORE_DBERR;
+    size_t rows = (size_t)PQntuples(res);
+    *out = calloc(rows ? rows : 1, sizeof **out);
+    *n = 0;
+    for (size_t i = 0; *out && i < rows; i++) {
+        Fq__Notice *notice = row_to_notice(res, (int)i);
+        if (!notice)
+            break;
+        (*out)[(*n)++] = notice;
+    }
+    PQclear(res);
+    return *out ? FQ_STORE_OK : FQ_STORE_DBERR;
+}
