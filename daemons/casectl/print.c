@@ -131,9 +131,8 @@ static void json_case_body(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
     json_time(out, "updated", c->updated_ms);
 }
 
-static void json_notice(FILE *out, const Fq__Notice *n)
+static void json_notice_body(FILE *out, const Fq__Notice *n)
 {
-    fputc('{', out);
     json_field(out, "number", n->number, true);
     json_field(out, "case_no", n->case_no, false);
     json_field(out, "kind", n->kind, false);
@@ -143,70 +142,92 @@ static void json_notice(FILE *out, const Fq__Notice *n)
     json_time(out, "at", n->at_ms);
     json_time(out, "acked", n->acked_ms);
     json_field(out, "acked_by", n->acked_by, false);
+}
+
+static void json_notice(FILE *out, const Fq__Notice *n)
+{
+    fputc('{', out);
+    json_notice_body(out, n);
     fputc('}', out);
+}
+
+static void json_party(FILE *out, const void *item)
+{
+    const Fq__Party *p = item;
+    json_field(out, "name", p->name, true);
+    json_field(out, "phone", p->phone, false);
+    json_field(out, "role", p->role, false);
+}
+
+static void json_assignment(FILE *out, const void *item)
+{
+    const Fq__Assignment *a = item;
+    json_field(out, "dept", a->dept, true);
+    json_field(out, "role", a->role, false);
+    json_field(out, "status", a->status, false);
+    json_field(out, "reason", a->reason, false);
+    json_field(out, "result", a->result, false);
+}
+
+static void json_document(FILE *out, const void *item)
+{
+    const Fq__Document *d = item;
+    json_field(out, "kind", d->kind, true);
+    json_field(out, "number", d->number, false);
+    json_field(out, "date", d->date, false);
+    json_field(out, "parties", d->parties, false);
+    json_field(out, "terms", d->terms, false);
+    json_field(out, "court", d->court, false);
+    json_field(out, "unit", d->unit, false);
+}
+
+static void json_feedback(FILE *out, const void *item)
+{
+    const Fq__Feedback *f = item;
+    json_field(out, "channel", f->channel, true);
+    json_field(out, "text", f->text, false);
+    json_field(out, "answer", f->answer, false);
+    json_field(out, "comment", f->comment, false);
+    fprintf(out, ",\"unreasonable\":%s", f->unreasonable ? "true" : "false");
+    json_field(out, "review_reason", f->review_reason, false);
+    json_time(out, "at", f->at_ms);
+}
+
+static void json_notice_fields(FILE *out, const void *item)
+{
+    json_notice_body(out, item);
+}
+
+static void json_event_fields(FILE *out, const void *item)
+{
+    json_event(out, item);
+}
+
+/* ,"KEY":[{...},{...}] with each item's fields printed by FIELDS. */
+static void json_array(FILE *out, const char *key, void *const *items, size_t n,
+                       void (*fields)(FILE *, const void *))
+{
+    fprintf(out, ",\"%s\":[", key);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",{" : "{", out);
+        fields(out, items[i]);
+        fputc('}', out);
+    }
+    fputc(']', out);
 }
 
 static void json_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
 {
     fputc('{', out);
     json_case_body(out, c, cfg);
-    fputs(",\"parties\":[", out);
-    for (size_t i = 0; i < c->n_parties; i++) {
-        fputs(i ? ",{" : "{", out);
-        json_field(out, "name", c->parties[i]->name, true);
-        json_field(out, "phone", c->parties[i]->phone, false);
-        json_field(out, "role", c->parties[i]->role, false);
-        fputc('}', out);
-    }
-    fputs("],\"departments\":[", out);
-    for (size_t i = 0; i < c->n_assignments; i++) {
-        const Fq__Assignment *a = c->assignments[i];
-        fputs(i ? ",{" : "{", out);
-        json_field(out, "dept", a->dept, true);
-        json_field(out, "role", a->role, false);
-        json_field(out, "status", a->status, false);
-        json_field(out, "reason", a->reason, false);
-        json_field(out, "result", a->result, false);
-        fputc('}', out);
-    }
-    fputs("],\"documents\":[", out);
-    for (size_t i = 0; i < c->n_documents; i++) {
-        const Fq__Document *d = c->documents[i];
-        fputs(i ? ",{" : "{", out);
-        json_field(out, "kind", d->kind, true);
-        json_field(out, "number", d->number, false);
-        json_field(out, "date", d->date, false);
-        json_field(out, "parties", d->parties, false);
-        json_field(out, "terms", d->terms, false);
-        json_field(out, "court", d->court, false);
-        json_field(out, "unit", d->unit, false);
-        fputc('}', out);
-    }
-    fputs("],\"notices\":[", out);
-    for (size_t i = 0; i < c->n_notices; i++) {
-        fputs(i ? "," : "", out);
-        json_notice(out, c->notices[i]);
-    }
-    fputs("],\"feedback\":[", out);
-    for (size_t i = 0; i < c->n_feedback; i++) {
-        const Fq__Feedback *f = c->feedback[i];
-        fputs(i ? ",{" : "{", out);
-        json_field(out, "channel", f->channel, true);
-        json_field(out, "text", f->text, false);
-        json_field(out, "answer", f->answer, false);
-        json_field(out, "comment", f->comment, false);
-        fprintf(out, ",\"unreasonable\":%s", f->unreasonable ? "true" : "false");
-        json_field(out, "review_reason", f->review_reason, false);
-        json_time(out, "at", f->at_ms);
-        fputc('}', out);
-    }
-    fputs("],\"history\":[", out);
-    for (size_t i = 0; i < c->n_history; i++) {
-        fputs(i ? ",{" : "{", out);
-        json_event(out, c->history[i]);
-        fputc('}', out);
-    }
-    fputs("]}\n", out);
+    json_array(out, "parties", (void *const *)c->parties, c->n_parties, json_party);
+    json_array(out, "departments", (void *const *)c->assignments, c->n_assignments,
+               json_assignment);
+    json_array(out, "documents", (void *const *)c->documents, c->n_documents, json_document);
+    json_array(out, "notices", (void *const *)c->notices, c->n_notices, json_notice_fields);
+    json_array(out, "feedback", (void *const *)c->feedback, c->n_feedback, json_feedback);
+    json_array(out, "history", (void *const *)c->history, c->n_history, json_event_fields);
+    fputs("}\n", out);
 }
 
 /* Print LABEL padded to WIDTH terminal columns: a CJK character (a three-byte UTF-8 sequence
@@ -300,11 +321,9 @@ static void text_documents(FILE *out, const Fq__Case *c)
     }
 }
 
-static void text_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
+/* Number, title, state, category, track and what the departments did. */
+static void text_head(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
 {
-    char deadline[32], created[32];
-    format_time(deadline, sizeof deadline, c->deadline_ms, false);
-    format_time(created, sizeof created, c->created_ms, false);
     label(out, "案件编号 case");
     fprintf(out, "%s\n", c->case_no);
     label(out, "标题 title");
@@ -314,10 +333,10 @@ static void text_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
     label(out, "类别 category");
     fprintf(out, "%s (%s)  风险 risk %d\n", category_name(cfg, c->category), c->category,
             c->risk);
+    bool rule = c->track_rule && *c->track_rule;
     label(out, "分级 track");
     fprintf(out, "%s %s%s%s%s\n", track_label(c->track), *c->track ? c->track : "未分流",
-            c->track_rule && *c->track_rule ? " (" : "", c->track_rule ? c->track_rule : "",
-            c->track_rule && *c->track_rule ? ")" : "");
+            rule ? " (" : "", rule ? c->track_rule : "", rule ? ")" : "");
     if (c->amount > 0) {
         label(out, "涉及金额 amount");
         fprintf(out, "%lld 元\n", (long long)c->amount);
@@ -326,8 +345,14 @@ static void text_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
         label(out, "退单 returns");
         fprintf(out, "%d%s\n", c->bounce_count, c->binding ? "  上级指定 binding" : "");
     }
-    text_departments(out, c, cfg);
-    text_documents(out, c);
+}
+
+/* Who holds it, since when, until when, and who the parties are. */
+static void text_where(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
+{
+    char deadline[32], created[32];
+    format_time(deadline, sizeof deadline, c->deadline_ms, false);
+    format_time(created, sizeof created, c->created_ms, false);
     text_unit(out, "承办单位 holder", cfg, c->holder);
     text_unit(out, "受理单位 origin", cfg, c->origin_unit);
     label(out, "登记时间 created");
@@ -340,6 +365,10 @@ static void text_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
         fprintf(out, "%s %s %s\n", c->parties[i]->name, c->parties[i]->phone,
                 c->parties[i]->role);
     }
+}
+
+static void text_supervision(FILE *out, const Fq__Case *c)
+{
     for (size_t i = 0; i < c->n_notices; i++) {
         const Fq__Notice *n = c->notices[i];
         label(out, "督办 notice");
@@ -348,10 +377,20 @@ static void text_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
     }
     for (size_t i = 0; i < c->n_feedback; i++) {
         const Fq__Feedback *f = c->feedback[i];
-        label(out, *f->answer ? "满意度 answer" : "反馈 feedback");
-        fprintf(out, "%s%s%s%s\n", *f->answer ? f->answer : f->channel, *f->answer ? " " : ": ",
-                *f->answer ? f->comment : f->text, f->unreasonable ? "  (复核: 不合理诉求)" : "");
+        bool answer = *f->answer;
+        label(out, answer ? "满意度 answer" : "反馈 feedback");
+        fprintf(out, "%s%s%s%s\n", answer ? f->answer : f->channel, answer ? " " : ": ",
+                answer ? f->comment : f->text, f->unreasonable ? "  (复核: 不合理诉求)" : "");
     }
+}
+
+static void text_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
+{
+    text_head(out, c, cfg);
+    text_departments(out, c, cfg);
+    text_documents(out, c);
+    text_where(out, c, cfg);
+    text_supervision(out, c);
     fprintf(out, "一案一档 history (%zu):\n", c->n_history);
     for (size_t i = 0; i < c->n_history; i++)
         text_event(out, c->history[i], cfg);
