@@ -108,7 +108,7 @@ static void test_example_sla(const fq_cfg_t *cfg)
     CHECK(same_sla(fq_cfg_sla(cfg, "high_risk", "wage_arrears"), FQ_SLA_WORKING_DAYS, 5, 1050));
     CHECK(cfg->nsla_categories == 1 && cfg->sla_categories[0].sla.cutoff_minutes == 1050);
     CHECK(cfg->reminder_fraction == 0.5 && cfg->warning_after_days == 2 && !cfg->auto_escalate);
-    CHECK(cfg->stats_interval_ms == 60000);
+    CHECK(cfg->stats_interval_ms == 5000);
 }
 
 static void test_example(void)

@@ -1,0 +1,63 @@
+/* link_internal.h - what the link's two halves share: link.c (sockets, sending, timers,
+ * status) and link_recv.c (reading, applying in batches, acknowledging). */
+#ifndef FQ_LINK_INTERNAL_H
+#define FQ_LINK_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "link.h"
+
+#define FQ_LINK_PROTOCOL_VERSION 1
+
+/* One neighbour: the parent or a child. */
+typedef struct {
+    char code[FQ_UNIT_CODE_LEN + 1];
+    bool is_child;
+    bool loaded;          /* acked/applied read from the database */
+    bool up;
+    int64_t heard_ms;     /* monotonic time we last heard from it, 0 never */
+    int64_t heard_wall_ms;
+    int64_t beat_ms;      /* monotonic time of our last heartbeat to it */
+    int64_t progress_ms;  /* last time acked moved or we went back to resend */
+    int64_t pumped_ms;    /* last time we looked into the outbox for it */
+    uint64_t acked;       /* highest of our messages it has committed */
+    uint64_t sent_upto;   /* highest we have handed to ZeroMQ since the last go-back */
+    uint64_t applied;     /* highest of its messages we have committed */
+    uint64_t ack_pending; /* highest plain ack seen in the batch being read, 0 none */
+} fq_peer_t;
+
+struct fq_link {
+    const fq_cfg_t *cfg;
+    const fq_unit_cfg_t *self;
+    void *up;   /* DEALER to the parent, or NULL */
+    void *down; /* ROUTER for the children, or NULL */
+    fq_peer_t *peers;
+    size_t npeers;
+    fq_link_apply_fn apply;
+    void *arg;
+    bool kicked;
+};
+
+/* Where a message goes: up the DEALER, or down the ROUTER to a routing id. */
+typedef struct {
+    bool down;
+    const void *id;
+    size_t idlen;
+    const char *unit; /* for the envelope's to_unit */
+} fq_dest_t;
+
+static inline fq_dest_t fq_link_dest_of(const fq_peer_t *peer)
+{
+    return (fq_dest_t){peer->is_child, peer->code, strlen(peer->code), peer->code};
+}
+
+/* The neighbour with unit CODE, or NULL. */
+fq_peer_t *fq_link_find_peer(fq_link_t *link, const char *code);
+
+/* Acknowledge everything up to SEQ to TO; REJECTED (0 for none) was quarantined for REASON. */
+void fq_link_send_ack(fq_link_t *link, const fq_dest_t *to, uint64_t seq, uint64_t rejected,
+                      const char *reason);
+
+#endif

@@ -1,0 +1,335 @@
+/* link_recv.c - the receiving half of the tier link: read what has arrived, check it, and apply
+ * each peer's run of sequenced messages in one transaction (receive, commit, then ack). Acks
+ * from a peer are folded into one database update per batch. Nothing waits for more to arrive,
+ * so a lone message is committed at once. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "link_internal.h"
+#include "log.h"
+#include "outbox.h"
+#include "pb.h"
+#include "zsock.h"
+
+#define BATCH_MAX 256 /* frames read per readable event, so one peer cannot starve the rest */
+#define ERRLEN 512
+
+/* One frame read from a link socket, kept until its batch has been handled. */
+typedef struct {
+    zmq_msg_t id;          /* routing id (down socket only) */
+    zmq_msg_t body;
+    bool malformed;        /* not exactly one frame after the routing id */
+    fq_peer_t *peer;       /* NULL: a stranger */
+    fq_dest_t from;        /* where an answer goes */
+    char label[48];        /* the sender, for logs and the quarantine */
+    Fq__Envelope *env;     /* decoded, or NULL */
+    const char *bad;       /* why it is refused, or NULL */
+    char why[96];
+} s_frame_t;
+
+static bool sequenced(const Fq__Envelope *env)
+{
+    return env->body_case == FQ__ENVELOPE__BODY_SYNC ||
+           env->body_case == FQ__ENVELOPE__BODY_DIRECTIVE ||
+           env->body_case == FQ__ENVELOPE__BODY_STATS;
+}
+
+static const char *check_envelope(const fq_link_t *link, const fq_peer_t *peer,
+                                  const Fq__Envelope *env)
+{
+    if (env->version != FQ_LINK_PROTOCOL_VERSION)
+        return "unsupported protocol version";
+    if (strcmp(env->from_unit, peer->code) != 0)
+        return "envelope's from_unit is not the sending unit";
+    if (strcmp(env->to_unit, link->self->code) != 0)
+        return "envelope is addressed to another unit";
+    if (env->body_case == FQ__ENVELOPE__BODY__NOT_SET)
+        return "envelope without a body";
+    if (sequenced(env) && env->seq == 0)
+        return "message without a sequence number";
+    return NULL;
+}
+
+/* Decide whether F can be used, and decode it. */
+static void classify(const fq_link_t *link, s_frame_t *f)
+{
+    size_t len = zmq_msg_size(&f->body);
+    if (f->malformed)
+        f->bad = "link messages are exactly one frame";
+    else if (len > link->cfg->max_message_bytes) {
+        snprintf(f->why, sizeof f->why, "message of %zu bytes exceeds the limit of %zu", len,
+                 link->cfg->max_message_bytes);
+        f->bad = f->why;
+    } else if (!f->peer)
+        f->bad = "sender is not a unit of this link";
+    else if (!(f->env = fq__envelope__unpack(NULL, len, zmq_msg_data(&f->body))))
+        f->bad = "not a fengqiao Envelope";
+    else
+        f->bad = check_envelope(link, f->peer, f->env);
+}
+
+/* ---- acks from the peer (our outbox) ------------------------------------------------------ */
+
+static void on_ack(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, uint64_t upto,
+                   uint64_t rejected, const char *reason)
+{
+    if (rejected)
+        fq_error("%s refused our message %llu: %s", peer->code, (unsigned long long)rejected,
+                 reason ? reason : "no reason given");
+    else if (reason)
+        fq_warn("%s refused a message: %s", peer->code, reason);
+    if (upto <= peer->acked && !rejected)
+        return;
+    char err[ERRLEN];
+    if (fq_outbox_ack(db, link->self->code, peer->code, upto, rejected, reason, err,
+                      sizeof err) < 0) {
+        fq_warn("cannot record ack %llu from %s: %s", (unsigned long long)upto, peer->code, err);
+        return;
+    }
+    if (upto > peer->acked)
+        peer->acked = upto;
+    if (peer->sent_upto < peer->acked)
+        peer->sent_upto = peer->acked;
+    peer->progress_ms = fq_mono_ms();
+    link->kicked = true;
+}
+
+/* A refused ack is handled at once (its row must be marked before a later cumulative ack would
+ * delete it); plain acks only raise the peer's pending mark, settled once per batch. */
+static void take_ack(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, const Fq__Ack *ack)
+{
+    uint64_t upto = ack->has_seq ? ack->seq : 0;
+    if ((ack->has_rejected_seq && ack->rejected_seq) || ack->reason)
+        on_ack(link, db, peer, upto, ack->has_rejected_seq ? ack->rejected_seq : 0,
+               ack->reason);
+    else if (upto > peer->ack_pending)
+        peer->ack_pending = upto;
+}
+
+static void on_heard(fq_peer_t *peer, const Fq__Envelope *env)
+{
+    peer->heard_ms = fq_mono_ms();
+    peer->heard_wall_ms = fq_now_ms();
+    if (env->body_case == FQ__ENVELOPE__BODY_HEARTBEAT && env->heartbeat->has_last_applied_seq &&
+        env->heartbeat->last_applied_seq > peer->ack_pending)
+        peer->ack_pending = env->heartbeat->last_applied_seq;
+}
+
+static void settle_acks(fq_link_t *link, fq_db_t *db)
+{
+    for (size_t i = 0; i < link->npeers; i++) {
+        fq_peer_t *peer = &link->peers[i];
+        if (peer->ack_pending > peer->acked)
+            on_ack(link, db, peer, peer->ack_pending, 0, NULL);
+        peer->ack_pending = 0;
+    }
+}
+
+/* ---- bad input ---------------------------------------------------------------------------- */
+
+/* Keep what could not be used, answer with a refusal and log it once. */
+static void refuse(fq_link_t *link, fq_db_t *db, const s_frame_t *f)
+{
+    char err[ERRLEN];
+    size_t len = zmq_msg_size((zmq_msg_t *)&f->body);
+    size_t keep = len < link->cfg->max_message_bytes ? len : link->cfg->max_message_bytes;
+    if (fq_quarantine(db, link->self->code, f->label, f->bad, zmq_msg_data((zmq_msg_t *)&f->body),
+                      keep, err, sizeof err) < 0)
+        fq_error("cannot quarantine a message from %s (%s): %s", f->label, f->bad, err);
+    fq_warn("refused a message from %s: %s", f->label, f->bad);
+    fq_link_send_ack(link, &f->from, f->peer ? f->peer->applied : 0, f->env ? f->env->seq : 0,
+                     f->bad);
+}
+
+/* ---- applying a run of sequenced messages ------------------------------------------------- */
+
+typedef struct {
+    uint64_t seq;
+    char reason[256];
+} s_rejection_t;
+
+/* Apply one message under a savepoint: a refused one is rolled back and quarantined in the
+ * same transaction, so the sequence still moves past it. Returns -1 when the transaction is
+ * lost (nothing may be acked), 0 applied, 1 quarantined (REJ filled). */
+static int apply_one(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, const s_frame_t *f,
+                     s_rejection_t *rej, char *err, size_t errlen)
+{
+    if (fq_db_exec(db, "SAVEPOINT apply", NULL, err, errlen) < 0)
+        return -1;
+    fq_store_rc_t rc = link->apply(link->arg, peer->code, f->env, err, errlen);
+    if (rc != FQ_STORE_OK) {
+        if (!fq_db_connected(db))
+            return -1;
+        rej->seq = f->env->seq;
+        snprintf(rej->reason, sizeof rej->reason, "%s", err);
+        if (fq_db_exec(db, "ROLLBACK TO SAVEPOINT apply", NULL, err, errlen) < 0 ||
+            fq_quarantine(db, link->self->code, peer->code, rej->reason,
+                          zmq_msg_data((zmq_msg_t *)&f->body),
+                          zmq_msg_size((zmq_msg_t *)&f->body), err, errlen) < 0)
+            return -1;
+    }
+    if (fq_db_exec(db, "RELEASE SAVEPOINT apply", NULL, err, errlen) < 0)
+        return -1;
+    return rc == FQ_STORE_OK ? 0 : 1;
+}
+
+/* Apply frames RUN[0..N) from PEER in one transaction; messages that are not next in sequence
+ * (repeats, or beyond a gap the sender will fill by going back) are skipped. Acks go out only
+ * after COMMIT: refusals first, then the cumulative ack. */
+static void apply_run(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, s_frame_t *const *run,
+                      size_t n)
+{
+    char err[ERRLEN];
+    uint64_t last, first;
+    size_t nrej = 0;
+    s_rejection_t *rej = calloc(n, sizeof *rej);
+    if (!rej || fq_db_begin(db, err, sizeof err) < 0 ||
+        fq_inbox_last(db, link->self->code, peer->code, 1, &last, err, sizeof err) < 0)
+        goto abort;
+    first = last;
+    for (size_t i = 0; i < n; i++) {
+        if (run[i]->env->seq != last + 1)
+            continue;
+        int rc = apply_one(link, db, peer, run[i], &rej[nrej], err, sizeof err);
+        if (rc < 0)
+            goto abort;
+        nrej += (size_t)rc;
+        last = run[i]->env->seq;
+    }
+    if ((last != first &&
+         fq_inbox_advance(db, link->self->code, peer->code, last, err, sizeof err) < 0) ||
+        fq_db_commit(db, err, sizeof err) < 0)
+        goto abort;
+    peer->applied = last;
+    fq_dest_t to = fq_link_dest_of(peer);
+    for (size_t i = 0; i < nrej; i++) {
+        fq_warn("quarantined message %llu from %s: %s", (unsigned long long)rej[i].seq,
+                peer->code, rej[i].reason);
+        fq_link_send_ack(link, &to, rej[i].seq, rej[i].seq, rej[i].reason);
+    }
+    fq_link_send_ack(link, &to, last, 0, NULL);
+    link->kicked = last != first || link->kicked;
+    free(rej);
+    return;
+abort:
+    fq_db_rollback(db); /* no ack: the sender will send them again */
+    fq_warn("%zu message(s) from %s not applied, not acked: %s", n, peer->code, err);
+    free(rej);
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+/* A printable label for a routing id: the unit code if it is one, else hex. */
+static void id_label(const zmq_msg_t *id, char *out, size_t outlen)
+{
+    const unsigned char *b = zmq_msg_data((zmq_msg_t *)id);
+    size_t n = zmq_msg_size((zmq_msg_t *)id);
+    size_t used = (size_t)snprintf(out, outlen, "unknown:");
+    for (size_t i = 0; i < n && i < 16 && used + 3 < outlen; i++)
+        used += (size_t)snprintf(out + used, outlen - used, "%02x", b[i]);
+}
+
+/* Read one frame from the ROUTER: [routing id][body]. Returns false when nothing is waiting. */
+static bool read_down(fq_link_t *link, s_frame_t *f)
+{
+    zmq_msg_init(&f->id);
+    zmq_msg_init(&f->body);
+    if (zmq_msg_recv(&f->id, link->down, ZMQ_DONTWAIT) < 0)
+        return false;
+    f->malformed = !zmq_msg_more(&f->id) || zmq_msg_recv(&f->body, link->down, 0) < 0;
+    f->malformed = fq_zsock_drain(link->down) || f->malformed;
+    char code[FQ_UNIT_CODE_LEN + 1] = "";
+    size_t idlen = zmq_msg_size(&f->id);
+    if (idlen == FQ_UNIT_CODE_LEN)
+        memcpy(code, zmq_msg_data(&f->id), idlen);
+    f->peer = fq_link_find_peer(link, code);
+    if (f->peer && !f->peer->is_child)
+        f->peer = NULL;
+    if (f->peer)
+        snprintf(f->label, sizeof f->label, "%s", code);
+    else
+        id_label(&f->id, f->label, sizeof f->label);
+    f->from = (fq_dest_t){true, zmq_msg_data(&f->id), idlen, f->peer ? f->peer->code : ""};
+    return true;
+}
+
+/* Read one frame from the DEALER: [body], always from the parent. */
+static bool read_up(fq_link_t *link, s_frame_t *f)
+{
+    zmq_msg_init(&f->id);
+    zmq_msg_init(&f->body);
+    if (zmq_msg_recv(&f->body, link->up, ZMQ_DONTWAIT) < 0)
+        return false;
+    f->malformed = fq_zsock_drain(link->up);
+    f->peer = &link->peers[0];
+    snprintf(f->label, sizeof f->label, "%s", f->peer->code);
+    f->from = fq_link_dest_of(f->peer);
+    return true;
+}
+
+/* Hand a batch out: refusals, acks and heartbeats one by one, each peer's consecutive
+ * sequenced messages as one run. */
+static void handle(fq_link_t *link, fq_db_t *db, s_frame_t *frames, size_t n)
+{
+    s_frame_t **run = calloc(n ? n : 1, sizeof *run);
+    for (size_t i = 0; run && i < n;) {
+        s_frame_t *f = &frames[i];
+        if (f->bad) {
+            refuse(link, db, f);
+            i++;
+            continue;
+        }
+        on_heard(f->peer, f->env);
+        if (!sequenced(f->env)) {
+            if (f->env->body_case == FQ__ENVELOPE__BODY_ACK)
+                take_ack(link, db, f->peer, f->env->ack);
+            i++;
+            continue;
+        }
+        size_t len = 0;
+        while (i < n && !frames[i].bad && frames[i].peer == f->peer && sequenced(frames[i].env))
+            run[len++] = &frames[i++];
+        apply_run(link, db, f->peer, run, len);
+    }
+    free(run);
+    settle_acks(link, db);
+}
+
+static void read_batch(fq_link_t *link, fq_db_t *db, bool down)
+{
+    s_frame_t *frames = calloc(BATCH_MAX, sizeof *frames);
+    if (!frames)
+        return;
+    size_t n = 0;
+    while (n < BATCH_MAX && (down ? read_down(link, &frames[n]) : read_up(link, &frames[n]))) {
+        classify(link, &frames[n]);
+        n++;
+    }
+    /* the last init'ed pair belongs to the read that found nothing */
+    if (n < BATCH_MAX) {
+        zmq_msg_close(&frames[n].id);
+        zmq_msg_close(&frames[n].body);
+    }
+    /* nothing can be committed without the database: nothing is acked, senders resend */
+    if (fq_db_connected(db))
+        handle(link, db, frames, n);
+    for (size_t i = 0; i < n; i++) {
+        if (frames[i].env)
+            fq__envelope__free_unpacked(frames[i].env, NULL);
+        zmq_msg_close(&frames[i].id);
+        zmq_msg_close(&frames[i].body);
+    }
+    free(frames);
+}
+
+void fq_link_on_readable(fq_link_t *link, fq_db_t *db, const zmq_pollitem_t *items, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (!(items[i].revents & ZMQ_POLLIN))
+            continue;
+        if (items[i].socket == link->up)
+            read_batch(link, db, false);
+        else if (items[i].socket == link->down)
+            read_batch(link, db, true);
+    }
+}
