@@ -69,21 +69,67 @@ static void reply_case(fq_daemon_t *d, const char *ref, Fq__OpsReply *rep, char 
         add_case(rep, c);
 }
 
+/* The reply to a submission: the new case's number and uuid, without reading it back. */
+static void reply_submitted(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
+                            const char *case_no, const char *uuid)
+{
+    Fq__Case *c = fq_pb_case_new();
+    if (!c) {
+        reply_status(rep, 1, "out of memory");
+        return;
+    }
+    c->case_no = fq_pb_strdup(case_no);
+    c->uuid = fq_pb_strdup(uuid);
+    c->state = fq_pb_strdup("reported");
+    c->holder = fq_pb_strdup(d->self->code);
+    c->origin_unit = fq_pb_strdup(d->self->code);
+    c->title = fq_pb_strdup(req->new_case->title);
+    reply_status(rep, 0, NULL);
+    add_case(rep, c);
+}
+
+/* Take in N submissions under one commit: the disk, not the request count, sets the pace. A
+ * refused one writes nothing and does not disturb the others; a database failure fails all,
+ * and nobody is told a case exists before its COMMIT. */
+static void submit_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsReply *const *reps,
+                         size_t n)
+{
+    char err[ERRLEN], (*nos)[40] = calloc(n, sizeof *nos), (*uuids)[37] = calloc(n, 37);
+    fq_store_t st = store_of(d);
+    fq_store_rc_t rc = nos && uuids && fq_db_begin(d->db, err, sizeof err) == 0 ? FQ_STORE_OK
+                                                                               : FQ_STORE_DBERR;
+    for (size_t i = 0; rc != FQ_STORE_DBERR && i < n; i++) {
+        fq_store_rc_t one = reqs[i]->new_case ? fq_store_submit_tx(&st, reqs[i]->new_case,
+                                                                   reqs[i]->actor, nos[i],
+                                                                   uuids[i], err, sizeof err)
+                                              : FQ_STORE_REFUSED;
+        if (one == FQ_STORE_REFUSED)
+            reply_rc(reps[i], one, reqs[i]->new_case ? err : "submit needs a case");
+        rc = one == FQ_STORE_DBERR ? one : rc;
+    }
+    if (rc == FQ_STORE_OK && fq_db_commit(d->db, err, sizeof err) < 0)
+        rc = FQ_STORE_DBERR;
+    if (rc != FQ_STORE_OK)
+        fq_db_rollback(d->db);
+    for (size_t i = 0; i < n; i++) {
+        if (reps[i]->has_status)
+            continue; /* refused */
+        if (rc != FQ_STORE_OK) {
+            reply_rc(reps[i], FQ_STORE_DBERR, nos ? err : "out of memory");
+            continue;
+        }
+        fq_info("case %s submitted: %s", nos[i], reqs[i]->new_case->title);
+        reply_submitted(d, reqs[i], reps[i], nos[i], uuids[i]);
+    }
+    free(nos);
+    free(uuids);
+}
+
 static void on_submit(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
-    if (!req->new_case) {
-        reply_status(rep, 2, "submit needs a case");
-        return;
-    }
-    fq_store_t st = store_of(d);
-    char case_no[40];
-    fq_store_rc_t rc = fq_store_submit(&st, req->new_case, req->actor, case_no, err, ERRLEN);
-    if (rc != FQ_STORE_OK) {
-        reply_rc(rep, rc, err);
-        return;
-    }
-    fq_info("case %s submitted: %s", case_no, req->new_case->title);
-    reply_case(d, case_no, rep, err);
+    Fq__OpsRequest *reqs[] = {(Fq__OpsRequest *)req};
+    Fq__OpsReply *reps[] = {rep};
+    submit_batch(d, reqs, reps, 1);
 }
 
 static void on_show(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
@@ -277,8 +323,9 @@ static void dispatch(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *re
     reply_status(rep, 2, err);
 }
 
-/* Decode PAYLOAD and answer into REP. */
-static void handle(fq_daemon_t *d, const void *payload, size_t len, Fq__OpsReply *rep)
+/* Decode PAYLOAD into *REQ, or answer the refusal into REP. */
+static void decode(fq_daemon_t *d, const void *payload, size_t len, Fq__OpsRequest **req,
+                   Fq__OpsReply *rep)
 {
     char msg[160];
     if (len > d->cfg->max_message_bytes) {
@@ -288,14 +335,11 @@ static void handle(fq_daemon_t *d, const void *payload, size_t len, Fq__OpsReply
         fq_warn("ops: %s", msg);
         return;
     }
-    Fq__OpsRequest *req = fq__ops_request__unpack(NULL, len, payload);
-    if (!req) {
+    *req = fq__ops_request__unpack(NULL, len, payload);
+    if (!*req) {
         reply_status(rep, 2, "malformed request: not a fengqiao OpsRequest");
         fq_warn("ops: refused %zu bytes that are not an OpsRequest", len);
-        return;
     }
-    dispatch(d, req, rep);
-    fq__ops_request__free_unpacked(req, NULL);
 }
 
 static void send_reply(fq_daemon_t *d, zmq_msg_t *id, Fq__OpsReply *rep)
@@ -337,26 +381,74 @@ static int read_request(void *sock, zmq_msg_t *payload)
     return fq_zsock_drain(sock) || !ok ? -1 : 0;
 }
 
+/* One request read from the ops socket, kept until its batch is answered. */
+typedef struct {
+    zmq_msg_t id;
+    Fq__OpsRequest *req; /* NULL when refused at once */
+    Fq__OpsReply rep;
+} s_pending_t;
+
+static bool read_one(fq_daemon_t *d, s_pending_t *p)
+{
+    zmq_msg_init(&p->id);
+    fq__ops_reply__init(&p->rep);
+    if (zmq_msg_recv(&p->id, d->ops, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&p->id);
+        return false;
+    }
+    zmq_msg_t payload;
+    zmq_msg_init(&payload);
+    if (!zmq_msg_more(&p->id) || read_request(d->ops, &payload) < 0)
+        reply_status(&p->rep, 2, "malformed request: expected [empty delimiter][OpsRequest]");
+    else
+        decode(d, zmq_msg_data(&payload), zmq_msg_size(&payload), &p->req, &p->rep);
+    zmq_msg_close(&payload);
+    return true;
+}
+
+static bool is_submit(const s_pending_t *p)
+{
+    return p->req && p->req->verb && strcmp(p->req->verb, "submit") == 0;
+}
+
+/* Consecutive submissions go in together; everything else one by one, in order. */
+static void serve_batch(fq_daemon_t *d, s_pending_t *pending, size_t n)
+{
+    Fq__OpsRequest *reqs[DRAIN_MAX];
+    Fq__OpsReply *reps[DRAIN_MAX];
+    for (size_t i = 0; i < n;) {
+        if (!is_submit(&pending[i]) || !fq_db_connected(d->db)) {
+            if (pending[i].req)
+                dispatch(d, pending[i].req, &pending[i].rep);
+            i++;
+            continue;
+        }
+        size_t k = 0;
+        for (; i < n && is_submit(&pending[i]); i++, k++) {
+            reqs[k] = pending[i].req;
+            reps[k] = &pending[i].rep;
+        }
+        submit_batch(d, reqs, reps, k);
+    }
+}
+
 void fq_ops_on_readable(fq_daemon_t *d)
 {
-    for (int i = 0; i < DRAIN_MAX; i++) {
-        zmq_msg_t id, payload;
-        zmq_msg_init(&id);
-        if (zmq_msg_recv(&id, d->ops, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&id);
-            return;
-        }
-        zmq_msg_init(&payload);
-        Fq__OpsReply rep = FQ__OPS_REPLY__INIT;
-        if (!zmq_msg_more(&id) || read_request(d->ops, &payload) < 0)
-            reply_status(&rep, 2, "malformed request: expected [empty delimiter][OpsRequest]");
-        else
-            handle(d, zmq_msg_data(&payload), zmq_msg_size(&payload), &rep);
-        send_reply(d, &id, &rep);
-        free_reply(&rep);
-        zmq_msg_close(&payload);
-        zmq_msg_close(&id);
+    s_pending_t *pending = calloc(DRAIN_MAX, sizeof *pending);
+    if (!pending)
+        return;
+    size_t n = 0;
+    while (n < DRAIN_MAX && read_one(d, &pending[n]))
+        n++;
+    serve_batch(d, pending, n);
+    for (size_t i = 0; i < n; i++) {
+        send_reply(d, &pending[i].id, &pending[i].rep);
+        free_reply(&pending[i].rep);
+        if (pending[i].req)
+            fq__ops_request__free_unpacked(pending[i].req, NULL);
+        zmq_msg_close(&pending[i].id);
     }
+    free(pending);
 }
 
 void *fq_ops_open(fq_daemon_t *d, char *err, size_t errlen)

@@ -182,14 +182,12 @@ fq_store_rc_t fq_store_finish(const fq_store_t *st, fq_store_rc_t rc, char *err,
     return rc;
 }
 
-fq_store_rc_t fq_store_submit(const fq_store_t *st, const Fq__Case *in, const char *actor,
-                              char case_no[40], char *err, size_t errlen)
+fq_store_rc_t fq_store_submit_tx(const fq_store_t *st, const Fq__Case *in, const char *actor,
+                                 char case_no[40], char uuid[37], char *err, size_t errlen)
 {
+    /* every check comes before the first write, so a refusal leaves the transaction usable */
     if (check_new_case(st->cfg, in, err, errlen) < 0 || too_long(actor, MAX_SHORT))
         return FQ_STORE_REFUSED;
-    if (fq_db_begin(st->db, err, errlen) < 0)
-        return FQ_STORE_DBERR;
-    char uuid[37];
     fq_store_rc_t rc = next_case_no(st, case_no, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = insert_case(st, in, case_no, uuid, err, errlen);
@@ -198,5 +196,15 @@ fq_store_rc_t fq_store_submit(const fq_store_t *st, const Fq__Case *in, const ch
     if (rc == FQ_STORE_OK)
         rc = fq_store_add_event(st, uuid, "submit", "none", "reported",
                                 actor ? actor : in->reporter, in->description, err, errlen);
-    return fq_store_finish(st, rc, err, errlen);
+    return rc;
+}
+
+fq_store_rc_t fq_store_submit(const fq_store_t *st, const Fq__Case *in, const char *actor,
+                              char case_no[40], char *err, size_t errlen)
+{
+    char uuid[37];
+    if (fq_db_begin(st->db, err, errlen) < 0)
+        return FQ_STORE_DBERR;
+    return fq_store_finish(st, fq_store_submit_tx(st, in, actor, case_no, uuid, err, errlen), err,
+                           errlen);
 }

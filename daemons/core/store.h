@@ -27,6 +27,11 @@ typedef struct {
 fq_store_rc_t fq_store_submit(const fq_store_t *st, const Fq__Case *in, const char *actor,
                               char case_no[40], char *err, size_t errlen);
 
+/* fq_store_submit inside the caller's transaction, for taking in many cases under one commit.
+ * A refusal writes nothing and leaves the transaction usable; fills CASE_NO and UUID. */
+fq_store_rc_t fq_store_submit_tx(const fq_store_t *st, const Fq__Case *in, const char *actor,
+                                 char case_no[40], char uuid[37], char *err, size_t errlen);
+
 /* Load the case REF (case number or uuid) as this unit knows it, with parties and history.
  * *OUT belongs to the caller (fq_pb_case_free). */
 fq_store_rc_t fq_store_load(const fq_store_t *st, const char *ref, Fq__Case **out, char *err,
