@@ -146,6 +146,17 @@ int fq_db_exec(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, si
     return res ? 0 : -1;
 }
 
+int fq_db_exec_values(fq_db_t *db, const char *sql, const char *const *texts, size_t ntexts,
+                      const int64_t *ints, size_t nints, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    for (size_t i = 0; i < ntexts; i++)
+        fq_p_text(&p, texts[i]);
+    for (size_t i = 0; i < nints; i++)
+        fq_p_int(&p, ints[i]);
+    return fq_db_exec(db, sql, &p, err, errlen);
+}
+
 int fq_db_begin(fq_db_t *db, char *err, size_t errlen)
 {
     return fq_db_exec(db, "BEGIN", NULL, err, errlen);

@@ -16,6 +16,9 @@
 
 #define FQ_DB_MAX_PARAMS 40
 
+/* Number of elements of array A. */
+#define FQ_NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
 typedef struct fq_db fq_db_t;
 
 /* Parameters of one query, filled with the fq_p_* helpers. Values are borrowed until the query
@@ -48,6 +51,11 @@ PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *er
 
 /* Run a statement whose rows are not needed. Returns 0 or -1 with ERR. */
 int fq_db_exec(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen);
+
+/* Run SQL whose parameters are the texts TEXTS[0..NTEXTS) followed by the integers
+ * INTS[0..NINTS) — the shape of most inserts. Returns 0 or -1 with ERR. */
+int fq_db_exec_values(fq_db_t *db, const char *sql, const char *const *texts, size_t ntexts,
+                      const int64_t *ints, size_t nints, char *err, size_t errlen);
 
 /* Transactions. fq_db_commit returns -1 when the outcome is not known to be a commit; the
  * caller must then not acknowledge anything. fq_db_rollback never fails loudly. */

@@ -34,8 +34,8 @@ fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *
     }
     fq__case_sync__pack(&sync, buf);
     fq_pb_case_free(c);
-    int ok = fq_outbox_enqueue(st->db, st->self->code, peer, FQ__ENVELOPE__BODY_SYNC, buf, len,
-                               err, errlen);
+    int ok = fq_outbox_enqueue(st->db, st->self->code, peer, FQ__ENVELOPE__BODY_SYNC, buf, len, err,
+                               errlen);
     free(buf);
     return ok < 0 ? FQ_STORE_DBERR : FQ_STORE_OK;
 }
@@ -100,11 +100,21 @@ static fq_store_rc_t insert_copy(const fq_store_t *st, const Fq__Case *c, const 
                                  bool sent_up, char *err, size_t errlen)
 {
     fq_params_t p = {0};
-    const char *texts[] = {st->self->code, c->uuid, c->case_no, c->title,
-                           or_empty(c->description), c->category, or_empty(c->track),
-                           or_empty(c->source), or_empty(c->address), or_empty(c->grid),
-                           or_empty(c->reporter), c->state, c->holder, c->origin_unit};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+    const char *texts[] = {st->self->code,
+                           c->uuid,
+                           c->case_no,
+                           c->title,
+                           or_empty(c->description),
+                           c->category,
+                           or_empty(c->track),
+                           or_empty(c->source),
+                           or_empty(c->address),
+                           or_empty(c->grid),
+                           or_empty(c->reporter),
+                           c->state,
+                           c->holder,
+                           c->origin_unit};
+    for (size_t i = 0; i < FQ_NELEMS(texts); i++)
         fq_p_text(&p, texts[i]);
     fq_p_text(&p, from_child);
     fq_p_text(&p, sent_up ? "true" : "false");
@@ -121,23 +131,23 @@ static fq_store_rc_t insert_copy(const fq_store_t *st, const Fq__Case *c, const 
     fq_p_int(&p, c->paused_ms);
     fq_p_int(&p, c->extension_days);
     fq_p_int(&p, c->unsatisfied);
-    return fq_db_exec(st->db,
-                      "INSERT INTO cases (unit, uuid, case_no, title, description, category,"
-                      " track, source, address, grid, reporter, state, holder, origin_unit,"
-                      " from_child, sent_up, risk, version, created_at, updated_at, deadline,"
-                      " amount, bounce_count, track_rule, binding, clock_start_ms, paused_ms,"
-                      " extension_days, unsatisfied)"
-                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-                      " $16::boolean, $17, $18, to_timestamp($19 / 1000.0),"
-                      " to_timestamp($20 / 1000.0), to_timestamp(nullif($21::int8, 0) / 1000.0), $22,"
-                      " $23, $24, $25::boolean, $26, $27, $28, $29)",
-                      &p, err, errlen) < 0
+    return fq_db_exec(
+               st->db,
+               "INSERT INTO cases (unit, uuid, case_no, title, description, category,"
+               " track, source, address, grid, reporter, state, holder, origin_unit,"
+               " from_child, sent_up, risk, version, created_at, updated_at, deadline,"
+               " amount, bounce_count, track_rule, binding, clock_start_ms, paused_ms,"
+               " extension_days, unsatisfied)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+               " $16::boolean, $17, $18, to_timestamp($19 / 1000.0),"
+               " to_timestamp($20 / 1000.0), to_timestamp(nullif($21::int8, 0) / 1000.0), $22,"
+               " $23, $24, $25::boolean, $26, $27, $28, $29)",
+               &p, err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;
 }
 
-static fq_store_rc_t update_copy(const fq_store_t *st, const Fq__Case *c, char *err,
-                                 size_t errlen)
+static fq_store_rc_t update_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen)
 {
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
@@ -172,19 +182,25 @@ static fq_store_rc_t merge_history(const fq_store_t *st, const Fq__Case *c, char
 {
     for (size_t i = 0; i < c->n_history; i++) {
         const Fq__Event *e = c->history[i];
-        fq_params_t p = {0};
-        const char *texts[] = {st->self->code, c->uuid, e->uuid, e->unit, e->action,
-                               or_empty(e->from_state), e->to_state, or_empty(e->actor),
-                               or_empty(e->note), e->prev_hash, e->hash};
-        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
-            fq_p_text(&p, texts[k]);
-        fq_p_int(&p, e->at_ms);
-        if (fq_db_exec(st->db,
-                       "INSERT INTO case_events (unit, uuid, event_uuid, at_unit, action,"
-                       " from_state, to_state, actor, note, prev_hash, hash, at_ms, at) VALUES"
-                       " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int8,"
-                       " to_timestamp($12::int8 / 1000.0)) ON CONFLICT DO NOTHING",
-                       &p, err, errlen) < 0)
+        const char *texts[] = {st->self->code,
+                               c->uuid,
+                               e->uuid,
+                               e->unit,
+                               e->action,
+                               or_empty(e->from_state),
+                               e->to_state,
+                               or_empty(e->actor),
+                               or_empty(e->note),
+                               e->prev_hash,
+                               e->hash};
+        const int64_t ints[] = {e->at_ms};
+        if (fq_db_exec_values(
+                st->db,
+                "INSERT INTO case_events (unit, uuid, event_uuid, at_unit, action,"
+                " from_state, to_state, actor, note, prev_hash, hash, at_ms, at) VALUES"
+                " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int8,"
+                " to_timestamp($12::int8 / 1000.0)) ON CONFLICT DO NOTHING",
+                texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0)
             return FQ_STORE_DBERR;
     }
     return FQ_STORE_OK;
@@ -197,19 +213,23 @@ static fq_store_rc_t merge_documents(const fq_store_t *st, const Fq__Case *c, ch
         const Fq__Document *d = c->documents[i];
         if (!fq_store_looks_like_uuid(d->uuid))
             continue;
-        fq_params_t p = {0};
-        const char *texts[] = {st->self->code,  c->uuid,          d->uuid,
-                               or_empty(d->kind), or_empty(d->number), or_empty(d->date),
-                               or_empty(d->parties), or_empty(d->terms), or_empty(d->court),
+        const char *texts[] = {st->self->code,
+                               c->uuid,
+                               d->uuid,
+                               or_empty(d->kind),
+                               or_empty(d->number),
+                               or_empty(d->date),
+                               or_empty(d->parties),
+                               or_empty(d->terms),
+                               or_empty(d->court),
                                or_empty(d->unit)};
-        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
-            fq_p_text(&p, texts[k]);
-        fq_p_int(&p, d->at_ms);
-        if (fq_db_exec(st->db,
-                       "INSERT INTO case_documents (unit, uuid, doc_uuid, kind, number, doc_date,"
-                       " parties, terms, court, at_unit, at_ms) VALUES ($1, $2, $3, $4, $5, $6,"
-                       " $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
-                       &p, err, errlen) < 0)
+        const int64_t ints[] = {d->at_ms};
+        if (fq_db_exec_values(
+                st->db,
+                "INSERT INTO case_documents (unit, uuid, doc_uuid, kind, number, doc_date,"
+                " parties, terms, court, at_unit, at_ms) VALUES ($1, $2, $3, $4, $5, $6,"
+                " $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+                texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0)
             return FQ_STORE_DBERR;
     }
     return FQ_STORE_OK;
@@ -222,21 +242,18 @@ static fq_store_rc_t merge_notices(const fq_store_t *st, const Fq__Case *c, char
         const Fq__Notice *n = c->notices[i];
         if (!fq_store_looks_like_uuid(n->uuid))
             continue;
-        fq_params_t p = {0};
         const char *texts[] = {st->self->code,      c->uuid,           n->uuid,
                                or_empty(n->number), or_empty(n->kind), or_empty(n->addressee),
                                or_empty(n->reason), or_empty(n->unit), or_empty(n->acked_by)};
-        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
-            fq_p_text(&p, texts[k]);
-        fq_p_int(&p, n->at_ms);
-        fq_p_int(&p, n->acked_ms);
-        if (fq_db_exec(st->db,
-                       "INSERT INTO notices (unit, uuid, notice_uuid, number, kind, addressee,"
-                       " reason, at_unit, acked_by, at_ms, acked_ms) VALUES ($1, $2, $3, $4, $5,"
-                       " $6, $7, $8, $9, $10, $11) ON CONFLICT (unit, notice_uuid) DO UPDATE"
-                       " SET acked_ms = excluded.acked_ms, acked_by = excluded.acked_by"
-                       " WHERE excluded.acked_ms > notices.acked_ms",
-                       &p, err, errlen) < 0)
+        const int64_t ints[] = {n->at_ms, n->acked_ms};
+        if (fq_db_exec_values(
+                st->db,
+                "INSERT INTO notices (unit, uuid, notice_uuid, number, kind, addressee,"
+                " reason, at_unit, acked_by, at_ms, acked_ms) VALUES ($1, $2, $3, $4, $5,"
+                " $6, $7, $8, $9, $10, $11) ON CONFLICT (unit, notice_uuid) DO UPDATE"
+                " SET acked_ms = excluded.acked_ms, acked_by = excluded.acked_by"
+                " WHERE excluded.acked_ms > notices.acked_ms",
+                texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0)
             return FQ_STORE_DBERR;
     }
     return FQ_STORE_OK;
@@ -249,22 +266,25 @@ static fq_store_rc_t merge_feedback(const fq_store_t *st, const Fq__Case *c, cha
         const Fq__Feedback *f = c->feedback[i];
         if (!fq_store_looks_like_uuid(f->uuid))
             continue;
-        fq_params_t p = {0};
-        const char *texts[] = {st->self->code,       c->uuid,           f->uuid,
-                               or_empty(f->channel), or_empty(f->text), or_empty(f->answer),
-                               or_empty(f->comment), or_empty(f->review_reason),
-                               or_empty(f->unit)};
-        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
-            fq_p_text(&p, texts[k]);
-        fq_p_text(&p, f->unreasonable ? "true" : "false");
-        fq_p_int(&p, f->at_ms);
-        if (fq_db_exec(st->db,
-                       "INSERT INTO feedback (unit, uuid, fb_uuid, channel, text, answer, comment,"
-                       " review_reason, at_unit, unreasonable, at_ms) VALUES ($1, $2, $3, $4, $5,"
-                       " $6, $7, $8, $9, $10::boolean, $11) ON CONFLICT (unit, fb_uuid) DO UPDATE"
-                       " SET unreasonable = excluded.unreasonable,"
-                       " review_reason = excluded.review_reason WHERE excluded.unreasonable",
-                       &p, err, errlen) < 0)
+        const char *texts[] = {st->self->code,
+                               c->uuid,
+                               f->uuid,
+                               or_empty(f->channel),
+                               or_empty(f->text),
+                               or_empty(f->answer),
+                               or_empty(f->comment),
+                               or_empty(f->review_reason),
+                               or_empty(f->unit),
+                               f->unreasonable ? "true" : "false"};
+        const int64_t ints[] = {f->at_ms};
+        if (fq_db_exec_values(
+                st->db,
+                "INSERT INTO feedback (unit, uuid, fb_uuid, channel, text, answer, comment,"
+                " review_reason, at_unit, unreasonable, at_ms) VALUES ($1, $2, $3, $4, $5,"
+                " $6, $7, $8, $9, $10::boolean, $11) ON CONFLICT (unit, fb_uuid) DO UPDATE"
+                " SET unreasonable = excluded.unreasonable,"
+                " review_reason = excluded.review_reason WHERE excluded.unreasonable",
+                texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0)
             return FQ_STORE_DBERR;
     }
     return FQ_STORE_OK;
@@ -277,22 +297,21 @@ static fq_store_rc_t replace_assignments(const fq_store_t *st, const Fq__Case *c
     fq_params_t del = {0};
     fq_p_text(&del, st->self->code);
     fq_p_text(&del, c->uuid);
-    if (fq_db_exec(st->db, "DELETE FROM case_departments WHERE unit = $1 AND uuid = $2", &del,
-                   err, errlen) < 0)
+    if (fq_db_exec(st->db, "DELETE FROM case_departments WHERE unit = $1 AND uuid = $2", &del, err,
+                   errlen) < 0)
         return FQ_STORE_DBERR;
     for (size_t i = 0; i < c->n_assignments; i++) {
         const Fq__Assignment *a = c->assignments[i];
-        fq_params_t p = {0};
-        const char *texts[] = {st->self->code,  c->uuid,           or_empty(a->dept),
-                               or_empty(a->role), or_empty(a->status), or_empty(a->reason),
+        const char *texts[] = {st->self->code,      c->uuid,
+                               or_empty(a->dept),   or_empty(a->role),
+                               or_empty(a->status), or_empty(a->reason),
                                or_empty(a->result), or_empty(a->unit)};
-        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
-            fq_p_text(&p, texts[k]);
-        if (fq_db_exec(st->db,
-                       "INSERT INTO case_departments (unit, uuid, dept, role, status, reason,"
-                       " result, assigned_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                       " ON CONFLICT DO NOTHING",
-                       &p, err, errlen) < 0)
+        if (fq_db_exec_values(
+                st->db,
+                "INSERT INTO case_departments (unit, uuid, dept, role, status, reason,"
+                " result, assigned_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                " ON CONFLICT DO NOTHING",
+                texts, FQ_NELEMS(texts), NULL, 0, err, errlen) < 0)
             return FQ_STORE_DBERR;
     }
     return FQ_STORE_OK;
@@ -306,8 +325,8 @@ typedef struct {
     bool sent_up;
 } s_local_t;
 
-static fq_store_rc_t lock_local(const fq_store_t *st, const char *uuid, s_local_t *local,
-                                char *err, size_t errlen)
+static fq_store_rc_t lock_local(const fq_store_t *st, const char *uuid, s_local_t *local, char *err,
+                                size_t errlen)
 {
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
@@ -340,8 +359,8 @@ static fq_store_rc_t forward(const fq_store_t *st, const char *uuid, bool from_p
     return FQ_STORE_OK;
 }
 
-fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__Case *c,
-                             char *err, size_t errlen)
+fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__Case *c, char *err,
+                             size_t errlen)
 {
     if (check_copy(st, c, err, errlen) < 0)
         return FQ_STORE_REFUSED;
