@@ -21,7 +21,8 @@ static const char s_received_sql[] =
 /* Each case's first resolution and first closing; the row when either falls in the period. */
 static const char s_outcome_sql[] =
     "SELECT (extract(epoch FROM c.created_at) * 1000)::int8,"
-    " coalesce((extract(epoch FROM c.deadline) * 1000)::int8, 0), r.resolved_ms, r.closed_ms"
+    " CASE WHEN coalesce(c.resolved_on_time, true) THEN 1 ELSE 0 END, r.resolved_ms,"
+    " r.closed_ms"
     " FROM cases c JOIN (SELECT uuid,"
     "   min(at_ms) FILTER (WHERE to_state = 'resolved') AS resolved_ms,"
     "   min(at_ms) FILTER (WHERE to_state = 'closed') AS closed_ms"
@@ -117,14 +118,14 @@ static bool in_span(const s_days_t *t, int64_t when)
 
 static int add_outcome(const fq_store_t *st, s_days_t *t, const PGresult *res, int row)
 {
-    int64_t created = col_int(res, row, 0), deadline = col_int(res, row, 1);
+    int64_t created = col_int(res, row, 0), on_time = col_int(res, row, 1);
     int64_t resolved = col_int(res, row, 2), closed = col_int(res, row, 3);
     if (in_span(t, resolved)) {
         Fq__DayFigures *d = day_get(t, fq_cal_day_of(resolved));
         if (!d)
             return -1;
         d->resolved++;
-        d->on_time += deadline == 0 || resolved <= deadline;
+        d->on_time += on_time != 0; /* judged against the deadline it had when resolved */
         d->wd_sum += (uint32_t)fq_cal_working_days_between(&st->cfg->calendar, created, resolved);
     }
     if (in_span(t, closed)) {

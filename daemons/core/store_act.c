@@ -131,7 +131,10 @@ static fq_store_rc_t update_case(const fq_store_t *st, const fq_caserow_t *row, 
                       " clock_start_ms = CASE WHEN $12::boolean THEN $14 ELSE clock_start_ms END,"
                       " paused_ms = CASE WHEN $15::boolean THEN $16 ELSE paused_ms END,"
                       " extension_days = CASE WHEN $17 >= 0 THEN $17 ELSE extension_days END,"
-                      " unsatisfied = unsatisfied + $18"
+                      " unsatisfied = unsatisfied + $18,"
+                      " resolved_on_time = CASE WHEN $3 = 'resolved' AND resolved_on_time IS NULL"
+                      "   THEN deadline IS NULL OR to_timestamp($6 / 1000.0) <= deadline"
+                      "   ELSE resolved_on_time END"
                       " WHERE unit = $1 AND uuid = $2",
                       &p, err, errlen) < 0
                ? FQ_STORE_DBERR

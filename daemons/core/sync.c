@@ -167,10 +167,12 @@ static fq_store_rc_t update_copy(const fq_store_t *st, const Fq__Case *c, char *
     fq_p_int(&p, c->unsatisfied);
     return fq_db_exec(st->db,
                       "UPDATE cases SET state = $3, holder = $4, version = $5, track = $6,"
-                      " updated_at = to_timestamp($7 / 1000.0),"
+                      " updated_at = to_timestamp($7::int8 / 1000.0),"
                       " deadline = to_timestamp(nullif($8::int8, 0) / 1000.0), bounce_count = $9,"
                       " track_rule = $10, binding = $11::boolean, clock_start_ms = $12,"
-                      " paused_ms = $13, extension_days = $14, unsatisfied = $15"
+                      " paused_ms = $13, extension_days = $14, unsatisfied = $15,"
+                      " resolved_on_time = CASE WHEN $3 = 'resolved' AND resolved_on_time IS NULL"
+                      "   THEN $8::int8 = 0 OR $7::int8 <= $8::int8 ELSE resolved_on_time END"
                       " WHERE unit = $1 AND uuid = $2",
                       &p, err, errlen) < 0
                ? FQ_STORE_DBERR

@@ -271,3 +271,60 @@ last output: $out"
         sleep 0.1
     done
 }
+
+# e2e_config_supervision FILE [AUTO_ESCALATE]: the casework deployment (e2e_config_casework) plus
+# a working-day calendar with the 2026 National Day week and its make-up days (调休), deadlines
+# by track (sla), notices (督办) and fast statistics reports. AUTO_ESCALATE (true or false,
+# default true) is notices.auto_escalate: whether a 风险预警函 also escalates the case.
+e2e_config_supervision() {
+    (($# == 1 || $# == 2)) || fail "usage: e2e_config_supervision FILE [true|false]"
+    local file=$1 auto=${2:-true}
+    [[ $auto == true || $auto == false ]] || fail "e2e_config_supervision: AUTO_ESCALATE is true or false, not '$auto'"
+    e2e_config_casework "$file"
+    sed -i "s/(e2e_config_casework)/(e2e_config_supervision)/" "$file"
+    cat >>"$file" <<EOF
+calendar:
+  weekend: [sat, sun]
+  holidays: [2026-10-01..2026-10-07]
+  workdays: [2026-09-27, 2026-10-10]    # 调休
+sla:
+  cutoff: "17:30"
+  tracks:
+    simple: {same_day: true}
+    complex: {working_days: 7}
+    high_risk: {calendar_days: 21}
+    long_term: {calendar_days: 90}
+notices:
+  reminder_at: 0.5
+  warning_after_working_days: 2
+  auto_escalate: $auto
+stats:
+  report_interval_ms: 500
+EOF
+}
+
+# e2e_clock_init: a test clock for the daemons and casectl (FQ_TEST_CLOCK_FILE, offset 0 for
+# now). Call it before e2e_up so the daemons inherit it.
+e2e_clock_init() {
+    FQ_TEST_CLOCK_FILE=$FQ_RUN_DIR/clock.$RANDOM$RANDOM
+    export FQ_TEST_CLOCK_FILE
+    echo 0 >"$FQ_TEST_CLOCK_FILE"
+}
+
+# e2e_clock_set 'YYYY-MM-DD HH:MM[:SS]' | @EPOCH_SECONDS: put "now" at that moment (the first
+# form in China Standard Time, +08:00) for every process reading FQ_TEST_CLOCK_FILE (they re-read
+# it every 100 ms). The file is replaced in one rename, so no reader sees half a number; then it
+# waits 0.3 s, so that a daemon acting right after this sees the new time.
+e2e_clock_set() {
+    (($# == 1)) || fail "usage: e2e_clock_set 'YYYY-MM-DD HH:MM[:SS]' | @EPOCH_SECONDS"
+    [[ -n ${FQ_TEST_CLOCK_FILE:-} ]] || fail "e2e_clock_set: no test clock (call e2e_clock_init first)"
+    local target
+    if [[ $1 =~ ^@[0-9]+$ ]]; then
+        target=${1#@}
+    else
+        target=$(date -d "$1 +08:00" +%s) || fail "e2e_clock_set: bad moment '$1'"
+    fi
+    echo "$((target - $(date +%s)))" >"$FQ_TEST_CLOCK_FILE.tmp"
+    mv -f "$FQ_TEST_CLOCK_FILE.tmp" "$FQ_TEST_CLOCK_FILE"
+    sleep 0.3
+}
