@@ -168,10 +168,12 @@ static const s_verb_t s_verbs[] = {
     {"extension", NULL, "agGn", CASE_ARG " --grant|--refuse [--note TEXT] [--actor NAME]",
      "At the tier above: decide on an extension a unit directly below asked for; the unit\n"
      "holding the case applies the decision and its new deadline comes back up."},
-    {"feedback", NULL, "aHx", CASE_ARG " --channel phone|visit|sms|wechat|letter --text TEXT",
+    {"feedback", NULL, "aHx",
+     CASE_ARG " --channel phone|visit|sms|wechat|letter --text TEXT [--actor NAME]",
      "Record the feedback (反馈) given to the citizen on a resolved case."},
     {"satisfaction", NULL, "awm",
-     CASE_ARG " --answer satisfied|basically_satisfied|unsatisfied [--comment TEXT]",
+     CASE_ARG " --answer satisfied|basically_satisfied|unsatisfied [--comment TEXT]\n"
+     "       [--actor NAME]",
      "The citizen's answer. 满意/基本满意 close the case; 不满意 reopens it under the\n"
      "department head (一把手重办) with a new deadline; a second 不满意 sends it up."},
     {"review", NULL, "ar", CASE_ARG " --reason TEXT [--actor NAME]",
