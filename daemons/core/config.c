@@ -164,7 +164,7 @@ int fq_cfg_number(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t 
 static int s_int(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
                  void *obj)
 {
-    long v;
+    long v = 0; /* set by fq_cfg_number on success; gcc -O3 cannot tell */
     if (fq_cfg_number(p, f, n, t, &v))
         return -1;
     *(int *)fq_cfg_at(obj, f->off) = (int)v;
@@ -174,7 +174,7 @@ static int s_int(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *
 static int s_size(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
                   void *obj)
 {
-    long v;
+    long v = 0; /* set by fq_cfg_number on success; gcc -O3 cannot tell */
     if (fq_cfg_number(p, f, n, t, &v))
         return -1;
     *(size_t *)fq_cfg_at(obj, f->off) = (size_t)v;
@@ -184,7 +184,7 @@ static int s_size(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t 
 static int s_llong(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
                    void *obj)
 {
-    long v;
+    long v = 0; /* set by fq_cfg_number on success; gcc -O3 cannot tell */
     if (fq_cfg_number(p, f, n, t, &v))
         return -1;
     *(long long *)fq_cfg_at(obj, f->off) = v;

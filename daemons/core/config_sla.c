@@ -224,7 +224,7 @@ static int s_rule_days(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_no
                        const char *t, void *obj)
 {
     fq_sla_cfg_t *rule = obj;
-    long v;
+    long v = 0; /* set by fq_cfg_number on success; gcc -O3 cannot tell */
     if (fq_cfg_number(p, f, n, t, &v))
         return -1;
     rule->sla.kind = *(const fq_sla_kind_t *)f->aux;

@@ -128,9 +128,9 @@ PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *er
         return NULL;
     }
     /* Without parameters PQexec is used, which also runs a migration's several statements. */
-    PGresult *res = p ? PQexecParams(db->conn, sql, p->n, NULL, p->values, p->lengths,
-                                     p->formats, 0)
-                      : PQexec(db->conn, sql);
+    PGresult *res =
+        p ? PQexecParams(db->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0)
+          : PQexec(db->conn, sql);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
@@ -226,9 +226,14 @@ int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
 {
     if (db->conn)
         PQfinish(db->conn);
-    /* The schema goes in as a connection option, not as SQL text. */
-    char options[128];
-    snprintf(options, sizeof options, "-c search_path=%s -c client_min_messages=warning", fq_db_schema(db));
+    /* The schema goes in as a connection option, not as SQL text. Custom plans: the foreign-key
+     * checks' plans are made when a daemon connects and its tables are still empty, and a
+     * cached generic plan then scanned a unit's whole table on every insert. */
+    char options[160];
+    snprintf(
+        options, sizeof options,
+        "-c search_path=%s -c client_min_messages=warning -c plan_cache_mode=force_custom_plan",
+        fq_db_schema(db));
     const char *keys[] = {"dbname", "options", "application_name", "connect_timeout", NULL};
     const char *vals[] = {db->conninfo, options, "fengqiao", "5", NULL};
     db->conn = PQconnectdbParams(keys, vals, 1);
