@@ -1,0 +1,549 @@
+/* fq-load - the benchmark's load generator (scripts/bench): speaks the ops protocol to daemons'
+ * ops sockets, as casectl does, from several threads, each with its own REQ socket.
+ *
+ * usage:
+ *   fq-load submit   --endpoint EP --count M [--clients N] [--rate R] [--duration S]
+ *                    [--category C] [--title T] [--out FILE]
+ *   fq-load escalate --community EP --count M [--clients N] [--rate R] [--duration S]
+ *                    [--category C] [--title T] [--out FILE]
+ *   fq-load street   --endpoint EP (--count M | --until-file FILE) [--clients N] [--timeout S]
+ *
+ *   submit    takes M cases in (a submit's reply comes after the daemon's commit)
+ *   escalate  per case: submit, accept, escalate at the community (it then travels up)
+ *   street    plays the street's operator: lists the escalated cases it holds (oldest 1000
+ *             first), accepts and escalates each, until it has forwarded M cases, or until
+ *             FILE exists and nothing is left to forward
+ *
+ *   --clients N   concurrent clients (threads), default 4
+ *   --rate R      offered load in cases/s over all clients, paced from the start (a late
+ *                 case is sent at once, not skipped); default: as fast as the replies come
+ *   --duration S  stop taking new cases after S seconds, even before M
+ *   --out FILE    the case numbers that went through, one a line
+ *   --timeout S   street: give up after S seconds (default 0: never)
+ *
+ * Prints one JSON line: {"sent":..,"ok":..,"failed":..,"seconds":..,"rate":..,"p50_ms":..,
+ * "p99_ms":..,"max_ms":..}. Latencies are per case from its first request to its last reply
+ * (one round trip for submit, three for escalate, two for street); rate is ok cases/s.
+ * Exit 0 when every case went through, 1 when some failed, 2 usage. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "fengqiao.pb-c.h"
+
+#define MAX_CLIENTS 256
+#define CALL_TIMEOUT_MS 60000
+#define MAX_REPLY (256 * 1024 * 1024)
+#define STREET_BATCH 1000
+
+typedef struct {
+    const char *mode, *endpoint, *category, *title, *out, *until_file;
+    int clients;
+    long count;
+    double rate, duration, timeout_s;
+} s_opts_t;
+
+typedef struct {
+    double *ms;
+    size_t n, cap;
+} s_lat_t;
+
+typedef struct {
+    const s_opts_t *o;
+    void *ctx;
+    double t0;                 /* start, CLOCK_MONOTONIC seconds */
+    atomic_long next;          /* next case index to take */
+    pthread_mutex_t out_lock;  /* --out and stderr */
+    FILE *out;
+    char **batch;              /* street: case numbers of the current batch */
+    long nbatch;
+} s_run_t;
+
+typedef struct {
+    s_run_t *run;
+    pthread_t thread;
+    void *sock;
+    s_lat_t lat;
+    long sent, ok, failed;
+} s_worker_t;
+
+/* ---- time and latencies ------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_until(double t)
+{
+    struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}
+
+static void lat_add(s_lat_t *l, double ms)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        double *grown = realloc(l->ms, cap * sizeof *grown);
+        if (!grown)
+            return;
+        l->ms = grown;
+        l->cap = cap;
+    }
+    l->ms[l->n++] = ms;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The Q-quantile of sorted MS (nearest rank), 0 when empty. */
+static double quantile(const double *ms, size_t n, double q)
+{
+    if (n == 0)
+        return 0;
+    size_t i = (size_t)(q * (double)n);
+    return ms[i < n ? i : n - 1];
+}
+
+/* ---- one exchange ----------------------------------------------------------------------------- */
+
+static void *open_req(void *ctx, const char *endpoint)
+{
+    void *s = zmq_socket(ctx, ZMQ_REQ);
+    int zero = 0, timeout = CALL_TIMEOUT_MS;
+    int64_t cap = MAX_REPLY;
+    if (s && (zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) < 0 ||
+              zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout) < 0 ||
+              zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout, sizeof timeout) < 0 ||
+              zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &cap, sizeof cap) < 0 ||
+              zmq_connect(s, endpoint) < 0)) {
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void say(s_worker_t *w, const char *what, const char *why)
+{
+    pthread_mutex_lock(&w->run->out_lock);
+    fprintf(stderr, "fq-load: %s: %s\n", what, why);
+    pthread_mutex_unlock(&w->run->out_lock);
+}
+
+/* Send REQ on W's socket and return the reply, or NULL. A REQ socket that timed out is stuck
+ * waiting for its reply, so it is replaced by a fresh one. */
+static Fq__OpsReply *call(s_worker_t *w, const Fq__OpsRequest *req)
+{
+    size_t len = fq__ops_request__get_packed_size(req);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf || !w->sock) {
+        free(buf);
+        return NULL;
+    }
+    fq__ops_request__pack(req, buf);
+    int sent = zmq_send(w->sock, buf, len, 0);
+    free(buf);
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    Fq__OpsReply *rep = NULL;
+    if (sent >= 0 && zmq_msg_recv(&msg, w->sock, 0) >= 0)
+        rep = fq__ops_reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+    else {
+        say(w, req->verb, "no answer within the timeout; reconnecting");
+        zmq_close(w->sock);
+        w->sock = open_req(w->run->ctx, w->run->o->endpoint);
+    }
+    zmq_msg_close(&msg);
+    return rep;
+}
+
+/* Call and check the status; on success return the reply (caller frees), else NULL. */
+static Fq__OpsReply *call_ok(s_worker_t *w, const Fq__OpsRequest *req)
+{
+    Fq__OpsReply *rep = call(w, req);
+    if (rep && rep->status != 0) {
+        say(w, req->verb, rep->error ? rep->error : "refused");
+        fq__ops_reply__free_unpacked(rep, NULL);
+        rep = NULL;
+    }
+    return rep;
+}
+
+/* An action on one case (accept, escalate): 0 when done. */
+static int act(s_worker_t *w, const char *verb, const char *case_no)
+{
+    Fq__OpsRequest req = FQ__OPS_REQUEST__INIT;
+    req.verb = (char *)verb;
+    req.case_ref = (char *)case_no;
+    req.actor = "fq-load";
+    Fq__OpsReply *rep = call_ok(w, &req);
+    if (!rep)
+        return -1;
+    fq__ops_reply__free_unpacked(rep, NULL);
+    return 0;
+}
+
+/* Take one case in; its number goes to CASE_NO. About 300 bytes of text, like a real one. */
+static int submit(s_worker_t *w, long idx, char case_no[64])
+{
+    static const char description[] =
+        "楼上住户深夜多次发出噪音，影响休息，双方协商未果，申请人请求社区网格员上门调解，"
+        "并希望物业配合核实情况、留存记录。";
+    char title[160];
+    snprintf(title, sizeof title, "%s #%ld", w->run->o->title, idx);
+    Fq__Party party = FQ__PARTY__INIT, *parties[] = {&party};
+    party.name = "王某";
+    party.phone = "13800138000";
+    party.role = "applicant";
+    Fq__Case c = FQ__CASE__INIT;
+    c.title = title;
+    c.description = (char *)description;
+    c.category = (char *)w->run->o->category;
+    c.source = "grid";
+    c.address = "光明区东周社区1栋";
+    c.n_parties = 1;
+    c.parties = parties;
+    Fq__OpsRequest req = FQ__OPS_REQUEST__INIT;
+    req.verb = "submit";
+    req.actor = "fq-load";
+    req.new_case = &c;
+    Fq__OpsReply *rep = call_ok(w, &req);
+    if (!rep)
+        return -1;
+    int rc = rep->n_cases > 0 && rep->cases[0]->case_no ? 0 : -1;
+    if (rc == 0)
+        snprintf(case_no, 64, "%s", rep->cases[0]->case_no);
+    fq__ops_reply__free_unpacked(rep, NULL);
+    return rc;
+}
+
+static void record(s_worker_t *w, const char *case_no)
+{
+    if (!w->run->out)
+        return;
+    pthread_mutex_lock(&w->run->out_lock);
+    fprintf(w->run->out, "%s\n", case_no);
+    pthread_mutex_unlock(&w->run->out_lock);
+}
+
+/* ---- submit and escalate: paced intake -------------------------------------------------------- */
+
+/* The index of the next case to send, after waiting for its turn; -1 when there is none. */
+static long take_turn(s_run_t *run)
+{
+    const s_opts_t *o = run->o;
+    long idx = atomic_fetch_add(&run->next, 1);
+    if (idx >= o->count || (o->duration > 0 && now_s() - run->t0 >= o->duration))
+        return -1;
+    if (o->rate > 0)
+        sleep_until(run->t0 + (double)idx / o->rate);
+    return idx;
+}
+
+/* One case through the MODE's requests: 0 when all succeeded. */
+static int one_case(s_worker_t *w, long idx)
+{
+    char case_no[64];
+    if (submit(w, idx, case_no) < 0)
+        return -1;
+    if (strcmp(w->run->o->mode, "escalate") == 0 &&
+        (act(w, "accept", case_no) < 0 || act(w, "escalate", case_no) < 0))
+        return -1;
+    record(w, case_no);
+    return 0;
+}
+
+static void *intake_thread(void *arg)
+{
+    s_worker_t *w = arg;
+    long idx;
+    while ((idx = take_turn(w->run)) >= 0) {
+        double start = now_s();
+        w->sent++;
+        if (one_case(w, idx) == 0) {
+            w->ok++;
+            lat_add(&w->lat, (now_s() - start) * 1000.0);
+        } else
+            w->failed++;
+    }
+    return NULL;
+}
+
+/* ---- street: the operator ------------------------------------------------------------------- */
+
+/* A list of the escalated cases the street holds: OFFSET, LIMIT; NULL on failure. */
+static Fq__OpsReply *list_held(s_worker_t *w, const char *unit, unsigned offset, unsigned limit)
+{
+    Fq__OpsRequest req = FQ__OPS_REQUEST__INIT;
+    req.verb = "list";
+    req.state_filter = "escalated";
+    req.unit_filter = (char *)unit;
+    req.has_limit = req.has_offset = 1;
+    req.limit = limit;
+    req.offset = offset;
+    return call_ok(w, &req);
+}
+
+/* The oldest (up to STREET_BATCH) escalated cases the street holds, into run->batch, oldest
+ * first (list pages newest first). Returns how many, -1 on failure. */
+static long fetch_batch(s_worker_t *w, const char *unit, long want)
+{
+    Fq__OpsReply *rep = list_held(w, unit, 0, 1);
+    if (!rep)
+        return -1;
+    unsigned total = rep->total;
+    fq__ops_reply__free_unpacked(rep, NULL);
+    unsigned limit = (unsigned)(want < STREET_BATCH ? want : STREET_BATCH);
+    if (total == 0 || limit == 0)
+        return 0;
+    rep = list_held(w, unit, total > limit ? total - limit : 0, limit);
+    if (!rep)
+        return -1;
+    s_run_t *run = w->run;
+    run->nbatch = 0;
+    for (size_t i = rep->n_cases; i-- > 0;)
+        if (rep->cases[i]->case_no)
+            run->batch[run->nbatch++] = strdup(rep->cases[i]->case_no);
+    fq__ops_reply__free_unpacked(rep, NULL);
+    return run->nbatch;
+}
+
+static void *street_thread(void *arg)
+{
+    s_worker_t *w = arg;
+    s_run_t *run = w->run;
+    long idx;
+    while ((idx = atomic_fetch_add(&run->next, 1)) < run->nbatch) {
+        const char *case_no = run->batch[idx];
+        double start = now_s();
+        w->sent++;
+        if (act(w, "accept", case_no) == 0 && act(w, "escalate", case_no) == 0) {
+            w->ok++;
+            lat_add(&w->lat, (now_s() - start) * 1000.0);
+            record(w, case_no);
+        } else
+            w->failed++;
+    }
+    return NULL;
+}
+
+/* Accept and escalate run->batch with every worker; the main thread's socket lists. */
+static void forward_batch(s_worker_t *ws, int n)
+{
+    s_run_t *run = ws[0].run;
+    atomic_store(&run->next, 0);
+    for (int i = 0; i < n; i++)
+        pthread_create(&ws[i].thread, NULL, street_thread, &ws[i]);
+    for (int i = 0; i < n; i++)
+        pthread_join(ws[i].thread, NULL);
+    for (long i = 0; i < run->nbatch; i++)
+        free(run->batch[i]);
+    run->nbatch = 0;
+}
+
+static long forwarded(const s_worker_t *ws, int n)
+{
+    long ok = 0;
+    for (int i = 0; i < n; i++)
+        ok += ws[i].ok;
+    return ok;
+}
+
+/* Should the operator stop, now that nothing is waiting (or the count is reached)? */
+static bool street_done(const s_opts_t *o, long done, double t0)
+{
+    if (o->count > 0 && done >= o->count)
+        return true;
+    if (o->until_file && access(o->until_file, F_OK) == 0)
+        return true;
+    return o->timeout_s > 0 && now_s() - t0 >= o->timeout_s;
+}
+
+/* The street's own unit code, from a status reply (every reply names the unit). */
+static int street_unit(s_worker_t *w, char unit[32])
+{
+    Fq__OpsRequest req = FQ__OPS_REQUEST__INIT;
+    req.verb = "status";
+    Fq__OpsReply *rep = call(w, &req);
+    int rc = rep && rep->unit ? 0 : -1;
+    if (rc == 0)
+        snprintf(unit, 32, "%s", rep->unit);
+    if (rep)
+        fq__ops_reply__free_unpacked(rep, NULL);
+    return rc;
+}
+
+static int run_street(s_worker_t *ws, int n, s_worker_t *lister)
+{
+    s_run_t *run = ws[0].run;
+    const s_opts_t *o = run->o;
+    char unit[32];
+    if (street_unit(lister, unit) < 0)
+        return -1;
+    run->batch = calloc(STREET_BATCH, sizeof *run->batch);
+    if (!run->batch)
+        return -1;
+    for (;;) {
+        long done = forwarded(ws, n);
+        long want = o->count > 0 ? o->count - done : STREET_BATCH;
+        long got = want > 0 ? fetch_batch(lister, unit, want) : 0;
+        if (got > 0) {
+            forward_batch(ws, n);
+            continue;
+        }
+        if (got < 0)
+            usleep(100000);
+        if (street_done(o, done, run->t0))
+            break;
+        usleep(5000);
+    }
+    free(run->batch);
+    return 0;
+}
+
+/* ---- main ------------------------------------------------------------------------------------- */
+
+static int usage(FILE *f, int rc)
+{
+    fputs("usage: fq-load submit   --endpoint EP --count M [--clients N] [--rate R] [--duration S]\n"
+          "                        [--category C] [--title T] [--out FILE]\n"
+          "       fq-load escalate --community EP --count M [same options as submit]\n"
+          "       fq-load street   --endpoint EP (--count M | --until-file FILE) [--clients N]\n"
+          "                        [--timeout S]\n",
+          f);
+    return rc;
+}
+
+static int parse(int argc, char **argv, s_opts_t *o)
+{
+    static const struct option opts[] = {
+        {"endpoint", required_argument, 0, 'e'}, {"community", required_argument, 0, 'e'},
+        {"clients", required_argument, 0, 'n'},  {"count", required_argument, 0, 'c'},
+        {"rate", required_argument, 0, 'r'},     {"duration", required_argument, 0, 'd'},
+        {"category", required_argument, 0, 'C'}, {"title", required_argument, 0, 't'},
+        {"out", required_argument, 0, 'o'},      {"until-file", required_argument, 0, 'u'},
+        {"timeout", required_argument, 0, 'T'},  {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    *o = (s_opts_t){.mode = argc > 1 ? argv[1] : "", .category = "neighbour",
+                    .title = "压力测试：楼上噪音扰民", .clients = 4};
+    int ch;
+    optind = 2;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'e': o->endpoint = optarg; break;
+        case 'n': o->clients = atoi(optarg); break;
+        case 'c': o->count = atol(optarg); break;
+        case 'r': o->rate = atof(optarg); break;
+        case 'd': o->duration = atof(optarg); break;
+        case 'C': o->category = optarg; break;
+        case 't': o->title = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'u': o->until_file = optarg; break;
+        case 'T': o->timeout_s = atof(optarg); break;
+        default: return -1;
+        }
+    }
+    bool street = strcmp(o->mode, "street") == 0;
+    bool intake = strcmp(o->mode, "submit") == 0 || strcmp(o->mode, "escalate") == 0;
+    if (optind != argc || !o->endpoint || o->clients < 1 || o->clients > MAX_CLIENTS ||
+        !(street || intake) || (intake && o->count < 1) ||
+        (street && o->count < 1 && !o->until_file))
+        return -1;
+    return 0;
+}
+
+static void print_summary(s_worker_t *ws, int n, double seconds)
+{
+    s_lat_t all = {0};
+    long sent = 0, ok = 0, failed = 0;
+    for (int i = 0; i < n; i++) {
+        sent += ws[i].sent;
+        ok += ws[i].ok;
+        failed += ws[i].failed;
+        for (size_t j = 0; j < ws[i].lat.n; j++)
+            lat_add(&all, ws[i].lat.ms[j]);
+    }
+    if (all.n)
+        qsort(all.ms, all.n, sizeof *all.ms, cmp_double);
+    printf("{\"sent\":%ld,\"ok\":%ld,\"failed\":%ld,\"seconds\":%.3f,\"rate\":%.1f,"
+           "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+           sent, ok, failed, seconds, seconds > 0 ? (double)ok / seconds : 0.0,
+           quantile(all.ms, all.n, 0.50), quantile(all.ms, all.n, 0.99),
+           all.n ? all.ms[all.n - 1] : 0.0);
+    free(all.ms);
+}
+
+static int open_workers(s_run_t *run, s_worker_t *ws, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ws[i] = (s_worker_t){.run = run, .sock = open_req(run->ctx, run->o->endpoint)};
+        if (!ws[i].sock) {
+            fprintf(stderr, "fq-load: cannot connect to %s: %s\n", run->o->endpoint,
+                    zmq_strerror(zmq_errno()));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Run the mode with workers WS (and, for street, one more socket for listing). */
+static int drive(s_run_t *run, s_worker_t *ws, int n)
+{
+    if (strcmp(run->o->mode, "street") == 0)
+        return run_street(ws, n, &ws[n]);
+    for (int i = 0; i < n; i++)
+        pthread_create(&ws[i].thread, NULL, intake_thread, &ws[i]);
+    for (int i = 0; i < n; i++)
+        pthread_join(ws[i].thread, NULL);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    s_opts_t o;
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
+        return usage(stdout, 0);
+    if (parse(argc, argv, &o) < 0)
+        return usage(stderr, 2);
+    s_run_t run = {.o = &o, .ctx = zmq_ctx_new(), .out_lock = PTHREAD_MUTEX_INITIALIZER};
+    if (o.out && !(run.out = fopen(o.out, "w"))) {
+        fprintf(stderr, "fq-load: cannot write %s\n", o.out);
+        return 1;
+    }
+    int n = o.clients;
+    s_worker_t *ws = calloc((size_t)n + 1, sizeof *ws);
+    int rc = ws && run.ctx && open_workers(&run, ws, n + 1) == 0 ? 0 : -1;
+    run.t0 = now_s();
+    if (rc == 0)
+        rc = drive(&run, ws, n);
+    double seconds = now_s() - run.t0;
+    long failed = 0;
+    if (rc == 0) {
+        print_summary(ws, n, seconds);
+        for (int i = 0; i < n; i++)
+            failed += ws[i].failed;
+    }
+    for (int i = 0; ws && i <= n; i++) {
+        zmq_close(ws[i].sock);
+        free(ws[i].lat.ms);
+    }
+    free(ws);
+    if (run.out)
+        fclose(run.out);
+    zmq_ctx_term(run.ctx);
+    return rc < 0 || failed > 0 ? 1 : 0;
+}
