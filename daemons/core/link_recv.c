@@ -145,7 +145,7 @@ static void refuse(fq_link_t *link, fq_db_t *db, const s_frame_t *f)
 
 typedef struct {
     uint64_t seq;
-    char reason[256];
+    char reason[ERRLEN];
 } s_rejection_t;
 
 /* Apply one message under a savepoint: a refused one is rolled back and quarantined in the
