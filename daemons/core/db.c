@@ -9,10 +9,14 @@
 #include "log.h"
 #include "migrations.h"
 
+#define MAX_PREPARED 160 /* distinct statements a daemon runs; beyond this, unprepared */
+
 struct fq_db {
     char *conninfo;
     fq_tier_t tier;
     PGconn *conn;
+    const char *prepared[MAX_PREPARED]; /* statements prepared on this connection, by address */
+    size_t nprepared;
 };
 
 /* Schema creation cannot take a parameter; these are constants, never built from input. */
@@ -121,16 +125,52 @@ static void note_failure(fq_db_t *db, const PGresult *res, char *err, size_t err
     }
 }
 
+/* The server-side name of SQL, preparing it on first use: parsing a statement costs the server
+ * more than running it. Statements are string constants, so their address identifies them.
+ * Returns NULL (run it unprepared) when the table is full, or sets *FAILED when preparing
+ * failed. */
+static const char *prepared_name(fq_db_t *db, const char *sql, const fq_params_t *p, char *name,
+                                 size_t len, PGresult **failed)
+{
+    size_t i = 0;
+    while (i < db->nprepared && db->prepared[i] != sql)
+        i++;
+    if (i == MAX_PREPARED)
+        return NULL;
+    snprintf(name, len, "fq%zu", i);
+    if (i < db->nprepared)
+        return name;
+    PGresult *res = PQprepare(db->conn, name, sql, p->n, NULL);
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        *failed = res;
+        return NULL;
+    }
+    PQclear(res);
+    db->prepared[db->nprepared++] = sql;
+    return name;
+}
+
+static PGresult *execute(fq_db_t *db, const char *sql, const fq_params_t *p)
+{
+    /* Without parameters PQexec is used, which also runs a migration's several statements. */
+    if (!p)
+        return PQexec(db->conn, sql);
+    char name[16];
+    PGresult *failed = NULL;
+    const char *stmt = prepared_name(db, sql, p, name, sizeof name, &failed);
+    if (failed)
+        return failed;
+    return stmt ? PQexecPrepared(db->conn, stmt, p->n, p->values, p->lengths, p->formats, 0)
+                : PQexecParams(db->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0);
+}
+
 PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen)
 {
     if (!db->conn) {
         snprintf(err, errlen, "database unavailable");
         return NULL;
     }
-    /* Without parameters PQexec is used, which also runs a migration's several statements. */
-    PGresult *res =
-        p ? PQexecParams(db->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0)
-          : PQexec(db->conn, sql);
+    PGresult *res = execute(db, sql, p);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
@@ -226,6 +266,7 @@ int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
 {
     if (db->conn)
         PQfinish(db->conn);
+    db->nprepared = 0; /* prepared statements die with their connection */
     /* The schema goes in as a connection option, not as SQL text. Custom plans: the foreign-key
      * checks' plans are made when a daemon connects and its tables are still empty, and a
      * cached generic plan then scanned a unit's whole table on every insert. */

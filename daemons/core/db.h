@@ -44,7 +44,8 @@ void fq_db_destroy(fq_db_t **self_p);
 int fq_db_connect(fq_db_t *db, char *err, size_t errlen);
 bool fq_db_connected(const fq_db_t *db);
 
-/* Run SQL with parameters P (may be NULL). Returns the result (caller PQclears it) when its
+/* Run SQL with parameters P (may be NULL). SQL must be a string constant: with parameters it
+ * is prepared once per connection, keyed by its address. Returns the result (caller PQclears it) when its
  * status is PGRES_COMMAND_OK or PGRES_TUPLES_OK; otherwise NULL with the reason in ERR. A lost
  * connection is noticed here and makes fq_db_connected() false. */
 PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen);
