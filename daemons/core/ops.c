@@ -88,23 +88,82 @@ static void reply_submitted(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsRe
     add_case(rep, c);
 }
 
-/* Take in N submissions under one commit: the disk, not the request count, sets the pace. A
- * refused one writes nothing and does not disturb the others; a database failure fails all,
- * and nobody is told a case exists before its COMMIT. */
-static void submit_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsReply *const *reps,
-                         size_t n)
+/* What a request to act on a case says, as the store takes it. */
+static fq_act_t act_of(const Fq__OpsRequest *req)
+{
+    return (fq_act_t){.actor = req->actor,
+                      .note = req->note,
+                      .reason = req->reason,
+                      .track = req->track,
+                      .dept = req->dept,
+                      .lead = req->lead,
+                      .co = req->co,
+                      .nco = req->n_co,
+                      .to_unit = req->to_unit,
+                      .visit_date = req->visit_date,
+                      .visit_by = req->visit_by,
+                      .document = req->document,
+                      .days = req->has_days ? req->days : 0,
+                      .channel = req->channel,
+                      .text = req->text,
+                      .answer = req->answer,
+                      .comment = req->comment,
+                      .notice = req->notice};
+}
+
+/* One write inside the batch's transaction, under its own savepoint: a refusal undoes only
+ * its own writes. Returns the store's outcome; DBERR loses the whole batch. */
+static fq_store_rc_t write_one(fq_daemon_t *d, const Fq__OpsRequest *req, char case_no[40],
+                               char uuid[37], char *err, size_t errlen)
+{
+    fq_store_t st = store_of(d);
+    if (fq_db_exec(d->db, "SAVEPOINT request", NULL, err, errlen) < 0)
+        return FQ_STORE_DBERR;
+    fq_act_t a = act_of(req);
+    fq_store_rc_t rc;
+    if (strcmp(req->verb, "submit") == 0)
+        rc = req->new_case ? fq_store_submit_tx(&st, req->new_case, req->actor, case_no, uuid,
+                                                err, errlen)
+                           : (snprintf(err, errlen, "submit needs a case"), FQ_STORE_REFUSED);
+    else
+        rc = fq_store_act_in(&st, req->case_ref, req->verb, &a, err, errlen);
+    char ignored[256];
+    if (rc == FQ_STORE_REFUSED &&
+        fq_db_exec(d->db, "ROLLBACK TO SAVEPOINT request", NULL, ignored, sizeof ignored) < 0)
+        return FQ_STORE_DBERR;
+    if (rc != FQ_STORE_DBERR &&
+        fq_db_exec(d->db, "RELEASE SAVEPOINT request", NULL, ignored, sizeof ignored) < 0)
+        return FQ_STORE_DBERR;
+    return rc;
+}
+
+/* After COMMIT: tell each request how it went. */
+static void reply_written(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
+                          const char *case_no, const char *uuid)
+{
+    char err[ERRLEN];
+    if (strcmp(req->verb, "submit") == 0) {
+        fq_info("case %s submitted: %s", case_no, req->new_case->title);
+        reply_submitted(d, req, rep, case_no, uuid);
+        return;
+    }
+    fq_info("case %s: %s by %s", req->case_ref, req->verb, req->actor ? req->actor : "-");
+    reply_case(d, req->case_ref, rep, err);
+}
+
+/* Carry out N writes (submissions and actions on cases) under one commit: the disk, not the
+ * request count, sets the pace. A refused one changes nothing and does not disturb the others;
+ * a database failure fails all, and nobody is told of a change before its COMMIT. */
+static void write_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsReply *const *reps,
+                        size_t n)
 {
     char err[ERRLEN], (*nos)[40] = calloc(n, sizeof *nos), (*uuids)[37] = calloc(n, 37);
-    fq_store_t st = store_of(d);
     fq_store_rc_t rc = nos && uuids && fq_db_begin(d->db, err, sizeof err) == 0 ? FQ_STORE_OK
                                                                                : FQ_STORE_DBERR;
     for (size_t i = 0; rc != FQ_STORE_DBERR && i < n; i++) {
-        fq_store_rc_t one = reqs[i]->new_case ? fq_store_submit_tx(&st, reqs[i]->new_case,
-                                                                   reqs[i]->actor, nos[i],
-                                                                   uuids[i], err, sizeof err)
-                                              : FQ_STORE_REFUSED;
+        fq_store_rc_t one = write_one(d, reqs[i], nos[i], uuids[i], err, sizeof err);
         if (one == FQ_STORE_REFUSED)
-            reply_rc(reps[i], one, reqs[i]->new_case ? err : "submit needs a case");
+            reply_rc(reps[i], one, err);
         rc = one == FQ_STORE_DBERR ? one : rc;
     }
     if (rc == FQ_STORE_OK && fq_db_commit(d->db, err, sizeof err) < 0)
@@ -112,24 +171,24 @@ static void submit_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsRep
     if (rc != FQ_STORE_OK)
         fq_db_rollback(d->db);
     for (size_t i = 0; i < n; i++) {
-        if (reps[i]->has_status)
+        if (reps[i]->has_status && reps[i]->status != 0)
             continue; /* refused */
-        if (rc != FQ_STORE_OK) {
+        if (rc != FQ_STORE_OK)
             reply_rc(reps[i], FQ_STORE_DBERR, nos ? err : "out of memory");
-            continue;
-        }
-        fq_info("case %s submitted: %s", nos[i], reqs[i]->new_case->title);
-        reply_submitted(d, reqs[i], reps[i], nos[i], uuids[i]);
+        else
+            reply_written(d, reqs[i], reps[i], nos[i], uuids[i]);
     }
+    if (rc == FQ_STORE_OK)
+        fq_link_kick(d->link);
     free(nos);
     free(uuids);
 }
 
-static void on_submit(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
+static void on_write(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
     Fq__OpsRequest *reqs[] = {(Fq__OpsRequest *)req};
     Fq__OpsReply *reps[] = {rep};
-    submit_batch(d, reqs, reps, 1);
+    write_batch(d, reqs, reps, 1);
 }
 
 static void on_show(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
@@ -164,36 +223,6 @@ static void on_list(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep
     }
 }
 
-static void on_action(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
-{
-    fq_store_t st = store_of(d);
-    fq_act_t a = {.actor = req->actor,
-                  .note = req->note,
-                  .reason = req->reason,
-                  .track = req->track,
-                  .dept = req->dept,
-                  .lead = req->lead,
-                  .co = req->co,
-                  .nco = req->n_co,
-                  .to_unit = req->to_unit,
-                  .visit_date = req->visit_date,
-                  .visit_by = req->visit_by,
-                  .document = req->document,
-                  .days = req->has_days ? req->days : 0,
-                  .channel = req->channel,
-                  .text = req->text,
-                  .answer = req->answer,
-                  .comment = req->comment,
-                  .notice = req->notice};
-    fq_store_rc_t rc = fq_store_act(&st, req->case_ref, req->verb, &a, err, ERRLEN);
-    if (rc != FQ_STORE_OK) {
-        reply_rc(rep, rc, err);
-        return;
-    }
-    fq_info("case %s: %s by %s", req->case_ref, req->verb, req->actor ? req->actor : "-");
-    fq_link_kick(d->link);
-    reply_case(d, req->case_ref, rep, err);
-}
 
 static void on_notices(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
@@ -288,39 +317,35 @@ typedef struct {
 
 /* Every verb that acts on a case by name goes through on_action and the state machine. */
 static const s_verb_t s_verbs[] = {
-    {"submit", on_submit, 0},       {"show", on_show, 1},           {"list", on_list, 0},
-    {"status", on_status, 0},       {"verify", on_verify, 1},       {"accept", on_action, 1},
-    {"triage", on_action, 1},       {"start", on_action, 1},        {"assign", on_action, 1},
-    {"dept-accept", on_action, 1},  {"dept-return", on_action, 1},  {"dept-result", on_action, 1},
-    {"visit", on_action, 1},        {"attach", on_action, 1},       {"resolve", on_action, 1},
-    {"escalate", on_action, 1},     {"dispatch", on_action, 1},     {"return", on_action, 1},
-    {"withdraw", on_action, 1},     {"reopen", on_action, 1},       {"close", on_action, 1},
-    {"pause", on_action, 1},        {"resume", on_action, 1},       {"extend", on_action, 1},
-    {"feedback", on_action, 1},     {"satisfaction", on_action, 1}, {"review", on_action, 1},
-    {"ack", on_action, 1},          {"extension", on_extension, 1}, {"notices", on_notices, 0},
+    {"submit", on_write, 0},       {"show", on_show, 1},           {"list", on_list, 0},
+    {"status", on_status, 0},       {"verify", on_verify, 1},       {"accept", on_write, 1},
+    {"triage", on_write, 1},       {"start", on_write, 1},        {"assign", on_write, 1},
+    {"dept-accept", on_write, 1},  {"dept-return", on_write, 1},  {"dept-result", on_write, 1},
+    {"visit", on_write, 1},        {"attach", on_write, 1},       {"resolve", on_write, 1},
+    {"escalate", on_write, 1},     {"dispatch", on_write, 1},     {"return", on_write, 1},
+    {"withdraw", on_write, 1},     {"reopen", on_write, 1},       {"close", on_write, 1},
+    {"pause", on_write, 1},        {"resume", on_write, 1},       {"extend", on_write, 1},
+    {"feedback", on_write, 1},     {"satisfaction", on_write, 1}, {"review", on_write, 1},
+    {"ack", on_write, 1},          {"extension", on_extension, 1}, {"notices", on_notices, 0},
     {"stats", on_stats, 0},         {"report", on_report, 0},
 };
+
+static const s_verb_t *find_verb(const char *verb);
+static bool case_ref_ok(const Fq__OpsRequest *req);
 
 static void dispatch(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep)
 {
     char err[ERRLEN] = "";
-    for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++) {
-        if (!req->verb || strcmp(req->verb, s_verbs[i].verb) != 0)
-            continue;
-        if (s_verbs[i].needs_case && (!req->case_ref || !*req->case_ref ||
-                                      strlen(req->case_ref) > 64)) {
-            reply_status(rep, 2, "this request needs a case number or uuid");
-            return;
-        }
-        if (s_verbs[i].fn != on_status && !fq_db_connected(d->db)) {
-            reply_status(rep, 1, "database unavailable; the daemon is reconnecting, try again");
-            return;
-        }
-        s_verbs[i].fn(d, req, rep, err);
-        return;
-    }
-    snprintf(err, sizeof err, "unknown request '%.40s'", req->verb ? req->verb : "");
-    reply_status(rep, 2, err);
+    const s_verb_t *v = find_verb(req->verb);
+    if (!v) {
+        snprintf(err, sizeof err, "unknown request '%.40s'", req->verb ? req->verb : "");
+        reply_status(rep, 2, err);
+    } else if (v->needs_case && !case_ref_ok(req))
+        reply_status(rep, 2, "this request needs a case number or uuid");
+    else if (v->fn != on_status && !fq_db_connected(d->db))
+        reply_status(rep, 1, "database unavailable; the daemon is reconnecting, try again");
+    else
+        v->fn(d, req, rep, err);
 }
 
 /* Decode PAYLOAD into *REQ, or answer the refusal into REP. */
@@ -406,29 +431,44 @@ static bool read_one(fq_daemon_t *d, s_pending_t *p)
     return true;
 }
 
-static bool is_submit(const s_pending_t *p)
+static const s_verb_t *find_verb(const char *verb)
 {
-    return p->req && p->req->verb && strcmp(p->req->verb, "submit") == 0;
+    for (size_t i = 0; verb && i < sizeof s_verbs / sizeof s_verbs[0]; i++)
+        if (strcmp(verb, s_verbs[i].verb) == 0)
+            return &s_verbs[i];
+    return NULL;
 }
 
-/* Consecutive submissions go in together; everything else one by one, in order. */
+static bool case_ref_ok(const Fq__OpsRequest *req)
+{
+    return req->case_ref && *req->case_ref && strlen(req->case_ref) <= 64;
+}
+
+/* A well-formed write: it can join the others under one commit. */
+static bool batchable(const s_pending_t *p)
+{
+    const s_verb_t *v = p->req ? find_verb(p->req->verb) : NULL;
+    return v && v->fn == on_write && (!v->needs_case || case_ref_ok(p->req));
+}
+
+/* Consecutive writes go in together; everything else one by one, in order. */
 static void serve_batch(fq_daemon_t *d, s_pending_t *pending, size_t n)
 {
     Fq__OpsRequest *reqs[DRAIN_MAX];
     Fq__OpsReply *reps[DRAIN_MAX];
     for (size_t i = 0; i < n;) {
-        if (!is_submit(&pending[i]) || !fq_db_connected(d->db)) {
+        if (!batchable(&pending[i]) || !fq_db_connected(d->db)) {
             if (pending[i].req)
                 dispatch(d, pending[i].req, &pending[i].rep);
             i++;
             continue;
         }
         size_t k = 0;
-        for (; i < n && is_submit(&pending[i]); i++, k++) {
+        for (; i < n && batchable(&pending[i]); i++, k++) {
             reqs[k] = pending[i].req;
             reps[k] = &pending[i].rep;
         }
-        submit_batch(d, reqs, reps, k);
+        write_batch(d, reqs, reps, k);
     }
 }
 

@@ -108,6 +108,11 @@ int fq_store_supervise(const fq_store_t *st, char *err, size_t errlen);
 fq_store_rc_t fq_store_notices(const fq_store_t *st, bool unacked_only, Fq__Notice ***out,
                                size_t *n, char *err, size_t errlen);
 
+/* fq_store_act inside the caller's transaction, for acting on many cases under one commit. A
+ * refusal may leave writes behind: run it under a savepoint. */
+fq_store_rc_t fq_store_act_in(const fq_store_t *st, const char *ref, const char *action,
+                              const fq_act_t *a, char *err, size_t errlen);
+
 /* Recompute case REF's hash chain. OK when every entry matches (MESSAGE says how many were
  * checked); REFUSED naming the first entry that does not. */
 fq_store_rc_t fq_store_verify(const fq_store_t *st, const char *ref, char *message,

@@ -230,15 +230,21 @@ fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t
     return rc;
 }
 
-fq_store_rc_t fq_store_act(const fq_store_t *st, const char *ref, const char *action,
-                           const fq_act_t *a, char *err, size_t errlen)
+fq_store_rc_t fq_store_act_in(const fq_store_t *st, const char *ref, const char *action,
+                              const fq_act_t *a, char *err, size_t errlen)
 {
     fq_action_t act;
     if (fq_action_parse(action, &act) < 0 || act == FQ_ACT_SUBMIT) {
         snprintf(err, errlen, "unknown action '%s'", action ? action : "");
         return FQ_STORE_REFUSED;
     }
+    return fq_store_act_tx(st, ref, act, a, err, errlen);
+}
+
+fq_store_rc_t fq_store_act(const fq_store_t *st, const char *ref, const char *action,
+                           const fq_act_t *a, char *err, size_t errlen)
+{
     if (fq_db_begin(st->db, err, errlen) < 0)
         return FQ_STORE_DBERR;
-    return fq_store_finish(st, fq_store_act_tx(st, ref, act, a, err, errlen), err, errlen);
+    return fq_store_finish(st, fq_store_act_in(st, ref, action, a, err, errlen), err, errlen);
 }
