@@ -179,11 +179,33 @@ static fq_store_rc_t update_copy(const fq_store_t *st, const Fq__Case *c, char *
                : FQ_STORE_OK;
 }
 
+/* Is entry UUID among the rows of KNOWN (event uuids already stored)? */
+static bool known_event(const PGresult *known, const char *uuid)
+{
+    for (int r = 0; r < PQntuples(known); r++)
+        if (strcmp(PQgetvalue(known, r, 0), uuid) == 0)
+            return true;
+    return false;
+}
+
+/* Store the entries of C's history this unit does not have yet. A copy carries the whole
+ * history, usually one or two entries newer than ours: ask once which we have. */
 static fq_store_rc_t merge_history(const fq_store_t *st, const Fq__Case *c, char *err,
                                    size_t errlen)
 {
-    for (size_t i = 0; i < c->n_history; i++) {
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, c->uuid);
+    PGresult *known = fq_db_run(st->db,
+                                "SELECT event_uuid FROM case_events WHERE unit = $1 AND uuid = $2",
+                                &p, err, errlen);
+    if (!known)
+        return FQ_STORE_DBERR;
+    fq_store_rc_t rc = FQ_STORE_OK;
+    for (size_t i = 0; rc == FQ_STORE_OK && i < c->n_history; i++) {
         const Fq__Event *e = c->history[i];
+        if (known_event(known, e->uuid))
+            continue;
         const char *texts[] = {st->self->code,
                                c->uuid,
                                e->uuid,
@@ -203,9 +225,10 @@ static fq_store_rc_t merge_history(const fq_store_t *st, const Fq__Case *c, char
                 " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int8,"
                 " to_timestamp($12::int8 / 1000.0)) ON CONFLICT DO NOTHING",
                 texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0)
-            return FQ_STORE_DBERR;
+            rc = FQ_STORE_DBERR;
     }
-    return FQ_STORE_OK;
+    PQclear(known);
+    return rc;
 }
 
 static fq_store_rc_t merge_documents(const fq_store_t *st, const Fq__Case *c, char *err,
