@@ -12,24 +12,17 @@
 #define MAX_CO 20
 
 typedef fq_store_rc_t (*s_prepare_fn)(const fq_store_t *st, const fq_caserow_t *row,
-                                      const fq_act_t *a, fq_plan_t *plan, char *err,
-                                      size_t errlen);
+                                      const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen);
 
 static bool blank(const char *s)
 {
     return !s || !*s;
 }
 
-static fq_store_rc_t refuse(char *err, size_t errlen, const char *fmt, const char *a,
-                            const char *b)
+static fq_store_rc_t refuse(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
 {
     snprintf(err, errlen, fmt, a, b);
     return FQ_STORE_REFUSED;
-}
-
-static bool is_day(const char *s)
-{
-    return fq_cal_parse_day(s) > 0;
 }
 
 /* ---- actions that only need their note ---------------------------------------------------- */
@@ -41,12 +34,11 @@ static fq_store_rc_t p_plain(const fq_store_t *st, const fq_caserow_t *row, cons
     return FQ_STORE_OK;
 }
 
-static fq_store_rc_t p_needs_note(const fq_store_t *st, const fq_caserow_t *row,
-                                  const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen)
+static fq_store_rc_t p_needs_note(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
+                                  fq_plan_t *plan, char *err, size_t errlen)
 {
     if (blank(a->note))
-        return refuse(err, errlen, "case %s: say how it was resolved (--note)%s", row->case_no,
-                      "");
+        return refuse(err, errlen, "case %s: say how it was resolved (--note)%s", row->case_no, "");
     return p_plain(st, row, a, plan, err, errlen);
 }
 
@@ -80,8 +72,8 @@ static void plan_route(const fq_store_t *st, const fq_caserow_t *row, const fq_a
     } else if (strcmp(plan->track, "long_term") == 0 && st->self->tier != FQ_TIER_COMMUNITY) {
         const char *to = long_term_target(st, row, a);
         if (!to) {
-            strncat(plan->note, "; 社区门诊: 请用 dispatch --to 下派", sizeof plan->note -
-                                                                           strlen(plan->note) - 1);
+            strncat(plan->note, "; 社区门诊: 请用 dispatch --to 下派",
+                    sizeof plan->note - strlen(plan->note) - 1);
             return;
         }
         plan->follow = FQ_ACT_DISPATCH;
@@ -95,8 +87,10 @@ static fq_store_rc_t p_triage(const fq_store_t *st, const fq_caserow_t *row, con
 {
     if (!blank(a->track)) {
         if (!fq_track_valid(a->track))
-            return refuse(err, errlen, "unknown track '%s'; use simple, complex, high_risk or "
-                                       "long_term%s", a->track, "");
+            return refuse(err, errlen,
+                          "unknown track '%s'; use simple, complex, high_risk or "
+                          "long_term%s",
+                          a->track, "");
         if (blank(a->reason))
             return refuse(err, errlen, "case %s: a track override needs a reason (--reason)%s",
                           row->case_no, "");
@@ -111,8 +105,7 @@ static fq_store_rc_t p_triage(const fq_store_t *st, const fq_caserow_t *row, con
         fq_triage(st->cfg, &in, &out);
         plan->track = out.track;
         if (out.rule)
-            snprintf(plan->track_rule, sizeof plan->track_rule, "rule %d: %s", out.index,
-                     out.rule);
+            snprintf(plan->track_rule, sizeof plan->track_rule, "rule %d: %s", out.index, out.rule);
         else
             snprintf(plan->track_rule, sizeof plan->track_rule, "default");
         snprintf(plan->note, sizeof plan->note, "分流 %s %s (%s)", fq_track_label(out.track),
@@ -206,8 +199,8 @@ static fq_store_rc_t dept_part(const fq_store_t *st, const fq_caserow_t *row, co
     return rc;
 }
 
-static fq_store_rc_t p_dept_accept(const fq_store_t *st, const fq_caserow_t *row,
-                                   const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen)
+static fq_store_rc_t p_dept_accept(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
+                                   fq_plan_t *plan, char *err, size_t errlen)
 {
     char role[8], status[16];
     fq_store_rc_t rc = dept_part(st, row, a->dept, role, status, err, errlen);
@@ -221,8 +214,8 @@ static fq_store_rc_t p_dept_accept(const fq_store_t *st, const fq_caserow_t *row
     return FQ_STORE_OK;
 }
 
-static fq_store_rc_t p_dept_return(const fq_store_t *st, const fq_caserow_t *row,
-                                   const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen)
+static fq_store_rc_t p_dept_return(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
+                                   fq_plan_t *plan, char *err, size_t errlen)
 {
     char role[8], status[16];
     fq_store_rc_t rc = dept_part(st, row, a->dept, role, status, err, errlen);
@@ -232,8 +225,10 @@ static fq_store_rc_t p_dept_return(const fq_store_t *st, const fq_caserow_t *row
         return refuse(err, errlen, "case %s: a department return (退单) needs a reason%s",
                       row->case_no, "");
     if (row->binding)
-        return refuse(err, errlen, "case %s was assigned by the tier above (binding); %s cannot "
-                                   "return it", row->case_no, a->dept);
+        return refuse(err, errlen,
+                      "case %s was assigned by the tier above (binding); %s cannot "
+                      "return it",
+                      row->case_no, a->dept);
     if (strcmp(status, "returned") == 0 || strcmp(status, "done") == 0)
         return refuse(err, errlen, "department %s has already %s this case", a->dept, status);
     bool lead = strcmp(role, "lead") == 0;
@@ -255,8 +250,8 @@ static fq_store_rc_t p_dept_return(const fq_store_t *st, const fq_caserow_t *row
     return FQ_STORE_OK;
 }
 
-static fq_store_rc_t p_dept_result(const fq_store_t *st, const fq_caserow_t *row,
-                                   const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen)
+static fq_store_rc_t p_dept_result(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
+                                   fq_plan_t *plan, char *err, size_t errlen)
 {
     char role[8], status[16];
     fq_store_rc_t rc = dept_part(st, row, a->dept, role, status, err, errlen);
@@ -280,17 +275,21 @@ static fq_store_rc_t p_visit(const fq_store_t *st, const fq_caserow_t *row, cons
                              fq_plan_t *plan, char *err, size_t errlen)
 {
     if (strcmp(row->track, "long_term") != 0)
-        return refuse(err, errlen, "case %s is on the %s track; follow-up visits (回访) are for "
-                                   "long-term (社区门诊) cases", row->case_no,
-                      row->track[0] ? row->track : "untriaged");
-    if (!blank(a->visit_date) && !is_day(a->visit_date))
-        return refuse(err, errlen, "'%s' is not a day; write the visit's --date as "
-                                   "YYYY-MM-DD%s", a->visit_date, "");
-    if (!is_day(a->visit_date) || blank(a->visit_by) || blank(a->note))
-        return refuse(err, errlen, "a visit needs --date YYYY-MM-DD, --by WHO and --note "
-                                   "(what was found)%s%s", "", "");
-    snprintf(plan->note, sizeof plan->note, "回访 %s, %s: %s", a->visit_date, a->visit_by,
-             a->note);
+        return refuse(err, errlen,
+                      "case %s is on the %s track; follow-up visits (回访) are for "
+                      "long-term (社区门诊) cases",
+                      row->case_no, row->track[0] ? row->track : "untriaged");
+    if (!blank(a->visit_date) && fq_cal_parse_day(a->visit_date) < 0)
+        return refuse(err, errlen,
+                      "'%s' is not a day; write the visit's --date as "
+                      "YYYY-MM-DD%s",
+                      a->visit_date, "");
+    if (fq_cal_parse_day(a->visit_date) < 0 || blank(a->visit_by) || blank(a->note))
+        return refuse(err, errlen,
+                      "a visit needs --date YYYY-MM-DD, --by WHO and --note "
+                      "(what was found)%s%s",
+                      "", "");
+    snprintf(plan->note, sizeof plan->note, "回访 %s, %s: %s", a->visit_date, a->visit_by, a->note);
     return FQ_STORE_OK;
 }
 
@@ -315,21 +314,28 @@ static fq_store_rc_t p_attach(const fq_store_t *st, const fq_caserow_t *row, con
     const Fq__Document *d = a->document;
     const char *label = d ? doc_label(d->kind) : NULL;
     if (!label)
-        return refuse(err, errlen, "unknown document kind '%s'; use mediation_agreement, "
-                                   "judicial_confirmation or legal_opinion%s",
+        return refuse(err, errlen,
+                      "unknown document kind '%s'; use mediation_agreement, "
+                      "judicial_confirmation or legal_opinion%s",
                       d && d->kind ? d->kind : "", "");
-    if (!blank(d->date) && !is_day(d->date))
-        return refuse(err, errlen, "'%s' is not a day; write the document's --date as "
-                                   "YYYY-MM-DD%s", d->date, "");
-    if (blank(d->number) || strlen(d->number) > 100 || !is_day(d->date))
+    if (!blank(d->date) && fq_cal_parse_day(d->date) < 0)
+        return refuse(err, errlen,
+                      "'%s' is not a day; write the document's --date as "
+                      "YYYY-MM-DD%s",
+                      d->date, "");
+    if (blank(d->number) || strlen(d->number) > 100 || fq_cal_parse_day(d->date) < 0)
         return refuse(err, errlen, "a document needs --number and --date YYYY-MM-DD%s%s", "", "");
     if (strcmp(d->kind, "judicial_confirmation") == 0 && blank(d->court))
-        return refuse(err, errlen, "a judicial confirmation (司法确认) names its court "
-                                   "(--court)%s%s", "", "");
+        return refuse(err, errlen,
+                      "a judicial confirmation (司法确认) names its court "
+                      "(--court)%s%s",
+                      "", "");
     if ((d->terms && strlen(d->terms) > 4000) || (d->parties && strlen(d->parties) > 500) ||
         (d->court && strlen(d->court) > 200))
-        return refuse(err, errlen, "document terms (4000), parties (500) or court (200) too "
-                                   "long%s%s", "", "");
+        return refuse(err, errlen,
+                      "document terms (4000), parties (500) or court (200) too "
+                      "long%s%s",
+                      "", "");
     snprintf(plan->note, sizeof plan->note, "%s %s (%s)", label, d->number, d->date);
     return FQ_STORE_OK;
 }
@@ -339,8 +345,10 @@ static fq_store_rc_t p_dispatch(const fq_store_t *st, const fq_caserow_t *row, c
 {
     const fq_unit_cfg_t *to = blank(a->to_unit) ? NULL : fq_cfg_unit(st->cfg, a->to_unit);
     if (!to || strcmp(to->parent, st->self->code) != 0)
-        return refuse(err, errlen, "dispatch (下派) goes to a unit directly below this one; "
-                                   "'%s' is not%s", a->to_unit ? a->to_unit : "", "");
+        return refuse(err, errlen,
+                      "dispatch (下派) goes to a unit directly below this one; "
+                      "'%s' is not%s",
+                      a->to_unit ? a->to_unit : "", "");
     plan->child = to->code;
     snprintf(plan->note, sizeof plan->note, "下派至 %s%s%s", to->name, blank(a->note) ? "" : ": ",
              a->note ? a->note : "");
@@ -351,8 +359,10 @@ static fq_store_rc_t p_return(const fq_store_t *st, const fq_caserow_t *row, con
                               fq_plan_t *plan, char *err, size_t errlen)
 {
     if (!row->from_child[0])
-        return refuse(err, errlen, "case %s did not come from a unit below; there is nobody to "
-                                   "return it to%s", row->case_no, "");
+        return refuse(err, errlen,
+                      "case %s did not come from a unit below; there is nobody to "
+                      "return it to%s",
+                      row->case_no, "");
     return p_needs_reason(st, row, a, plan, err, errlen);
 }
 
@@ -373,19 +383,26 @@ static const struct {
     fq_action_t action;
     s_prepare_fn prepare;
 } s_actions[] = {
-    {FQ_ACT_ACCEPT, p_plain},           {FQ_ACT_TRIAGE, p_triage},
-    {FQ_ACT_START, p_plain},            {FQ_ACT_ASSIGN, p_assign},
-    {FQ_ACT_DEPT_ACCEPT, p_dept_accept}, {FQ_ACT_DEPT_RETURN, p_dept_return},
-    {FQ_ACT_DEPT_RESULT, p_dept_result}, {FQ_ACT_VISIT, p_visit},
-    {FQ_ACT_ATTACH, p_attach},          {FQ_ACT_RESOLVE, p_needs_note},
-    {FQ_ACT_ESCALATE, p_plain},         {FQ_ACT_DISPATCH, p_dispatch},
-    {FQ_ACT_RETURN, p_return},          {FQ_ACT_WITHDRAW, p_needs_reason},
-    {FQ_ACT_REOPEN, p_reopen},          {FQ_ACT_CLOSE, p_plain},
+    {FQ_ACT_ACCEPT, p_plain},
+    {FQ_ACT_TRIAGE, p_triage},
+    {FQ_ACT_START, p_plain},
+    {FQ_ACT_ASSIGN, p_assign},
+    {FQ_ACT_DEPT_ACCEPT, p_dept_accept},
+    {FQ_ACT_DEPT_RETURN, p_dept_return},
+    {FQ_ACT_DEPT_RESULT, p_dept_result},
+    {FQ_ACT_VISIT, p_visit},
+    {FQ_ACT_ATTACH, p_attach},
+    {FQ_ACT_RESOLVE, p_needs_note},
+    {FQ_ACT_ESCALATE, p_plain},
+    {FQ_ACT_DISPATCH, p_dispatch},
+    {FQ_ACT_RETURN, p_return},
+    {FQ_ACT_WITHDRAW, p_needs_reason},
+    {FQ_ACT_REOPEN, p_reopen},
+    {FQ_ACT_CLOSE, p_plain},
 };
 
-fq_store_rc_t fq_casework_prepare(const fq_store_t *st, const fq_caserow_t *row,
-                                  fq_action_t action, const fq_act_t *a, fq_plan_t *plan,
-                                  char *err, size_t errlen)
+fq_store_rc_t fq_casework_prepare(const fq_store_t *st, const fq_caserow_t *row, fq_action_t action,
+                                  const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen)
 {
     if ((a->actor && strlen(a->actor) > 200) || (a->note && strlen(a->note) > 4000) ||
         (a->reason && strlen(a->reason) > 1000))

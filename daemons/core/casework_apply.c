@@ -33,14 +33,14 @@ static fq_store_rc_t add_dept(const fq_store_t *st, const fq_caserow_t *row, con
 }
 
 /* A new assignment replaces the previous one at this unit. */
-static fq_store_rc_t apply_assign(const fq_store_t *st, const fq_caserow_t *row,
-                                  const fq_act_t *a, char *err, size_t errlen)
+static fq_store_rc_t apply_assign(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
+                                  char *err, size_t errlen)
 {
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, row->uuid);
-    fq_store_rc_t rc = exec(st, "DELETE FROM case_departments WHERE unit = $1 AND uuid = $2", &p,
-                            err, errlen);
+    fq_store_rc_t rc =
+        exec(st, "DELETE FROM case_departments WHERE unit = $1 AND uuid = $2", &p, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = add_dept(st, row, a->lead, "lead", err, errlen);
     for (size_t i = 0; rc == FQ_STORE_OK && i < a->nco; i++)
@@ -49,8 +49,8 @@ static fq_store_rc_t apply_assign(const fq_store_t *st, const fq_caserow_t *row,
 }
 
 static fq_store_rc_t set_dept(const fq_store_t *st, const fq_caserow_t *row, const char *dept,
-                              const char *status, const char *reason, const char *result,
-                              char *err, size_t errlen)
+                              const char *status, const char *reason, const char *result, char *err,
+                              size_t errlen)
 {
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
@@ -66,8 +66,8 @@ static fq_store_rc_t set_dept(const fq_store_t *st, const fq_caserow_t *row, con
 }
 
 /* The lead's return sends the case back for a new assignment: the old one is over. */
-static fq_store_rc_t apply_return(const fq_store_t *st, const fq_caserow_t *row,
-                                  const fq_act_t *a, char *err, size_t errlen)
+static fq_store_rc_t apply_return(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
+                                  char *err, size_t errlen)
 {
     fq_store_rc_t rc = set_dept(st, row, a->dept, "returned", a->reason, NULL, err, errlen);
     fq_params_t p = {0};
@@ -83,24 +83,24 @@ static fq_store_rc_t apply_return(const fq_store_t *st, const fq_caserow_t *row,
     return rc;
 }
 
-static fq_store_rc_t apply_attach(const fq_store_t *st, const fq_caserow_t *row,
-                                  const fq_act_t *a, char *err, size_t errlen)
+static fq_store_rc_t apply_attach(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
+                                  char *err, size_t errlen)
 {
     const Fq__Document *d = a->document;
     char doc_uuid[37];
     fq_uuid4(doc_uuid);
-    fq_params_t p = {0};
-    const char *texts[] = {st->self->code, row->uuid,          doc_uuid,
-                           d->kind,        d->number,          d->date,
-                           or_empty(d->parties), or_empty(d->terms), or_empty(d->court)};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        fq_p_text(&p, texts[i]);
-    fq_p_int(&p, st->now_ms);
-    return exec(st,
-                "INSERT INTO case_documents (unit, uuid, doc_uuid, kind, number, doc_date,"
-                " parties, terms, court, at_unit, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-                " $9, $1, $10)",
-                &p, err, errlen);
+    const char *texts[] = {
+        st->self->code,       row->uuid,          doc_uuid,          d->kind, d->number, d->date,
+        or_empty(d->parties), or_empty(d->terms), or_empty(d->court)};
+    const int64_t ints[] = {st->now_ms};
+    return fq_db_exec_values(
+               st->db,
+               "INSERT INTO case_documents (unit, uuid, doc_uuid, kind, number, doc_date,"
+               " parties, terms, court, at_unit, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+               " $9, $1, $10)",
+               texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0
+               ? FQ_STORE_DBERR
+               : FQ_STORE_OK;
 }
 
 /* Feedback and the citizen's answer are rows of their own; an answer is a row with answer set. */
@@ -109,21 +109,21 @@ static fq_store_rc_t apply_feedback(const fq_store_t *st, const fq_caserow_t *ro
 {
     char fb_uuid[37];
     fq_uuid4(fb_uuid);
-    fq_params_t p = {0};
-    const char *texts[] = {st->self->code,     row->uuid,          fb_uuid,
+    const char *texts[] = {st->self->code,       row->uuid,         fb_uuid,
                            or_empty(a->channel), or_empty(a->text), or_empty(a->answer),
                            or_empty(a->comment)};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        fq_p_text(&p, texts[i]);
-    fq_p_int(&p, st->now_ms);
-    return exec(st,
-                "INSERT INTO feedback (unit, uuid, fb_uuid, channel, text, answer, comment,"
-                " at_unit, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $1, $8)",
-                &p, err, errlen);
+    const int64_t ints[] = {st->now_ms};
+    return fq_db_exec_values(
+               st->db,
+               "INSERT INTO feedback (unit, uuid, fb_uuid, channel, text, answer, comment,"
+               " at_unit, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $1, $8)",
+               texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0
+               ? FQ_STORE_DBERR
+               : FQ_STORE_OK;
 }
 
-static fq_store_rc_t apply_review(const fq_store_t *st, const fq_caserow_t *row,
-                                  const fq_act_t *a, char *err, size_t errlen)
+static fq_store_rc_t apply_review(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
+                                  char *err, size_t errlen)
 {
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
@@ -137,9 +137,8 @@ static fq_store_rc_t apply_review(const fq_store_t *st, const fq_caserow_t *row,
 }
 
 /* Number notices per unit, kind and year: <unit>-提示-2026-0003. */
-static fq_store_rc_t apply_notice(const fq_store_t *st, const fq_caserow_t *row,
-                                  const fq_act_t *a, const fq_plan_t *plan, char *err,
-                                  size_t errlen)
+static fq_store_rc_t apply_notice(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
+                                  const fq_plan_t *plan, char *err, size_t errlen)
 {
     const char *label, *tag;
     if (fq_casework_notice_kind(a->notice_kind, &label, &tag) < 0)
@@ -147,21 +146,20 @@ static fq_store_rc_t apply_notice(const fq_store_t *st, const fq_caserow_t *row,
     int year = fq_case_day(st->now_ms) / 10000;
     char notice_uuid[37];
     fq_uuid4(notice_uuid);
-    fq_params_t p = {0};
-    const char *texts[] = {st->self->code, row->uuid,     notice_uuid,         a->notice_kind,
-                           tag,            plan->notice_to, plan->notice_reason};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        fq_p_text(&p, texts[i]);
-    fq_p_int(&p, year);
-    fq_p_int(&p, st->now_ms);
-    return exec(st,
-                "WITH n AS (INSERT INTO notice_counters (unit, kind, year, last) VALUES"
-                " ($1, $4, $8, 1) ON CONFLICT (unit, kind, year) DO UPDATE SET last ="
-                " notice_counters.last + 1 RETURNING last)"
-                " INSERT INTO notices (unit, uuid, notice_uuid, number, kind, addressee, reason,"
-                " at_unit, at_ms) SELECT $1, $2, $3, $1 || '-' || $5 || '-' || $8 || '-' ||"
-                " lpad(n.last::text, 4, '0'), $4, $6, $7, $1, $9 FROM n",
-                &p, err, errlen);
+    const char *texts[] = {st->self->code,  row->uuid,          notice_uuid, a->notice_kind, tag,
+                           plan->notice_to, plan->notice_reason};
+    const int64_t ints[] = {year, st->now_ms};
+    return fq_db_exec_values(
+               st->db,
+               "WITH n AS (INSERT INTO notice_counters (unit, kind, year, last) VALUES"
+               " ($1, $4, $8, 1) ON CONFLICT (unit, kind, year) DO UPDATE SET last ="
+               " notice_counters.last + 1 RETURNING last)"
+               " INSERT INTO notices (unit, uuid, notice_uuid, number, kind, addressee, reason,"
+               " at_unit, at_ms) SELECT $1, $2, $3, $1 || '-' || $5 || '-' || $8 || '-' ||"
+               " lpad(n.last::text, 4, '0'), $4, $6, $7, $1, $9 FROM n",
+               texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0
+               ? FQ_STORE_DBERR
+               : FQ_STORE_OK;
 }
 
 static fq_store_rc_t apply_ack(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
@@ -179,23 +177,30 @@ static fq_store_rc_t apply_ack(const fq_store_t *st, const fq_caserow_t *row, co
                 &p, err, errlen);
 }
 
-fq_store_rc_t fq_casework_apply(const fq_store_t *st, const fq_caserow_t *row,
-                                fq_action_t action, const fq_act_t *a, const fq_plan_t *plan,
-                                char *err, size_t errlen)
+fq_store_rc_t fq_casework_apply(const fq_store_t *st, const fq_caserow_t *row, fq_action_t action,
+                                const fq_act_t *a, const fq_plan_t *plan, char *err, size_t errlen)
 {
     switch (action) {
-    case FQ_ACT_ASSIGN: return apply_assign(st, row, a, err, errlen);
+    case FQ_ACT_ASSIGN:
+        return apply_assign(st, row, a, err, errlen);
     case FQ_ACT_DEPT_ACCEPT:
         return set_dept(st, row, a->dept, "accepted", NULL, NULL, err, errlen);
-    case FQ_ACT_DEPT_RETURN: return apply_return(st, row, a, err, errlen);
+    case FQ_ACT_DEPT_RETURN:
+        return apply_return(st, row, a, err, errlen);
     case FQ_ACT_DEPT_RESULT:
         return set_dept(st, row, a->dept, "done", NULL, a->note, err, errlen);
-    case FQ_ACT_ATTACH: return apply_attach(st, row, a, err, errlen);
+    case FQ_ACT_ATTACH:
+        return apply_attach(st, row, a, err, errlen);
     case FQ_ACT_FEEDBACK:
-    case FQ_ACT_SATISFACTION: return apply_feedback(st, row, a, err, errlen);
-    case FQ_ACT_REVIEW: return apply_review(st, row, a, err, errlen);
-    case FQ_ACT_NOTICE: return apply_notice(st, row, a, plan, err, errlen);
-    case FQ_ACT_ACK: return apply_ack(st, row, a, err, errlen);
-    default: return FQ_STORE_OK;
+    case FQ_ACT_SATISFACTION:
+        return apply_feedback(st, row, a, err, errlen);
+    case FQ_ACT_REVIEW:
+        return apply_review(st, row, a, err, errlen);
+    case FQ_ACT_NOTICE:
+        return apply_notice(st, row, a, plan, err, errlen);
+    case FQ_ACT_ACK:
+        return apply_ack(st, row, a, err, errlen);
+    default:
+        return FQ_STORE_OK;
     }
 }

@@ -8,8 +8,8 @@
 #include "case.h"
 #include "pb.h"
 
-#define MAX_TEXT 4000  /* description, note */
-#define MAX_SHORT 200  /* title, names, addresses */
+#define MAX_TEXT 4000 /* description, note */
+#define MAX_SHORT 200 /* title, names, addresses */
 #define MAX_PARTIES 50
 
 static bool too_long(const char *s, size_t max)
@@ -73,8 +73,7 @@ static const char *or_empty(const char *s)
     return s ? s : "";
 }
 
-static fq_store_rc_t next_case_no(const fq_store_t *st, char case_no[40], char *err,
-                                  size_t errlen)
+static fq_store_rc_t next_case_no(const fq_store_t *st, char case_no[40], char *err, size_t errlen)
 {
     int day = fq_case_day(st->now_ms);
     fq_params_t p = {0};
@@ -101,30 +100,33 @@ static fq_store_rc_t insert_case(const fq_store_t *st, const Fq__Case *in, const
 {
     const fq_category_cfg_t *cat = fq_cfg_category(st->cfg, in->category);
     fq_uuid4(uuid);
-    fq_params_t p = {0};
-    const char *texts[] = {st->self->code,      uuid,         case_no,    in->title,
-                           or_empty(in->description), in->category, cat->track,
-                           or_empty(in->source), or_empty(in->address), or_empty(in->grid),
+    const char *texts[] = {st->self->code,
+                           uuid,
+                           case_no,
+                           in->title,
+                           or_empty(in->description),
+                           in->category,
+                           cat->track,
+                           or_empty(in->source),
+                           or_empty(in->address),
+                           or_empty(in->grid),
                            or_empty(in->reporter)};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        fq_p_text(&p, texts[i]);
-    fq_p_int(&p, in->has_risk ? in->risk : 1);
-    fq_p_int(&p, st->now_ms);
-    fq_p_int(&p, in->has_amount ? in->amount : 0);
-    return fq_db_exec(st->db,
-                      "INSERT INTO cases (unit, uuid, case_no, title, description, category,"
-                      " track, source, address, grid, reporter, risk, state, holder, origin_unit,"
-                      " version, created_at, updated_at, amount) VALUES ($1, $2, $3, $4, $5, $6,"
-                      " $7, $8, $9, $10, $11, $12, 'reported', $1, $1, 1,"
-                      " to_timestamp($13 / 1000.0), to_timestamp($13 / 1000.0), $14)",
-                      &p, err, errlen) < 0
+    const int64_t ints[] = {in->has_risk ? in->risk : 1, st->now_ms,
+                            in->has_amount ? in->amount : 0};
+    return fq_db_exec_values(
+               st->db,
+               "INSERT INTO cases (unit, uuid, case_no, title, description, category,"
+               " track, source, address, grid, reporter, risk, state, holder, origin_unit,"
+               " version, created_at, updated_at, amount) VALUES ($1, $2, $3, $4, $5, $6,"
+               " $7, $8, $9, $10, $11, $12, 'reported', $1, $1, 1,"
+               " to_timestamp($13 / 1000.0), to_timestamp($13 / 1000.0), $14)",
+               texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;
 }
 
 fq_store_rc_t fq_store_insert_parties(const fq_store_t *st, const char *uuid,
-                                      Fq__Party *const *parties, size_t n, char *err,
-                                      size_t errlen)
+                                      Fq__Party *const *parties, size_t n, char *err, size_t errlen)
 {
     for (size_t i = 0; i < n; i++) {
         fq_params_t p = {0};
@@ -144,9 +146,9 @@ fq_store_rc_t fq_store_insert_parties(const fq_store_t *st, const char *uuid,
 }
 
 /* The entry a new one chains to: the case's one entry that no other entry names as previous. */
-#define CHAIN_TIP                                                                               \
-    "(SELECT coalesce((SELECT e.hash FROM case_events e WHERE e.unit = $1 AND e.uuid = $2"       \
-    " AND NOT EXISTS (SELECT 1 FROM case_events f WHERE f.unit = e.unit AND f.uuid = e.uuid"    \
+#define CHAIN_TIP                                                                                  \
+    "(SELECT coalesce((SELECT e.hash FROM case_events e WHERE e.unit = $1 AND e.uuid = $2"         \
+    " AND NOT EXISTS (SELECT 1 FROM case_events f WHERE f.unit = e.unit AND f.uuid = e.uuid"       \
     " AND f.prev_hash = e.hash) ORDER BY e.at_ms DESC LIMIT 1), '') AS prev)"
 
 fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const char *action,
@@ -155,20 +157,18 @@ fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const c
 {
     char event_uuid[37];
     fq_uuid4(event_uuid);
-    fq_params_t p = {0};
-    const char *texts[] = {st->self->code, uuid, event_uuid, action, from, to,
-                           or_empty(actor), or_empty(note)};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        fq_p_text(&p, texts[i]);
-    fq_p_int(&p, st->now_ms);
-    return fq_db_exec(st->db,
-                      "INSERT INTO case_events (unit, uuid, event_uuid, action, from_state,"
-                      " to_state, actor, note, at, at_ms, at_unit, prev_hash, hash)"
-                      " SELECT $1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::int8 / 1000.0),"
-                      " $9::int8,"
-                      " $1, t.prev, event_hash(t.prev, $3::uuid, $9::int8, $1, $4, $5, $6, $7,"
-                      " $8) FROM " CHAIN_TIP " t",
-                      &p, err, errlen) < 0
+    const char *texts[] = {st->self->code, uuid, event_uuid,      action,
+                           from,           to,   or_empty(actor), or_empty(note)};
+    const int64_t ints[] = {st->now_ms};
+    return fq_db_exec_values(
+               st->db,
+               "INSERT INTO case_events (unit, uuid, event_uuid, action, from_state,"
+               " to_state, actor, note, at, at_ms, at_unit, prev_hash, hash)"
+               " SELECT $1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::int8 / 1000.0),"
+               " $9::int8,"
+               " $1, t.prev, event_hash(t.prev, $3::uuid, $9::int8, $1, $4, $5, $6, $7,"
+               " $8) FROM " CHAIN_TIP " t",
+               texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;
 }

@@ -10,24 +10,19 @@
 
 /* One WHERE clause for every filter; a NULL parameter switches its condition off. Days are
  * China Standard Time: a day starts at 00:00 +08:00. */
-#define LIST_WHERE                                                                              \
-    " FROM cases c WHERE unit = $1"                                                             \
-    " AND ($2::text IS NULL OR state = $2)"                                                     \
-    " AND ($3::text IS NULL OR track = $3)"                                                     \
-    " AND ($4::text IS NULL OR category = $4)"                                                  \
-    " AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM case_departments d WHERE d.unit = c.unit"  \
-    "      AND d.uuid = c.uuid AND d.dept = $5))"                                               \
-    " AND ($6::text IS NULL OR holder = $6)"                                                    \
-    " AND ($7::date IS NULL OR created_at >= $7::date::timestamp AT TIME ZONE INTERVAL '+08:00')" \
-    " AND ($8::date IS NULL OR created_at < ($8::date + 1)::timestamp AT TIME ZONE"              \
-    "      INTERVAL '+08:00')"                                                                  \
-    " AND (NOT $9::boolean OR (deadline IS NOT NULL AND deadline < to_timestamp($10 / 1000.0)"  \
+#define LIST_WHERE                                                                                 \
+    " FROM cases c WHERE unit = $1"                                                                \
+    " AND ($2::text IS NULL OR state = $2)"                                                        \
+    " AND ($3::text IS NULL OR track = $3)"                                                        \
+    " AND ($4::text IS NULL OR category = $4)"                                                     \
+    " AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM case_departments d WHERE d.unit = c.unit"     \
+    "      AND d.uuid = c.uuid AND d.dept = $5))"                                                  \
+    " AND ($6::text IS NULL OR holder = $6)"                                                       \
+    " AND ($7::date IS NULL OR created_at >= $7::date::timestamp AT TIME ZONE INTERVAL '+08:00')"  \
+    " AND ($8::date IS NULL OR created_at < ($8::date + 1)::timestamp AT TIME ZONE"                \
+    "      INTERVAL '+08:00')"                                                                     \
+    " AND (NOT $9::boolean OR (deadline IS NOT NULL AND deadline < to_timestamp($10 / 1000.0)"     \
     "      AND state NOT IN ('resolved', 'closed', 'withdrawn')))"
-
-static bool is_day(const char *s)
-{
-    return fq_cal_parse_day(s) > 0;
-}
 
 static const char *or_null(const char *s)
 {
@@ -38,7 +33,7 @@ static int check_filter(const fq_list_filter_t *f, char *err, size_t errlen)
 {
     const char *days[] = {or_null(f->from_day), or_null(f->to_day)};
     for (int i = 0; i < 2; i++)
-        if (days[i] && !is_day(days[i])) {
+        if (days[i] && fq_cal_parse_day(days[i]) < 0) {
             snprintf(err, errlen, "'%s' is not a day; write YYYY-MM-DD", days[i]);
             return -1;
         }
@@ -48,8 +43,8 @@ static int check_filter(const fq_list_filter_t *f, char *err, size_t errlen)
 static void filter_params(const fq_store_t *st, const fq_list_filter_t *f, fq_params_t *p)
 {
     fq_p_text(p, st->self->code);
-    const char *texts[] = {f->state, f->track, f->category, f->dept, f->holder, f->from_day,
-                           f->to_day};
+    const char *texts[] = {f->state,  f->track,    f->category, f->dept,
+                           f->holder, f->from_day, f->to_day};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         fq_p_text(p, or_null(texts[i]));
     fq_p_text(p, f->overdue ? "true" : "false");
