@@ -1,0 +1,34 @@
+/* db_array.h - a PostgreSQL array literal built in memory, passed as ONE query parameter.
+ *
+ * Set-based writes send a column of many rows as one text[] / int8[] / uuid[] parameter and
+ * unnest it in SQL ("INSERT ... SELECT ... FROM unnest($1::text[], $2::int8[])"), so a batch
+ * of N rows costs one statement, not N. The values are escaped here and travel as parameter
+ * data; no SQL is built from them.
+ */
+#ifndef FQ_DB_ARRAY_H
+#define FQ_DB_ARRAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char *buf;   /* "{elem,elem" while building, "{...}" after fq_arr_text_value */
+    size_t len, cap;
+    size_t n;    /* elements appended */
+    bool failed; /* out of memory: fq_arr_value returns NULL */
+} fq_arr_t;
+
+#define FQ_ARR_INIT {NULL, 0, 0, 0, false}
+
+/* Append one element; a NULL string is SQL NULL. */
+void fq_arr_text(fq_arr_t *a, const char *value);
+void fq_arr_int(fq_arr_t *a, int64_t value);
+
+/* The finished literal, owned by A (valid until fq_arr_free or the next append); NULL when
+ * memory ran out on the way. */
+const char *fq_arr_value(fq_arr_t *a);
+
+void fq_arr_free(fq_arr_t *a);
+
+#endif
