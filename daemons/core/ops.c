@@ -111,22 +111,21 @@ static fq_act_t act_of(const Fq__OpsRequest *req)
                       .notice = req->notice};
 }
 
-/* One write inside the batch's transaction, under its own savepoint: a refusal undoes only
- * its own writes. Returns the store's outcome; DBERR loses the whole batch. */
-static fq_store_rc_t write_one(fq_daemon_t *d, const Fq__OpsRequest *req, char case_no[40],
-                               char uuid[37], char *err, size_t errlen)
+static bool is_submit(const Fq__OpsRequest *req)
+{
+    return strcmp(req->verb, "submit") == 0;
+}
+
+/* One action on a case inside the batch's transaction, under its own savepoint: a refusal
+ * undoes only its own writes. Returns the store's outcome; DBERR loses the whole batch. */
+static fq_store_rc_t act_one(fq_daemon_t *d, const Fq__OpsRequest *req, char *err,
+                             size_t errlen)
 {
     fq_store_t st = store_of(d);
     if (fq_db_exec(d->db, "SAVEPOINT request", NULL, err, errlen) < 0)
         return FQ_STORE_DBERR;
     fq_act_t a = act_of(req);
-    fq_store_rc_t rc;
-    if (strcmp(req->verb, "submit") == 0)
-        rc = req->new_case ? fq_store_submit_tx(&st, req->new_case, req->actor, case_no, uuid,
-                                                err, errlen)
-                           : (snprintf(err, errlen, "submit needs a case"), FQ_STORE_REFUSED);
-    else
-        rc = fq_store_act_in(&st, req->case_ref, req->verb, &a, err, errlen);
+    fq_store_rc_t rc = fq_store_act_in(&st, req->case_ref, req->verb, &a, err, errlen);
     char ignored[256];
     if (rc == FQ_STORE_REFUSED &&
         fq_db_exec(d->db, "ROLLBACK TO SAVEPOINT request", NULL, ignored, sizeof ignored) < 0)
@@ -137,14 +136,53 @@ static fq_store_rc_t write_one(fq_daemon_t *d, const Fq__OpsRequest *req, char c
     return rc;
 }
 
+/* The batch's submissions, in order, for fq_store_submit_many; SUB_OF[i] is request i's. */
+static size_t gather_submissions(Fq__OpsRequest *const *reqs, size_t n, fq_submission_t *subs,
+                                 fq_submission_t **sub_of)
+{
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++) {
+        sub_of[i] = NULL;
+        if (!is_submit(reqs[i]))
+            continue;
+        subs[ns] = (fq_submission_t){.in = reqs[i]->new_case, .actor = reqs[i]->actor};
+        sub_of[i] = &subs[ns++];
+    }
+    return ns;
+}
+
+/* Submissions first, all together; then each action under its savepoint. */
+static fq_store_rc_t write_all(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
+                               Fq__OpsReply *const *reps, size_t n, fq_submission_t *subs,
+                               size_t ns, char *err, size_t errlen)
+{
+    fq_store_t st = store_of(d);
+    if (fq_db_begin(d->db, err, errlen) < 0)
+        return FQ_STORE_DBERR;
+    fq_store_rc_t rc = ns ? fq_store_submit_many(&st, subs, ns, err, errlen) : FQ_STORE_OK;
+    for (size_t i = 0; rc == FQ_STORE_OK && i < n; i++) {
+        if (is_submit(reqs[i]))
+            continue;
+        fq_store_rc_t one = act_one(d, reqs[i], err, errlen);
+        if (one == FQ_STORE_REFUSED)
+            reply_rc(reps[i], one, err);
+        rc = one == FQ_STORE_DBERR ? one : FQ_STORE_OK;
+    }
+    if (rc == FQ_STORE_OK && fq_db_commit(d->db, err, errlen) < 0)
+        rc = FQ_STORE_DBERR;
+    if (rc != FQ_STORE_OK)
+        fq_db_rollback(d->db);
+    return rc;
+}
+
 /* After COMMIT: tell each request how it went. */
 static void reply_written(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
-                          const char *case_no, const char *uuid)
+                          const fq_submission_t *sub)
 {
     char err[ERRLEN];
-    if (strcmp(req->verb, "submit") == 0) {
-        fq_info("case %s submitted: %s", case_no, req->new_case->title);
-        reply_submitted(d, req, rep, case_no, uuid);
+    if (sub) {
+        fq_info("case %s submitted: %s", sub->case_no, req->new_case->title);
+        reply_submitted(d, req, rep, sub->case_no, sub->uuid);
         return;
     }
     fq_info("case %s: %s by %s", req->case_ref, req->verb, req->actor ? req->actor : "-");
@@ -157,31 +195,26 @@ static void reply_written(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsRepl
 static void write_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsReply *const *reps,
                         size_t n)
 {
-    char err[ERRLEN], (*nos)[40] = calloc(n, sizeof *nos), (*uuids)[37] = calloc(n, 37);
-    fq_store_rc_t rc = nos && uuids && fq_db_begin(d->db, err, sizeof err) == 0 ? FQ_STORE_OK
-                                                                               : FQ_STORE_DBERR;
-    for (size_t i = 0; rc != FQ_STORE_DBERR && i < n; i++) {
-        fq_store_rc_t one = write_one(d, reqs[i], nos[i], uuids[i], err, sizeof err);
-        if (one == FQ_STORE_REFUSED)
-            reply_rc(reps[i], one, err);
-        rc = one == FQ_STORE_DBERR ? one : rc;
-    }
-    if (rc == FQ_STORE_OK && fq_db_commit(d->db, err, sizeof err) < 0)
-        rc = FQ_STORE_DBERR;
-    if (rc != FQ_STORE_OK)
-        fq_db_rollback(d->db);
+    char err[ERRLEN] = "out of memory";
+    fq_submission_t *subs = calloc(n, sizeof *subs), **sub_of = calloc(n, sizeof *sub_of);
+    fq_store_rc_t rc = FQ_STORE_DBERR;
+    if (subs && sub_of)
+        rc = write_all(d, reqs, reps, n, subs, gather_submissions(reqs, n, subs, sub_of), err,
+                       sizeof err);
     for (size_t i = 0; i < n; i++) {
-        if (reps[i]->has_status && reps[i]->status != 0)
-            continue; /* refused */
-        if (rc != FQ_STORE_OK)
-            reply_rc(reps[i], FQ_STORE_DBERR, nos ? err : "out of memory");
+        if (sub_of && sub_of[i] && sub_of[i]->rc == FQ_STORE_REFUSED)
+            reply_rc(reps[i], FQ_STORE_REFUSED, sub_of[i]->err);
+        else if (reps[i]->has_status && reps[i]->status != 0)
+            continue; /* an action refused */
+        else if (rc != FQ_STORE_OK)
+            reply_rc(reps[i], FQ_STORE_DBERR, err);
         else
-            reply_written(d, reqs[i], reps[i], nos[i], uuids[i]);
+            reply_written(d, reqs[i], reps[i], sub_of[i]);
     }
     if (rc == FQ_STORE_OK)
         fq_link_kick(d->link);
-    free(nos);
-    free(uuids);
+    free(subs);
+    free(sub_of);
 }
 
 static void on_write(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)

@@ -23,14 +23,21 @@ typedef struct {
     int64_t now_ms;
 } fq_store_t;
 
-/* Take in a new case from IN (borrowed). Writes its number into CASE_NO. */
-fq_store_rc_t fq_store_submit(const fq_store_t *st, const Fq__Case *in, const char *actor,
-                              char case_no[40], char *err, size_t errlen);
+/* One submission of a batch: IN and ACTOR are borrowed; the rest is the outcome. */
+typedef struct {
+    const Fq__Case *in;
+    const char *actor;
+    fq_store_rc_t rc;  /* OK: taken in as CASE_NO; REFUSED: ERR says why, nothing written */
+    char case_no[40];
+    char uuid[37];
+    char err[256];
+} fq_submission_t;
 
-/* fq_store_submit inside the caller's transaction, for taking in many cases under one commit.
- * A refusal writes nothing and leaves the transaction usable; fills CASE_NO and UUID. */
-fq_store_rc_t fq_store_submit_tx(const fq_store_t *st, const Fq__Case *in, const char *actor,
-                                 char case_no[40], char uuid[37], char *err, size_t errlen);
+/* Take in the cases SUBS[0..N) inside the caller's transaction, with a few statements for all
+ * of them. Each is checked before anything is written, so a refusal leaves the transaction
+ * usable and the others unaffected. DBERR (ERR says why) means the transaction is lost. */
+fq_store_rc_t fq_store_submit_many(const fq_store_t *st, fq_submission_t *subs, size_t n,
+                                   char *err, size_t errlen);
 
 /* Load the case REF (case number or uuid) as this unit knows it, with parties and history.
  * *OUT belongs to the caller (fq_pb_case_free). */

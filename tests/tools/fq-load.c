@@ -19,10 +19,12 @@
  *                 case is sent at once, not skipped); default: as fast as the replies come
  *   --duration S  stop taking new cases after S seconds, even before M
  *   --out FILE    the case numbers that went through, one a line
+ *   --refuse-every K  submit: every K-th case names an unknown category; the daemon must refuse
+ *                 it (counted as "refused") while the others around it go through
  *   --timeout S   street: give up after S seconds (default 0: never)
  *
- * Prints one JSON line: {"sent":..,"ok":..,"failed":..,"seconds":..,"rate":..,"p50_ms":..,
- * "p99_ms":..,"max_ms":..}. Latencies are per case from its first request to its last reply
+ * Prints one JSON line: {"sent":..,"ok":..,"failed":..,"refused":..,"seconds":..,"rate":..,
+ * "p50_ms":..,"p99_ms":..,"max_ms":..}. Latencies are per case from its first request to its last reply
  * (one round trip for submit, three for escalate, two for street); rate is ok cases/s.
  * Exit 0 when every case went through, 1 when some failed, 2 usage. */
 #include <errno.h>
@@ -47,6 +49,7 @@
 typedef struct {
     const char *mode, *endpoint, *category, *title, *out, *until_file;
     int clients;
+    long refuse_every;
     long count;
     double rate, duration, timeout_s;
 } s_opts_t;
@@ -72,7 +75,7 @@ typedef struct {
     pthread_t thread;
     void *sock;
     s_lat_t lat;
-    long sent, ok, failed;
+    long sent, ok, failed, refused;
 } s_worker_t;
 
 /* ---- time and latencies ------------------------------------------------------------------- */
@@ -197,7 +200,14 @@ static int act(s_worker_t *w, const char *verb, const char *case_no)
     return 0;
 }
 
-/* Take one case in; its number goes to CASE_NO. About 300 bytes of text, like a real one. */
+/* Is case IDX one the daemon must refuse (--refuse-every)? */
+static bool meant_to_fail(const s_opts_t *o, long idx)
+{
+    return o->refuse_every > 0 && idx % o->refuse_every == o->refuse_every - 1;
+}
+
+/* Take one case in; its number goes to CASE_NO. About 300 bytes of text, like a real one.
+ * Returns 0 taken in, 1 refused by the daemon, -1 no answer. */
 static int submit(s_worker_t *w, long idx, char case_no[64])
 {
     static const char description[] =
@@ -212,7 +222,8 @@ static int submit(s_worker_t *w, long idx, char case_no[64])
     Fq__Case c = FQ__CASE__INIT;
     c.title = title;
     c.description = (char *)description;
-    c.category = (char *)w->run->o->category;
+    c.category = meant_to_fail(w->run->o, idx) ? "no-such-category"
+                                               : (char *)w->run->o->category;
     c.source = "grid";
     c.address = "光明区东周社区1栋";
     c.n_parties = 1;
@@ -221,10 +232,12 @@ static int submit(s_worker_t *w, long idx, char case_no[64])
     req.verb = "submit";
     req.actor = "fq-load";
     req.new_case = &c;
-    Fq__OpsReply *rep = call_ok(w, &req);
+    Fq__OpsReply *rep = call(w, &req);
     if (!rep)
         return -1;
-    int rc = rep->n_cases > 0 && rep->cases[0]->case_no ? 0 : -1;
+    int rc = rep->status != 0 ? 1 : rep->n_cases > 0 && rep->cases[0]->case_no ? 0 : -1;
+    if (rc == 1 && !meant_to_fail(w->run->o, idx))
+        say(w, "submit", rep->error ? rep->error : "refused");
     if (rc == 0)
         snprintf(case_no, 64, "%s", rep->cases[0]->case_no);
     fq__ops_reply__free_unpacked(rep, NULL);
@@ -254,11 +267,18 @@ static long take_turn(s_run_t *run)
     return idx;
 }
 
-/* One case through the MODE's requests: 0 when all succeeded. */
+/* One case through the MODE's requests: 0 when all succeeded, 1 when refused as it was
+ * meant to be, -1 otherwise. */
 static int one_case(s_worker_t *w, long idx)
 {
     char case_no[64];
-    if (submit(w, idx, case_no) < 0)
+    int rc = submit(w, idx, case_no);
+    if (meant_to_fail(w->run->o, idx)) {
+        if (rc == 0)
+            say(w, case_no, "taken in although its category is unknown");
+        return rc == 1 ? 1 : -1;
+    }
+    if (rc != 0)
         return -1;
     if (strcmp(w->run->o->mode, "escalate") == 0 &&
         (act(w, "accept", case_no) < 0 || act(w, "escalate", case_no) < 0))
@@ -274,10 +294,13 @@ static void *intake_thread(void *arg)
     while ((idx = take_turn(w->run)) >= 0) {
         double start = now_s();
         w->sent++;
-        if (one_case(w, idx) == 0) {
+        int rc = one_case(w, idx);
+        if (rc == 0) {
             w->ok++;
             lat_add(&w->lat, (now_s() - start) * 1000.0);
-        } else
+        } else if (rc == 1)
+            w->refused++;
+        else
             w->failed++;
     }
     return NULL;
@@ -420,7 +443,7 @@ static int run_street(s_worker_t *ws, int n, s_worker_t *lister)
 static int usage(FILE *f, int rc)
 {
     fputs("usage: fq-load submit   --endpoint EP --count M [--clients N] [--rate R] [--duration S]\n"
-          "                        [--category C] [--title T] [--out FILE]\n"
+          "                        [--category C] [--title T] [--out FILE] [--refuse-every K]\n"
           "       fq-load escalate --community EP --count M [same options as submit]\n"
           "       fq-load street   --endpoint EP (--count M | --until-file FILE) [--clients N]\n"
           "                        [--timeout S]\n",
@@ -436,7 +459,8 @@ static int parse(int argc, char **argv, s_opts_t *o)
         {"rate", required_argument, 0, 'r'},     {"duration", required_argument, 0, 'd'},
         {"category", required_argument, 0, 'C'}, {"title", required_argument, 0, 't'},
         {"out", required_argument, 0, 'o'},      {"until-file", required_argument, 0, 'u'},
-        {"timeout", required_argument, 0, 'T'},  {"help", no_argument, 0, 'h'},
+        {"timeout", required_argument, 0, 'T'},  {"refuse-every", required_argument, 0, 'R'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     *o = (s_opts_t){.mode = argc > 1 ? argv[1] : "", .category = "neighbour",
                     .title = "压力测试：楼上噪音扰民", .clients = 4};
@@ -454,6 +478,7 @@ static int parse(int argc, char **argv, s_opts_t *o)
         case 'o': o->out = optarg; break;
         case 'u': o->until_file = optarg; break;
         case 'T': o->timeout_s = atof(optarg); break;
+        case 'R': o->refuse_every = atol(optarg); break;
         default: return -1;
         }
     }
@@ -461,7 +486,8 @@ static int parse(int argc, char **argv, s_opts_t *o)
     bool intake = strcmp(o->mode, "submit") == 0 || strcmp(o->mode, "escalate") == 0;
     if (optind != argc || !o->endpoint || o->clients < 1 || o->clients > MAX_CLIENTS ||
         !(street || intake) || (intake && o->count < 1) ||
-        (street && o->count < 1 && !o->until_file))
+        (street && o->count < 1 && !o->until_file) || o->refuse_every < 0 ||
+        (o->refuse_every > 0 && strcmp(o->mode, "submit") != 0))
         return -1;
     return 0;
 }
@@ -469,19 +495,20 @@ static int parse(int argc, char **argv, s_opts_t *o)
 static void print_summary(s_worker_t *ws, int n, double seconds)
 {
     s_lat_t all = {0};
-    long sent = 0, ok = 0, failed = 0;
+    long sent = 0, ok = 0, failed = 0, refused = 0;
     for (int i = 0; i < n; i++) {
         sent += ws[i].sent;
         ok += ws[i].ok;
         failed += ws[i].failed;
+        refused += ws[i].refused;
         for (size_t j = 0; j < ws[i].lat.n; j++)
             lat_add(&all, ws[i].lat.ms[j]);
     }
     if (all.n)
         qsort(all.ms, all.n, sizeof *all.ms, cmp_double);
-    printf("{\"sent\":%ld,\"ok\":%ld,\"failed\":%ld,\"seconds\":%.3f,\"rate\":%.1f,"
-           "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
-           sent, ok, failed, seconds, seconds > 0 ? (double)ok / seconds : 0.0,
+    printf("{\"sent\":%ld,\"ok\":%ld,\"failed\":%ld,\"refused\":%ld,\"seconds\":%.3f,"
+           "\"rate\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+           sent, ok, failed, refused, seconds, seconds > 0 ? (double)ok / seconds : 0.0,
            quantile(all.ms, all.n, 0.50), quantile(all.ms, all.n, 0.99),
            all.n ? all.ms[all.n - 1] : 0.0);
     free(all.ms);
