@@ -49,23 +49,6 @@ Fq__Case *fq_store_row_to_case(const PGresult *res, int row)
     return c;
 }
 
-/* Run SQL with ($1 unit, $2 uuid) and hand each row to ADD; stops quietly when out of memory. */
-static fq_store_rc_t each_row(const fq_store_t *st, Fq__Case *c, const char *sql,
-                              int (*add)(Fq__Case *, const PGresult *, int), char *err,
-                              size_t errlen)
-{
-    fq_params_t p = {0};
-    fq_p_text(&p, st->self->code);
-    fq_p_text(&p, c->uuid);
-    PGresult *res = fq_db_run(st->db, sql, &p, err, errlen);
-    if (!res)
-        return FQ_STORE_DBERR;
-    for (int i = 0; i < PQntuples(res) && add(c, res, i) == 0; i++)
-        ;
-    PQclear(res);
-    return FQ_STORE_OK;
-}
-
 static int add_party(Fq__Case *c, const PGresult *res, int row)
 {
     Fq__Party *party = fq_pb_party_new();
@@ -176,41 +159,60 @@ static int add_feedback(Fq__Case *c, const PGresult *res, int row)
     return 0;
 }
 
-/* Parties, history (in chain order where the chain is intact), documents, departments. */
+/* Every part of a case file in one round trip: one branch per table, each padded to ten text
+ * columns (the layout its add_* function reads), then the part's number and its position in
+ * the part's own order. Loading a case is on the path of every action and every copy sent. */
+#define PART_COLUMNS 10
+static const char s_parts_sql[] =
+    "SELECT * FROM ("
+    " SELECT name, phone, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 AS part,"
+    "  row_number() OVER (ORDER BY idx) AS pos"
+    "  FROM case_parties WHERE unit = $1 AND uuid = $2"
+    " UNION ALL"
+    " SELECT event_uuid::text, at_ms::text, at_unit, action, from_state, to_state, actor, note,"
+    "  prev_hash, hash, 1, row_number() OVER (ORDER BY at_ms, recorded_at, event_uuid)"
+    "  FROM case_events WHERE unit = $1 AND uuid = $2"
+    " UNION ALL"
+    " SELECT doc_uuid::text, kind, number, doc_date, parties, terms, court, at_unit,"
+    "  at_ms::text, NULL, 2, row_number() OVER (ORDER BY at_ms)"
+    "  FROM case_documents WHERE unit = $1 AND uuid = $2"
+    " UNION ALL"
+    " SELECT dept, role, status, reason, result, assigned_by, NULL, NULL, NULL, NULL, 3,"
+    "  row_number() OVER (ORDER BY role DESC, dept)"
+    "  FROM case_departments WHERE unit = $1 AND uuid = $2"
+    " UNION ALL"
+    " SELECT notice_uuid::text, number, kind, addressee, reason, at_unit, acked_by,"
+    "  at_ms::text, acked_ms::text, NULL, 4, row_number() OVER (ORDER BY at_ms)"
+    "  FROM notices WHERE unit = $1 AND uuid = $2"
+    " UNION ALL"
+    " SELECT fb_uuid::text, channel, text, answer, comment, review_reason, at_unit,"
+    "  unreasonable::text, at_ms::text, NULL, 5, row_number() OVER (ORDER BY at_ms)"
+    "  FROM feedback WHERE unit = $1 AND uuid = $2"
+    ") parts ORDER BY part, pos";
+
+typedef int (*s_add_fn)(Fq__Case *c, const PGresult *res, int row);
+
+/* By part number, as s_parts_sql numbers them. */
+static const s_add_fn s_add_part[] = {add_party,      add_event,  add_document,
+                                      add_assignment, add_notice, add_feedback};
+
+/* Parties, history, documents, departments, notices and feedback; stops quietly when out of
+ * memory, as a smaller copy is still a true one. */
 static fq_store_rc_t load_parts(const fq_store_t *st, Fq__Case *c, char *err, size_t errlen)
 {
-    fq_store_rc_t rc = each_row(st, c,
-                                "SELECT name, phone, role FROM case_parties WHERE unit = $1 AND"
-                                " uuid = $2 ORDER BY idx",
-                                add_party, err, errlen);
-    if (rc == FQ_STORE_OK)
-        rc = each_row(st, c,
-                      "SELECT event_uuid, at_ms, at_unit, action, from_state, to_state, actor,"
-                      " note, prev_hash, hash FROM case_events WHERE unit = $1 AND uuid = $2"
-                      " ORDER BY at_ms, recorded_at, event_uuid",
-                      add_event, err, errlen);
-    if (rc == FQ_STORE_OK)
-        rc = each_row(st, c,
-                      "SELECT doc_uuid, kind, number, doc_date, parties, terms, court, at_unit,"
-                      " at_ms FROM case_documents WHERE unit = $1 AND uuid = $2 ORDER BY at_ms",
-                      add_document, err, errlen);
-    if (rc == FQ_STORE_OK)
-        rc = each_row(st, c,
-                      "SELECT dept, role, status, reason, result, assigned_by FROM"
-                      " case_departments WHERE unit = $1 AND uuid = $2 ORDER BY role DESC, dept",
-                      add_assignment, err, errlen);
-    if (rc == FQ_STORE_OK)
-        rc = each_row(st, c,
-                      "SELECT notice_uuid, number, kind, addressee, reason, at_unit, acked_by,"
-                      " at_ms, acked_ms FROM notices WHERE unit = $1 AND uuid = $2 ORDER BY at_ms",
-                      add_notice, err, errlen);
-    if (rc == FQ_STORE_OK)
-        rc = each_row(st, c,
-                      "SELECT fb_uuid, channel, text, answer, comment, review_reason, at_unit,"
-                      " unreasonable, at_ms FROM feedback WHERE unit = $1 AND uuid = $2"
-                      " ORDER BY at_ms",
-                      add_feedback, err, errlen);
-    return rc;
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, c->uuid);
+    PGresult *res = fq_db_run(st->db, s_parts_sql, &p, err, errlen);
+    if (!res)
+        return FQ_STORE_DBERR;
+    for (int i = 0; i < PQntuples(res); i++) {
+        int part = atoi(PQgetvalue(res, i, PART_COLUMNS));
+        if (part < 0 || part >= (int)FQ_NELEMS(s_add_part) || s_add_part[part](c, res, i) < 0)
+            break;
+    }
+    PQclear(res);
+    return FQ_STORE_OK;
 }
 
 /* Put the history in chain order: the entry with no previous first, then each entry's
