@@ -53,11 +53,12 @@ static fq_store_rc_t drop_held(const fq_store_t *st, const Fq__Case *const *copi
     for (size_t i = 0; i < n; i++)
         if (taken[i])
             fq_arr_text(&uuids, copies[i]->uuid);
+    const char *list = fq_arr_value(&uuids);
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
-    fq_p_text(&p, fq_arr_value(&uuids));
+    fq_p_text(&p, list);
     PGresult *res = NULL;
-    if (!p.values[1])
+    if (!list)
         snprintf(err, errlen, "out of memory");
     else
         res = fq_db_run(st->db,
