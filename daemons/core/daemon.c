@@ -135,6 +135,28 @@ static fq_store_rc_t apply_message(void *arg, const char *peer, const Fq__Envelo
     }
 }
 
+/* A run of messages from PEER: the copies of cases new to us go in set-based. A directive names
+ * a case we hold, which the parent learned from a copy of ours; should one come ahead of the
+ * copy that brings its case (only a broken parent would send that), it must still find the case
+ * missing, so copies after a directive wait their turn. */
+static fq_store_rc_t apply_run(void *arg, const char *peer, const Fq__Envelope *const *envs,
+                               size_t n, bool *taken, char *err, size_t errlen)
+{
+    fq_daemon_t *d = arg;
+    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms()};
+    const Fq__Case **copies = calloc(n ? n : 1, sizeof *copies);
+    if (!copies) {
+        snprintf(err, errlen, "out of memory");
+        return FQ_STORE_DBERR;
+    }
+    for (size_t i = 0; i < n && envs[i]->body_case != FQ__ENVELOPE__BODY_DIRECTIVE; i++)
+        if (envs[i]->body_case == FQ__ENVELOPE__BODY_SYNC)
+            copies[i] = envs[i]->sync->case_;
+    fq_store_rc_t rc = fq_store_apply_new(&st, peer, copies, n, taken, err, errlen);
+    free(copies);
+    return rc;
+}
+
 static void try_db(fq_daemon_t *d)
 {
     int64_t now = fq_mono_ms();
@@ -163,8 +185,9 @@ static int open_all(fq_daemon_t *d)
         return 1;
     }
     d->ops = fq_ops_open(d, err, sizeof err);
+    const fq_link_handler_t handler = {apply_message, apply_run, d};
     if (d->ops)
-        d->link = fq_link_new(d->zctx, d->cfg, d->self, apply_message, d, err, sizeof err);
+        d->link = fq_link_new(d->zctx, d->cfg, d->self, &handler, err, sizeof err);
     if (!d->ops || !d->link) {
         fq_error("%s", err);
         return 1;

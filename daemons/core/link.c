@@ -87,7 +87,7 @@ static int make_peers(fq_link_t *link)
 }
 
 fq_link_t *fq_link_new(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self,
-                       fq_link_apply_fn apply, void *arg, char *err, size_t errlen)
+                       const fq_link_handler_t *handler, char *err, size_t errlen)
 {
     fq_link_t *link = calloc(1, sizeof *link);
     if (!link) {
@@ -96,8 +96,7 @@ fq_link_t *fq_link_new(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self
     }
     link->cfg = cfg;
     link->self = self;
-    link->apply = apply;
-    link->arg = arg;
+    link->handler = *handler;
     link->kicked = true;
     const fq_unit_cfg_t *parent = fq_cfg_parent(cfg, self);
     if (make_peers(link) < 0 || (self->link && !(link->down = open_down(ctx, cfg, self, err,

@@ -9,6 +9,7 @@
 #ifndef FQ_LINK_H
 #define FQ_LINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <zmq.h>
@@ -25,11 +26,26 @@ typedef struct fq_link fq_link_t;
 typedef fq_store_rc_t (*fq_link_apply_fn)(void *arg, const char *peer, const Fq__Envelope *env,
                                           char *err, size_t errlen);
 
-/* Open the link sockets of unit SELF (borrowed, as is CFG) in ZMQ context CTX: connect up when
- * SELF has a parent, bind for children when SELF has a link endpoint. NULL with ERR on failure
- * (e.g. the endpoint is in use). */
+/* Apply at once what it can of a run of PEER's next messages ENVS[0..N) (in sequence order),
+ * inside the receive transaction, and set TAKEN[i] for each message it applied; the rest are
+ * then applied one by one with fq_link_apply_fn, in order. Anything but OK: the link rolls the
+ * call back and applies the whole run one by one. */
+typedef fq_store_rc_t (*fq_link_apply_run_fn)(void *arg, const char *peer,
+                                              const Fq__Envelope *const *envs, size_t n,
+                                              bool *taken, char *err, size_t errlen);
+
+/* The daemon's side of the link: APPLY_RUN may be NULL (every message one by one). */
+typedef struct {
+    fq_link_apply_fn apply;
+    fq_link_apply_run_fn apply_run;
+    void *arg;
+} fq_link_handler_t;
+
+/* Open the link sockets of unit SELF (borrowed, as is CFG; HANDLER is copied) in ZMQ context
+ * CTX: connect up when SELF has a parent, bind for children when SELF has a link endpoint. NULL
+ * with ERR on failure (e.g. the endpoint is in use). */
 fq_link_t *fq_link_new(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self,
-                       fq_link_apply_fn apply, void *arg, char *err, size_t errlen);
+                       const fq_link_handler_t *handler, char *err, size_t errlen);
 void fq_link_destroy(fq_link_t **self_p);
 
 /* Add the link's sockets to ITEMS (room for MAX); returns how many were added. */

@@ -35,8 +35,7 @@ struct fq_link {
     void *down; /* ROUTER for the children, or NULL */
     fq_peer_t *peers;
     size_t npeers;
-    fq_link_apply_fn apply;
-    void *arg;
+    fq_link_handler_t handler;
     bool kicked;
 };
 

@@ -156,7 +156,7 @@ static int apply_one(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, const s_fram
 {
     if (fq_db_exec(db, "SAVEPOINT apply", NULL, err, errlen) < 0)
         return -1;
-    fq_store_rc_t rc = link->apply(link->arg, peer->code, f->env, err, errlen);
+    fq_store_rc_t rc = link->handler.apply(link->handler.arg, peer->code, f->env, err, errlen);
     if (rc != FQ_STORE_OK) {
         if (!fq_db_connected(db))
             return -1;
@@ -173,9 +173,74 @@ static int apply_one(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, const s_fram
     return rc == FQ_STORE_OK ? 0 : 1;
 }
 
-/* Apply frames RUN[0..N) from PEER in one transaction; messages that are not next in sequence
- * (repeats, or beyond a gap the sender will fill by going back) are skipped. Acks go out only
- * after COMMIT: refusals first, then the cumulative ack. */
+/* Mark NEXT[i] for the frames of RUN[0..N) that are next in sequence after LAST: the ones a run
+ * applies. The others are repeats, or beyond a gap the sender will fill by going back. */
+static size_t mark_next(s_frame_t *const *run, size_t n, uint64_t last, bool *next)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        next[i] = run[i]->env->seq == last + 1;
+        last += next[i];
+        m += next[i];
+    }
+    return m;
+}
+
+/* Offer the run's next messages ENVS[0..M) to the daemon's set-based apply under one savepoint.
+ * When it fails nothing of it stays and every message goes one by one, so hostile data in one
+ * copy cannot wedge the link. Returns -1 when the transaction is lost. */
+static int try_at_once(fq_link_t *link, fq_db_t *db, fq_peer_t *peer,
+                       const Fq__Envelope *const *envs, size_t m, bool *got, char *err,
+                       size_t errlen)
+{
+    const fq_link_handler_t *h = &link->handler;
+    if (fq_db_exec(db, "SAVEPOINT apply_run", NULL, err, errlen) < 0)
+        return -1;
+    if (h->apply_run(h->arg, peer->code, envs, m, got, err, errlen) != FQ_STORE_OK) {
+        if (!fq_db_connected(db))
+            return -1;
+        fq_warn("%zu message(s) from %s not applied at once, applying them one by one: %s", m,
+                peer->code, err);
+        memset(got, 0, m * sizeof *got);
+        if (fq_db_exec(db, "ROLLBACK TO SAVEPOINT apply_run", NULL, err, errlen) < 0)
+            return -1;
+    }
+    return fq_db_exec(db, "RELEASE SAVEPOINT apply_run", NULL, err, errlen) < 0 ? -1 : 0;
+}
+
+/* Apply what it can of the frames RUN[i] marked NEXT at once, marking TAKEN[i] for each; only
+ * runs holding a copy are offered (the set-based apply takes nothing else). Returns -1 when the
+ * transaction is lost. */
+static int apply_at_once(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, s_frame_t *const *run,
+                         size_t n, const bool *next, bool *taken, char *err, size_t errlen)
+{
+    memset(taken, 0, n * sizeof *taken);
+    bool copies = false;
+    for (size_t i = 0; i < n; i++)
+        copies = copies || (next[i] && run[i]->env->body_case == FQ__ENVELOPE__BODY_SYNC);
+    if (!link->handler.apply_run || !copies)
+        return 0;
+    const Fq__Envelope **envs = calloc(n, sizeof *envs);
+    bool *got = calloc(n, sizeof *got);
+    int rc = 0;
+    if (envs && got) { /* out of memory: all of it one by one */
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (next[i])
+                envs[m++] = run[i]->env;
+        rc = try_at_once(link, db, peer, envs, m, got, err, errlen);
+        for (size_t i = 0, j = 0; rc == 0 && i < n; i++)
+            if (next[i])
+                taken[i] = got[j++];
+    }
+    free(envs);
+    free(got);
+    return rc;
+}
+
+/* Apply frames RUN[0..N) from PEER in one transaction: first what can go in at once (copies of
+ * cases new to us), then the rest one by one in sequence order. Acks go out only after COMMIT:
+ * refusals first, then the cumulative ack. */
 static void apply_run(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, s_frame_t *const *run,
                       size_t n)
 {
@@ -183,14 +248,19 @@ static void apply_run(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, s_frame_t *
     uint64_t last, first;
     size_t nrej = 0;
     s_rejection_t *rej = calloc(n, sizeof *rej);
-    if (!rej || fq_db_begin(db, err, sizeof err) < 0 ||
+    bool *flags = calloc(2 * n, sizeof *flags);
+    bool *next = flags, *taken = flags + n;
+    if (!rej || !flags || fq_db_begin(db, err, sizeof err) < 0 ||
         fq_inbox_last(db, link->self->code, peer->code, 1, &last, err, sizeof err) < 0)
         goto abort;
     first = last;
+    mark_next(run, n, last, next);
+    if (apply_at_once(link, db, peer, run, n, next, taken, err, sizeof err) < 0)
+        goto abort;
     for (size_t i = 0; i < n; i++) {
-        if (run[i]->env->seq != last + 1)
+        if (!next[i])
             continue;
-        int rc = apply_one(link, db, peer, run[i], &rej[nrej], err, sizeof err);
+        int rc = taken[i] ? 0 : apply_one(link, db, peer, run[i], &rej[nrej], err, sizeof err);
         if (rc < 0)
             goto abort;
         nrej += (size_t)rc;
@@ -210,11 +280,13 @@ static void apply_run(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, s_frame_t *
     fq_link_send_ack(link, &to, last, 0, NULL);
     link->kicked = last != first || link->kicked;
     free(rej);
+    free(flags);
     return;
 abort:
     fq_db_rollback(db); /* no ack: the sender will send them again */
     fq_warn("%zu message(s) from %s not applied, not acked: %s", n, peer->code, err);
     free(rej);
+    free(flags);
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */

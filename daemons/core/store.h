@@ -130,4 +130,14 @@ fq_store_rc_t fq_store_verify(const fq_store_t *st, const char *ref, char *messa
 fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__Case *c,
                              char *err, size_t errlen);
 
+/* Apply at once, inside the caller's transaction, the copies among COPIES[0..N) (a run from
+ * PEER in sequence order, NULL where a message is not a copy) of cases this unit does not hold
+ * yet: valid ones, each the first copy of its uuid in the run. Sets TAKEN[i] for each applied;
+ * the caller applies the others one by one with fq_store_apply, in order, afterwards. A new
+ * copy is never forwarded, so it may go in ahead of the messages before it. DBERR (TAKEN then
+ * means nothing): roll back to before the call and apply every copy one by one. */
+fq_store_rc_t fq_store_apply_new(const fq_store_t *st, const char *peer,
+                                 const Fq__Case *const *copies, size_t n, bool *taken, char *err,
+                                 size_t errlen);
+
 #endif

@@ -36,6 +36,10 @@ fq_store_rc_t fq_store_insert_parties(const fq_store_t *st, const char *uuid,
                                       Fq__Party *const *parties, size_t n, char *err,
                                       size_t errlen);
 
+/* A neighbour's copy C must be complete and talk about units and categories we know: 0, or -1
+ * with the reason in ERR. Pure; both ways of applying copies check with it. */
+int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen);
+
 /* fq_store_act inside the caller's transaction, for an action of the daemon's own (a notice,
  * a directive from the tier above). */
 fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t action,

@@ -58,8 +58,7 @@ static int check_event(const Fq__Event *e, size_t i, char *err, size_t errlen)
     return 0;
 }
 
-/* A neighbour's copy must be complete and talk about units and categories we know. */
-static int check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen)
+int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen)
 {
     fq_state_t state;
     if (!c) {
@@ -387,7 +386,7 @@ static fq_store_rc_t forward(const fq_store_t *st, const char *uuid, bool from_p
 fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__Case *c, char *err,
                              size_t errlen)
 {
-    if (check_copy(st, c, err, errlen) < 0)
+    if (fq_store_check_copy(st, c, err, errlen) < 0)
         return FQ_STORE_REFUSED;
     bool from_parent = strcmp(peer, st->self->parent) == 0;
     s_local_t local;

@@ -1,14 +1,25 @@
 /* fq-poke - a hostile peer for the end-to-end tests: sends garbage or oversized frames to a
- * daemon's ops socket or tier link and prints what the daemon answered.
+ * daemon's ops socket or tier link and prints what the daemon answered; or plays a child unit
+ * sending a run of crafted case copies.
  *
  * usage: fq-poke ops|link ENDPOINT garbage|oversized|envelope [--identity ID] [--size N]
  *                [--timeout MS]
+ *        fq-poke link ENDPOINT copies --identity CHILD --to UNIT --seq FIRST
+ *                [--category CODE] --copy N:VERSION[:bad]... [--timeout MS]
  *   ops       a REQ socket, as casectl uses; prints "status=N error=TEXT" from the OpsReply
  *   link      a DEALER with routing id ID, as a child daemon uses; prints "ack seq=N
  *             rejected=N reason=TEXT" from the Envelope that comes back (skipping heartbeats)
  *   garbage   bytes that are not protobuf; oversized: N bytes (default 1 MiB);
  *   envelope  a well-formed envelope claiming to come from another unit (link only)
+ *   copies    one sync envelope per --copy, from CHILD to UNIT with sequence numbers FIRST,
+ *             FIRST+1, ..., sent back to back so they arrive as one run. Copy N is case uuid
+ *             00000000-0000-4000-8000-<N, 12 digits>, number CHILD-20260101-<N, 4 digits>,
+ *             escalated to UNIT, with two parties and VERSION history entries (VERSION 0: an
+ *             invalid copy); ":bad" adds a department with a role the schema refuses, which
+ *             only the database notices. Prints every ack until the cumulative one for the
+ *             last copy.
  * Exit: 0 when an answer came, 1 when none did within the timeout, 2 usage. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,19 +27,37 @@
 
 #include "fengqiao.pb-c.h"
 
+#define MAX_COPIES 64
+#define MAX_EVENTS 16
+
 typedef struct {
     const char *kind, *endpoint, *what, *identity;
     size_t size;
     int timeout_ms;
+    const char *to, *category;
+    unsigned long long seq;
+    const char *copy[MAX_COPIES];
+    size_t ncopies;
 } s_args_t;
 
 static int parse(int argc, char **argv, s_args_t *a)
 {
     if (argc < 4)
         return -1;
-    *a = (s_args_t){argv[1], argv[2], argv[3], "fq-poke", 1 << 20, 3000};
-    for (int i = 4; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--identity") == 0)
+    *a = (s_args_t){argv[1], argv[2],     argv[3], "fq-poke", 1 << 20, 3000,
+                    "",      "neighbour", 1,       {NULL},    0};
+    for (int i = 4; i < argc; i += 2) {
+        if (i + 1 == argc)
+            return -1;
+        if (strcmp(argv[i], "--copy") == 0 && a->ncopies < MAX_COPIES)
+            a->copy[a->ncopies++] = argv[i + 1];
+        else if (strcmp(argv[i], "--to") == 0)
+            a->to = argv[i + 1];
+        else if (strcmp(argv[i], "--seq") == 0)
+            a->seq = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--category") == 0)
+            a->category = argv[i + 1];
+        else if (strcmp(argv[i], "--identity") == 0)
             a->identity = argv[i + 1];
         else if (strcmp(argv[i], "--size") == 0)
             a->size = strtoul(argv[i + 1], NULL, 10);
@@ -121,12 +150,172 @@ static int await_answer(void *s, int is_ops)
     }
 }
 
+/* ---- copies: a run of crafted case copies, as a child unit sends them ---------------------- */
+
+/* One crafted copy and everything it points to. */
+typedef struct {
+    Fq__Case c;
+    Fq__CaseSync sync;
+    Fq__Party party[2];
+    Fq__Party *parties[2];
+    Fq__Event event[MAX_EVENTS];
+    Fq__Event *events[MAX_EVENTS];
+    Fq__Assignment dept;
+    Fq__Assignment *depts[1];
+    char uuid[40], case_no[48], title[32];
+    char event_uuid[MAX_EVENTS][40], hash[MAX_EVENTS][32];
+} s_copy_t;
+
+static const char *s_party_names[2] = {"申请人甲", "被申请人乙"};
+
+static void make_history(s_copy_t *x, unsigned n, unsigned version, const char *unit)
+{
+    for (unsigned k = 0; k < version && k < MAX_EVENTS; k++) {
+        Fq__Event *e = &x->event[k];
+        fq__event__init(e);
+        snprintf(x->event_uuid[k], sizeof x->event_uuid[k], "00000000-0000-4000-8001-%04u%08u",
+                 n % 10000, k);
+        snprintf(x->hash[k], sizeof x->hash[k], "poke-%u-%u", n, k);
+        e->uuid = x->event_uuid[k];
+        e->has_at_ms = 1;
+        e->at_ms = 1767225600000LL + n * 1000 + k;
+        e->unit = (char *)unit;
+        e->action = k == 0 ? "submit" : "escalate";
+        e->from_state = k == 0 ? "none" : "reported";
+        e->to_state = k == 0 ? "reported" : "escalated";
+        e->actor = "fq-poke";
+        e->note = "crafted by fq-poke";
+        e->prev_hash = k == 0 ? "" : x->hash[k - 1];
+        e->hash = x->hash[k];
+        x->events[k] = e;
+    }
+    x->c.n_history = version < MAX_EVENTS ? version : MAX_EVENTS;
+    x->c.history = x->events;
+}
+
+/* Fill X from SPEC "N:VERSION[:bad]"; -1 when SPEC does not parse. */
+static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
+{
+    unsigned n, version;
+    char flag[8] = "";
+    if (sscanf(spec, "%u:%u:%7s", &n, &version, flag) < 2 || (flag[0] && strcmp(flag, "bad")))
+        return -1;
+    memset(x, 0, sizeof *x);
+    fq__case__init(&x->c);
+    fq__case_sync__init(&x->sync);
+    snprintf(x->uuid, sizeof x->uuid, "00000000-0000-4000-8000-%012u", n);
+    snprintf(x->case_no, sizeof x->case_no, "%s-20260101-%04u", a->identity, n % 10000);
+    snprintf(x->title, sizeof x->title, "fq-poke %u", n);
+    x->c.uuid = x->uuid;
+    x->c.case_no = x->case_no;
+    x->c.title = x->title;
+    x->c.category = (char *)a->category;
+    x->c.state = "escalated";
+    x->c.holder = (char *)a->to;
+    x->c.origin_unit = (char *)a->identity;
+    x->c.has_version = 1;
+    x->c.version = (int32_t)version;
+    x->c.has_created_ms = x->c.has_updated_ms = 1;
+    x->c.created_ms = x->c.updated_ms = 1767225600000LL + n * 1000;
+    for (int i = 0; i < 2; i++) {
+        fq__party__init(&x->party[i]);
+        x->party[i].name = (char *)s_party_names[i];
+        x->party[i].phone = "13700000000";
+        x->party[i].role = i == 0 ? "applicant" : "respondent";
+        x->parties[i] = &x->party[i];
+    }
+    x->c.n_parties = 2;
+    x->c.parties = x->parties;
+    make_history(x, n, version, a->identity);
+    if (flag[0]) {
+        fq__assignment__init(&x->dept);
+        x->dept.dept = "justice_office";
+        x->dept.role = "boss"; /* case_departments.role is CHECKed: lead or co */
+        x->dept.status = "assigned";
+        x->dept.unit = (char *)a->to;
+        x->depts[0] = &x->dept;
+        x->c.n_assignments = 1;
+        x->c.assignments = x->depts;
+    }
+    x->sync.case_ = &x->c;
+    return 0;
+}
+
+static int send_copy(void *s, const s_args_t *a, s_copy_t *x, uint64_t seq)
+{
+    char msg_id[40];
+    snprintf(msg_id, sizeof msg_id, "00000000-0000-4000-8002-%012llu", (unsigned long long)seq);
+    Fq__Envelope env = FQ__ENVELOPE__INIT;
+    env.version = 1;
+    env.msg_id = msg_id;
+    env.from_unit = (char *)a->identity;
+    env.to_unit = (char *)a->to;
+    env.seq = seq;
+    env.body_case = FQ__ENVELOPE__BODY_SYNC;
+    env.sync = &x->sync;
+    size_t len = fq__envelope__get_packed_size(&env);
+    uint8_t *buf = malloc(len);
+    if (!buf)
+        return -1;
+    fq__envelope__pack(&env, buf);
+    int rc = zmq_send(s, buf, len, 0) < 0 ? -1 : 0;
+    free(buf);
+    return rc;
+}
+
+/* Print acks until the cumulative one reaches LAST. */
+static int await_acks(void *s, uint64_t last)
+{
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, s, 0) < 0) {
+            printf("no answer\n");
+            zmq_msg_close(&m);
+            return 1;
+        }
+        Fq__Envelope *env = fq__envelope__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+        zmq_msg_close(&m);
+        bool done = false;
+        if (env && env->body_case == FQ__ENVELOPE__BODY_ACK) {
+            printf("ack seq=%llu rejected=%llu reason=%s\n", (unsigned long long)env->ack->seq,
+                   (unsigned long long)env->ack->rejected_seq,
+                   env->ack->reason ? env->ack->reason : "");
+            done = env->ack->seq >= last && !env->ack->rejected_seq;
+        }
+        if (env)
+            fq__envelope__free_unpacked(env, NULL);
+        if (done)
+            return 0;
+    }
+}
+
+static int send_copies(void *s, const s_args_t *a)
+{
+    static s_copy_t copies[MAX_COPIES];
+    if (!a->to[0] || a->ncopies == 0) {
+        fprintf(stderr, "fq-poke: copies needs --to UNIT and at least one --copy\n");
+        return 2;
+    }
+    for (size_t i = 0; i < a->ncopies; i++)
+        if (make_copy(&copies[i], a, a->copy[i]) < 0) {
+            fprintf(stderr, "fq-poke: bad --copy '%s' (N:VERSION[:bad])\n", a->copy[i]);
+            return 2;
+        }
+    for (size_t i = 0; i < a->ncopies; i++)
+        if (send_copy(s, a, &copies[i], a->seq + i) < 0)
+            return 1;
+    return await_acks(s, a->seq + a->ncopies - 1);
+}
+
 int main(int argc, char **argv)
 {
     s_args_t a;
     if (parse(argc, argv, &a) < 0) {
         fprintf(stderr, "usage: fq-poke ops|link ENDPOINT garbage|oversized|envelope"
-                        " [--identity ID] [--size N] [--timeout MS]\n");
+                        " [--identity ID] [--size N] [--timeout MS]\n"
+                        "       fq-poke link ENDPOINT copies --identity CHILD --to UNIT"
+                        " --seq FIRST [--category CODE] --copy N:VERSION[:bad]...\n");
         return 2;
     }
     int is_ops = strcmp(a.kind, "ops") == 0;
@@ -138,6 +327,12 @@ int main(int argc, char **argv)
     if (!is_ops)
         zmq_setsockopt(s, ZMQ_ROUTING_ID, a.identity, strlen(a.identity));
     zmq_connect(s, a.endpoint);
+    if (!is_ops && strcmp(a.what, "copies") == 0) {
+        int rc = send_copies(s, &a);
+        zmq_close(s);
+        zmq_ctx_term(ctx);
+        return rc;
+    }
     size_t len;
     uint8_t *buf = payload(&a, &len);
     int rc = buf && zmq_send(s, buf, len, 0) >= 0 ? await_answer(s, is_ops) : 1;

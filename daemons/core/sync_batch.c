@@ -1,0 +1,398 @@
+/* sync_batch.c - a run of copies of cases this unit does not hold yet, inserted set-based.
+ *
+ * A drain after a link was down, or a wave of escalations, brings hundreds of new cases in one
+ * run. Applied one by one that is a savepoint and a dozen single-row statements each; here the
+ * whole run costs one lookup and one INSERT ... SELECT FROM unnest(...) per table. The rows are
+ * the ones fq_store_apply writes for a copy it does not hold; everything else (known cases,
+ * invalid copies, repeats of a uuid) is left to it. */
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "db_array.h"
+
+#define MAX_COLS 28
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/* ---- which copies to take ----------------------------------------------------------------- */
+
+/* Valid copies whose uuid no earlier copy of the run names: later copies of a uuid are updates
+ * of the first and must follow it one by one. An invalid first copy claims its uuid too, so a
+ * uuid is either wholly taken here or wholly left in sequence. */
+static size_t pick(const fq_store_t *st, const Fq__Case *const *copies, size_t n, bool *taken)
+{
+    char err[256];
+    size_t picked = 0;
+    for (size_t i = 0; i < n; i++) {
+        taken[i] = false;
+        if (!copies[i])
+            continue;
+        bool first = true;
+        for (size_t j = 0; first && j < i; j++)
+            first = !copies[j] || !copies[j]->uuid || !copies[i]->uuid ||
+                    strcasecmp(copies[j]->uuid, copies[i]->uuid) != 0;
+        taken[i] = first && fq_store_check_copy(st, copies[i], err, sizeof err) == 0;
+        picked += taken[i];
+    }
+    return picked;
+}
+
+/* Untake every picked copy of a case this unit already holds; the rows stay locked until the
+ * transaction ends, as fq_store_apply's lookup leaves them. */
+static fq_store_rc_t drop_held(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
+                               bool *taken, char *err, size_t errlen)
+{
+    fq_arr_t uuids = FQ_ARR_INIT;
+    for (size_t i = 0; i < n; i++)
+        if (taken[i])
+            fq_arr_text(&uuids, copies[i]->uuid);
+    const char *list = fq_arr_value(&uuids);
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, list);
+    PGresult *res = NULL;
+    if (!list)
+        snprintf(err, errlen, "out of memory");
+    else
+        res = fq_db_run(st->db,
+                        "SELECT uuid::text FROM cases WHERE unit = $1 AND uuid = ANY($2::uuid[])"
+                        " FOR UPDATE",
+                        &p, err, errlen);
+    fq_arr_free(&uuids);
+    if (!res)
+        return FQ_STORE_DBERR;
+    for (int r = 0; r < PQntuples(res); r++)
+        for (size_t i = 0; i < n; i++)
+            if (taken[i] && strcasecmp(copies[i]->uuid, PQgetvalue(res, r, 0)) == 0)
+                taken[i] = false;
+    PQclear(res);
+    return FQ_STORE_OK;
+}
+
+/* ---- one statement per table -------------------------------------------------------------- */
+
+/* The columns of one INSERT: K arrays, one element per row. */
+typedef struct {
+    fq_arr_t col[MAX_COLS];
+    size_t k;
+} s_rows_t;
+
+static void rows_init(s_rows_t *r, size_t k)
+{
+    for (size_t i = 0; i < MAX_COLS; i++)
+        r->col[i] = (fq_arr_t)FQ_ARR_INIT;
+    r->k = k;
+}
+
+/* Run SQL with HEAD[0..NHEAD) ($1...) and then R's columns, one text parameter each; nothing
+ * to run when R holds no rows. Frees R's columns. */
+static fq_store_rc_t run_rows(const fq_store_t *st, const char *sql, const char *const *head,
+                              size_t nhead, s_rows_t *r, char *err, size_t errlen)
+{
+    fq_store_rc_t rc = FQ_STORE_OK;
+    if (r->col[0].n > 0) {
+        fq_params_t p = {0};
+        for (size_t i = 0; i < nhead; i++)
+            fq_p_text(&p, head[i]);
+        for (size_t i = 0; rc == FQ_STORE_OK && i < r->k; i++) {
+            const char *v = fq_arr_value(&r->col[i]);
+            if (!v) {
+                snprintf(err, errlen, "out of memory");
+                rc = FQ_STORE_DBERR;
+            }
+            fq_p_text(&p, v);
+        }
+        if (rc == FQ_STORE_OK && fq_db_exec(st->db, sql, &p, err, errlen) < 0)
+            rc = FQ_STORE_DBERR;
+    }
+    for (size_t i = 0; i < r->k; i++)
+        fq_arr_free(&r->col[i]);
+    return rc;
+}
+
+static void add_case(s_rows_t *r, const Fq__Case *c)
+{
+    const char *texts[] = {c->uuid,
+                           c->case_no,
+                           c->title,
+                           or_empty(c->description),
+                           c->category,
+                           or_empty(c->track),
+                           or_empty(c->source),
+                           or_empty(c->address),
+                           or_empty(c->grid),
+                           or_empty(c->reporter),
+                           c->state,
+                           c->holder,
+                           c->origin_unit,
+                           or_empty(c->track_rule),
+                           c->binding ? "true" : "false"};
+    const int64_t ints[] = {c->has_risk ? c->risk : 1,
+                            c->version,
+                            c->created_ms,
+                            c->updated_ms,
+                            c->deadline_ms,
+                            c->amount,
+                            c->bounce_count,
+                            c->clock_start_ms,
+                            c->paused_ms,
+                            c->extension_days,
+                            c->unsatisfied};
+    size_t k = 0;
+    for (size_t i = 0; i < FQ_NELEMS(texts); i++)
+        fq_arr_text(&r->col[k++], texts[i]);
+    for (size_t i = 0; i < FQ_NELEMS(ints); i++)
+        fq_arr_int(&r->col[k++], ints[i]);
+}
+
+/* The same columns and values as sync.c's insert_copy, one row per copy. */
+static fq_store_rc_t insert_cases(const fq_store_t *st, const char *from_child, bool sent_up,
+                                  const Fq__Case *const *copies, size_t n, const bool *taken,
+                                  char *err, size_t errlen)
+{
+    s_rows_t r;
+    rows_init(&r, 26);
+    for (size_t i = 0; i < n; i++)
+        if (taken[i])
+            add_case(&r, copies[i]);
+    const char *head[] = {st->self->code, from_child, sent_up ? "true" : "false"};
+    return run_rows(
+        st,
+        "INSERT INTO cases (unit, uuid, case_no, title, description, category, track, source,"
+        " address, grid, reporter, state, holder, origin_unit, from_child, sent_up, risk,"
+        " version, created_at, updated_at, deadline, amount, bounce_count, track_rule, binding,"
+        " clock_start_ms, paused_ms, extension_days, unsatisfied)"
+        " SELECT $1, c.uuid, c.case_no, c.title, c.description, c.category, c.track, c.source,"
+        " c.address, c.grid, c.reporter, c.state, c.holder, c.origin_unit, $2, $3::boolean,"
+        " c.risk, c.version, to_timestamp(c.created_ms / 1000.0),"
+        " to_timestamp(c.updated_ms / 1000.0), to_timestamp(nullif(c.deadline_ms, 0) / 1000.0),"
+        " c.amount, c.bounce_count, c.track_rule, c.binding, c.clock_start_ms, c.paused_ms,"
+        " c.extension_days, c.unsatisfied"
+        " FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],"
+        " $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],"
+        " $16::text[], $17::text[], $18::boolean[], $19::int8[], $20::int8[], $21::int8[],"
+        " $22::int8[], $23::int8[], $24::int8[], $25::int8[], $26::int8[], $27::int8[],"
+        " $28::int8[], $29::int8[])"
+        " AS c(uuid, case_no, title, description, category, track, source, address, grid,"
+        " reporter, state, holder, origin_unit, track_rule, binding, risk, version, created_ms,"
+        " updated_ms, deadline_ms, amount, bounce_count, clock_start_ms, paused_ms,"
+        " extension_days, unsatisfied)",
+        head, FQ_NELEMS(head), &r, err, errlen);
+}
+
+static fq_store_rc_t insert_parties(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
+                                    const bool *taken, char *err, size_t errlen)
+{
+    s_rows_t r;
+    rows_init(&r, 5);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; taken[i] && j < copies[i]->n_parties; j++) {
+            const Fq__Party *p = copies[i]->parties[j];
+            fq_arr_text(&r.col[0], copies[i]->uuid);
+            fq_arr_int(&r.col[1], (int64_t)j);
+            fq_arr_text(&r.col[2], or_empty(p->name));
+            fq_arr_text(&r.col[3], or_empty(p->phone));
+            fq_arr_text(&r.col[4], or_empty(p->role));
+        }
+    const char *head[] = {st->self->code};
+    return run_rows(st,
+                    "INSERT INTO case_parties (unit, uuid, idx, name, phone, role)"
+                    " SELECT $1, p.* FROM unnest($2::uuid[], $3::int8[], $4::text[], $5::text[],"
+                    " $6::text[]) AS p ON CONFLICT DO NOTHING",
+                    head, FQ_NELEMS(head), &r, err, errlen);
+}
+
+static void add_event(s_rows_t *r, const char *uuid, const Fq__Event *e)
+{
+    const char *texts[] = {uuid,
+                           e->uuid,
+                           e->unit,
+                           e->action,
+                           or_empty(e->from_state),
+                           e->to_state,
+                           or_empty(e->actor),
+                           or_empty(e->note),
+                           e->prev_hash,
+                           e->hash};
+    for (size_t i = 0; i < FQ_NELEMS(texts); i++)
+        fq_arr_text(&r->col[i], texts[i]);
+    fq_arr_int(&r->col[FQ_NELEMS(texts)], e->at_ms);
+}
+
+/* A new case has no history here yet: every entry goes in (a repeated entry uuid is skipped,
+ * as merge_history's insert skips it). */
+static fq_store_rc_t insert_events(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
+                                   const bool *taken, char *err, size_t errlen)
+{
+    s_rows_t r;
+    rows_init(&r, 11);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; taken[i] && j < copies[i]->n_history; j++)
+            add_event(&r, copies[i]->uuid, copies[i]->history[j]);
+    const char *head[] = {st->self->code};
+    return run_rows(
+        st,
+        "INSERT INTO case_events (unit, uuid, event_uuid, at_unit, action, from_state, to_state,"
+        " actor, note, prev_hash, hash, at_ms, at)"
+        " SELECT $1, e.uuid, e.event_uuid, e.at_unit, e.action, e.from_state, e.to_state,"
+        " e.actor, e.note, e.prev_hash, e.hash, e.at_ms, to_timestamp(e.at_ms / 1000.0)"
+        " FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],"
+        " $8::text[], $9::text[], $10::text[], $11::text[], $12::int8[])"
+        " AS e(uuid, event_uuid, at_unit, action, from_state, to_state, actor, note, prev_hash,"
+        " hash, at_ms) ON CONFLICT DO NOTHING",
+        head, FQ_NELEMS(head), &r, err, errlen);
+}
+
+/* ---- what only some copies carry ---------------------------------------------------------- */
+
+static fq_store_rc_t insert_documents(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
+                                      const bool *taken, char *err, size_t errlen)
+{
+    s_rows_t r;
+    rows_init(&r, 10);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; taken[i] && j < copies[i]->n_documents; j++) {
+            const Fq__Document *d = copies[i]->documents[j];
+            if (!fq_store_looks_like_uuid(d->uuid))
+                continue; /* as merge_documents skips it */
+            const char *texts[] = {copies[i]->uuid,    d->uuid,
+                                   or_empty(d->kind),  or_empty(d->number),
+                                   or_empty(d->date),  or_empty(d->parties),
+                                   or_empty(d->terms), or_empty(d->court),
+                                   or_empty(d->unit)};
+            for (size_t k = 0; k < FQ_NELEMS(texts); k++)
+                fq_arr_text(&r.col[k], texts[k]);
+            fq_arr_int(&r.col[FQ_NELEMS(texts)], d->at_ms);
+        }
+    const char *head[] = {st->self->code};
+    return run_rows(st,
+                    "INSERT INTO case_documents (unit, uuid, doc_uuid, kind, number, doc_date,"
+                    " parties, terms, court, at_unit, at_ms)"
+                    " SELECT $1, d.* FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[],"
+                    " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[])"
+                    " AS d ON CONFLICT DO NOTHING",
+                    head, FQ_NELEMS(head), &r, err, errlen);
+}
+
+/* A notice uuid twice in one statement makes DO UPDATE fail: the run then goes one by one. */
+static fq_store_rc_t insert_notices(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
+                                    const bool *taken, char *err, size_t errlen)
+{
+    s_rows_t r;
+    rows_init(&r, 10);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; taken[i] && j < copies[i]->n_notices; j++) {
+            const Fq__Notice *x = copies[i]->notices[j];
+            if (!fq_store_looks_like_uuid(x->uuid))
+                continue;
+            const char *texts[] = {copies[i]->uuid,        x->uuid,
+                                   or_empty(x->number),    or_empty(x->kind),
+                                   or_empty(x->addressee), or_empty(x->reason),
+                                   or_empty(x->unit),      or_empty(x->acked_by)};
+            for (size_t k = 0; k < FQ_NELEMS(texts); k++)
+                fq_arr_text(&r.col[k], texts[k]);
+            fq_arr_int(&r.col[8], x->at_ms);
+            fq_arr_int(&r.col[9], x->acked_ms);
+        }
+    const char *head[] = {st->self->code};
+    return run_rows(st,
+                    "INSERT INTO notices (unit, uuid, notice_uuid, number, kind, addressee,"
+                    " reason, at_unit, acked_by, at_ms, acked_ms)"
+                    " SELECT $1, x.* FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[],"
+                    " $6::text[], $7::text[], $8::text[], $9::text[], $10::int8[], $11::int8[])"
+                    " AS x ON CONFLICT (unit, notice_uuid) DO UPDATE"
+                    " SET acked_ms = excluded.acked_ms, acked_by = excluded.acked_by"
+                    " WHERE excluded.acked_ms > notices.acked_ms",
+                    head, FQ_NELEMS(head), &r, err, errlen);
+}
+
+static fq_store_rc_t insert_feedback(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
+                                     const bool *taken, char *err, size_t errlen)
+{
+    s_rows_t r;
+    rows_init(&r, 10);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; taken[i] && j < copies[i]->n_feedback; j++) {
+            const Fq__Feedback *f = copies[i]->feedback[j];
+            if (!fq_store_looks_like_uuid(f->uuid))
+                continue;
+            const char *texts[] = {copies[i]->uuid,
+                                   f->uuid,
+                                   or_empty(f->channel),
+                                   or_empty(f->text),
+                                   or_empty(f->answer),
+                                   or_empty(f->comment),
+                                   or_empty(f->review_reason),
+                                   or_empty(f->unit),
+                                   f->unreasonable ? "true" : "false"};
+            for (size_t k = 0; k < FQ_NELEMS(texts); k++)
+                fq_arr_text(&r.col[k], texts[k]);
+            fq_arr_int(&r.col[9], f->at_ms);
+        }
+    const char *head[] = {st->self->code};
+    return run_rows(st,
+                    "INSERT INTO feedback (unit, uuid, fb_uuid, channel, text, answer, comment,"
+                    " review_reason, at_unit, unreasonable, at_ms)"
+                    " SELECT $1, f.* FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[],"
+                    " $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[],"
+                    " $11::int8[]) AS f ON CONFLICT (unit, fb_uuid) DO UPDATE"
+                    " SET unreasonable = excluded.unreasonable,"
+                    " review_reason = excluded.review_reason WHERE excluded.unreasonable",
+                    head, FQ_NELEMS(head), &r, err, errlen);
+}
+
+static fq_store_rc_t insert_assignments(const fq_store_t *st, const Fq__Case *const *copies,
+                                        size_t n, const bool *taken, char *err, size_t errlen)
+{
+    s_rows_t r;
+    rows_init(&r, 7);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; taken[i] && j < copies[i]->n_assignments; j++) {
+            const Fq__Assignment *a = copies[i]->assignments[j];
+            const char *texts[] = {copies[i]->uuid,     or_empty(a->dept),   or_empty(a->role),
+                                   or_empty(a->status), or_empty(a->reason), or_empty(a->result),
+                                   or_empty(a->unit)};
+            for (size_t k = 0; k < FQ_NELEMS(texts); k++)
+                fq_arr_text(&r.col[k], texts[k]);
+        }
+    const char *head[] = {st->self->code};
+    return run_rows(st,
+                    "INSERT INTO case_departments (unit, uuid, dept, role, status, reason,"
+                    " result, assigned_by)"
+                    " SELECT $1, a.* FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[],"
+                    " $6::text[], $7::text[], $8::text[]) AS a ON CONFLICT DO NOTHING",
+                    head, FQ_NELEMS(head), &r, err, errlen);
+}
+
+/* The rows of one table for the taken copies. */
+typedef fq_store_rc_t (*s_insert_fn)(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
+                                     const bool *taken, char *err, size_t errlen);
+
+fq_store_rc_t fq_store_apply_new(const fq_store_t *st, const char *peer,
+                                 const Fq__Case *const *copies, size_t n, bool *taken, char *err,
+                                 size_t errlen)
+{
+    if (pick(st, copies, n, taken) == 0)
+        return FQ_STORE_OK;
+    fq_store_rc_t rc = drop_held(st, copies, n, taken, err, errlen);
+    bool any = false;
+    for (size_t i = 0; rc == FQ_STORE_OK && i < n; i++)
+        any = any || taken[i];
+    if (rc != FQ_STORE_OK || !any)
+        return rc;
+    /* as fq_store_apply marks a copy it does not hold: who sent it to us, and which way */
+    bool from_parent = strcmp(peer, st->self->parent) == 0;
+    rc = insert_cases(st, from_parent ? NULL : peer, from_parent, copies, n, taken, err, errlen);
+    static const s_insert_fn rest[] = {insert_parties, insert_events,   insert_documents,
+                                       insert_notices, insert_feedback, insert_assignments};
+    for (size_t t = 0; rc == FQ_STORE_OK && t < FQ_NELEMS(rest); t++)
+        rc = rest[t](st, copies, n, taken, err, errlen);
+    return rc;
+}
