@@ -87,3 +87,27 @@ void fq_arr_free(fq_arr_t *a)
     free(a->buf);
     *a = (fq_arr_t)FQ_ARR_INIT;
 }
+
+int fq_db_exec_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
+                      fq_arr_t *cols, size_t ncols, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (ncols > 0 && cols[0].n > 0) {
+        fq_params_t p = {0};
+        for (size_t i = 0; i < nhead; i++)
+            fq_p_text(&p, head[i]);
+        for (size_t c = 0; rc == 0 && c < ncols; c++) {
+            const char *value = fq_arr_value(&cols[c]);
+            if (!value) {
+                snprintf(err, errlen, "out of memory");
+                rc = -1;
+            }
+            fq_p_text(&p, value);
+        }
+        if (rc == 0)
+            rc = fq_db_exec(db, sql, &p, err, errlen);
+    }
+    for (size_t c = 0; c < ncols; c++)
+        fq_arr_free(&cols[c]);
+    return rc;
+}

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
+
 typedef struct {
     char *buf;   /* "{elem,elem" while building, "{...}" after fq_arr_text_value */
     size_t len, cap;
@@ -30,5 +32,11 @@ void fq_arr_int(fq_arr_t *a, int64_t value);
 const char *fq_arr_value(fq_arr_t *a);
 
 void fq_arr_free(fq_arr_t *a);
+
+/* Run SQL with the texts HEAD[0..NHEAD) as $1.. and then the arrays COLS[0..NCOLS), one
+ * parameter each, as one set-based write; frees the arrays either way. Nothing runs when the
+ * first array holds no element. Returns 0, or -1 with ERR. */
+int fq_db_exec_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
+                      fq_arr_t *cols, size_t ncols, char *err, size_t errlen);
 
 #endif

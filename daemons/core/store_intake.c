@@ -130,30 +130,17 @@ static fq_store_rc_t number_cases(const fq_store_t *st, fq_submission_t *subs, s
     return FQ_STORE_OK;
 }
 
-/* Run SQL with the unit as $1, the time as $2 when TIMED, then the finished arrays
- * COLS[0..NCOLS). */
+/* Run SQL with the unit as $1, the time as $2 when TIMED, then the arrays COLS[0..NCOLS);
+ * frees them. */
 static fq_store_rc_t insert_rows(const fq_store_t *st, const char *sql, bool timed,
                                  fq_arr_t *cols, size_t ncols, char *err, size_t errlen)
 {
-    fq_params_t p = {0};
-    fq_p_text(&p, st->self->code);
-    if (timed)
-        fq_p_int(&p, st->now_ms);
-    for (size_t c = 0; c < ncols; c++) {
-        const char *value = fq_arr_value(&cols[c]);
-        if (!value) {
-            snprintf(err, errlen, "out of memory");
-            return FQ_STORE_DBERR;
-        }
-        fq_p_text(&p, value);
-    }
-    return fq_db_exec(st->db, sql, &p, err, errlen) < 0 ? FQ_STORE_DBERR : FQ_STORE_OK;
-}
-
-static void free_cols(fq_arr_t *cols, size_t ncols)
-{
-    for (size_t c = 0; c < ncols; c++)
-        fq_arr_free(&cols[c]);
+    char now[24];
+    snprintf(now, sizeof now, "%lld", (long long)st->now_ms);
+    const char *head[] = {st->self->code, now};
+    return fq_db_exec_arrays(st->db, sql, head, timed ? 2 : 1, cols, ncols, err, errlen) < 0
+               ? FQ_STORE_DBERR
+               : FQ_STORE_OK;
 }
 
 enum { C_UUID, C_NO, C_TITLE, C_DESC, C_CAT, C_TRACK, C_SOURCE, C_ADDR, C_GRID, C_REPORTER,
@@ -182,7 +169,7 @@ static fq_store_rc_t insert_cases(const fq_store_t *st, const fq_submission_t *s
         fq_arr_int(&cols[C_RISK], in->has_risk ? in->risk : 1);
         fq_arr_int(&cols[C_AMOUNT], in->has_amount ? in->amount : 0);
     }
-    fq_store_rc_t rc = insert_rows(
+    return insert_rows(
         st,
         "INSERT INTO cases (unit, uuid, case_no, title, description, category, track, source,"
         " address, grid, reporter, risk, amount, state, holder, origin_unit, version,"
@@ -195,8 +182,6 @@ static fq_store_rc_t insert_cases(const fq_store_t *st, const fq_submission_t *s
         " AS r(uuid, case_no, title, description, category, track, source, address, grid,"
         " reporter, risk, amount)",
         true, cols, C_COLS, err, errlen);
-    free_cols(cols, C_COLS);
-    return rc;
 }
 
 enum { P_UUID, P_IDX, P_NAME, P_PHONE, P_ROLE, P_COLS };
@@ -215,16 +200,12 @@ static fq_store_rc_t insert_parties(const fq_store_t *st, const fq_submission_t 
             fq_arr_text(&cols[P_ROLE], or_empty(party->role));
         }
     }
-    fq_store_rc_t rc = FQ_STORE_OK;
-    if (cols[P_UUID].n > 0)
-        rc = insert_rows(st,
-                         "INSERT INTO case_parties (unit, uuid, idx, name, phone, role)"
-                         " SELECT $1, r.uuid, r.idx, r.name, r.phone, r.role"
-                         " FROM unnest($2::uuid[], $3::int4[], $4::text[], $5::text[],"
-                         " $6::text[]) AS r(uuid, idx, name, phone, role)",
-                         false, cols, P_COLS, err, errlen);
-    free_cols(cols, P_COLS);
-    return rc;
+    return insert_rows(st,
+                       "INSERT INTO case_parties (unit, uuid, idx, name, phone, role)"
+                       " SELECT $1, r.uuid, r.idx, r.name, r.phone, r.role"
+                       " FROM unnest($2::uuid[], $3::int4[], $4::text[], $5::text[],"
+                       " $6::text[]) AS r(uuid, idx, name, phone, role)",
+                       false, cols, P_COLS, err, errlen);
 }
 
 enum { E_UUID, E_EVENT, E_ACTOR, E_NOTE, E_COLS };
@@ -245,7 +226,7 @@ static fq_store_rc_t insert_first_events(const fq_store_t *st, const fq_submissi
                                                             : subs[i].in->reporter));
         fq_arr_text(&cols[E_NOTE], or_empty(subs[i].in->description));
     }
-    fq_store_rc_t rc = insert_rows(
+    return insert_rows(
         st,
         "INSERT INTO case_events (unit, uuid, event_uuid, action, from_state, to_state, actor,"
         " note, at, at_ms, at_unit, prev_hash, hash)"
@@ -256,8 +237,6 @@ static fq_store_rc_t insert_first_events(const fq_store_t *st, const fq_submissi
         " FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[])"
         " AS r(uuid, event_uuid, actor, note)",
         true, cols, E_COLS, err, errlen);
-    free_cols(cols, E_COLS);
-    return rc;
 }
 
 fq_store_rc_t fq_store_submit_many(const fq_store_t *st, fq_submission_t *subs, size_t n,

@@ -91,30 +91,14 @@ static void rows_init(s_rows_t *r, size_t k)
     r->k = k;
 }
 
-/* Run SQL with HEAD[0..NHEAD) ($1...) and then R's columns, one text parameter each; nothing
- * to run when R holds no rows. Frees R's columns. */
+/* Run SQL with HEAD[0..NHEAD) ($1...) and then R's columns; nothing to run when R holds no
+ * rows. Frees R's columns. */
 static fq_store_rc_t run_rows(const fq_store_t *st, const char *sql, const char *const *head,
                               size_t nhead, s_rows_t *r, char *err, size_t errlen)
 {
-    fq_store_rc_t rc = FQ_STORE_OK;
-    if (r->col[0].n > 0) {
-        fq_params_t p = {0};
-        for (size_t i = 0; i < nhead; i++)
-            fq_p_text(&p, head[i]);
-        for (size_t i = 0; rc == FQ_STORE_OK && i < r->k; i++) {
-            const char *v = fq_arr_value(&r->col[i]);
-            if (!v) {
-                snprintf(err, errlen, "out of memory");
-                rc = FQ_STORE_DBERR;
-            }
-            fq_p_text(&p, v);
-        }
-        if (rc == FQ_STORE_OK && fq_db_exec(st->db, sql, &p, err, errlen) < 0)
-            rc = FQ_STORE_DBERR;
-    }
-    for (size_t i = 0; i < r->k; i++)
-        fq_arr_free(&r->col[i]);
-    return rc;
+    return fq_db_exec_arrays(st->db, sql, head, nhead, r->col, r->k, err, errlen) < 0
+               ? FQ_STORE_DBERR
+               : FQ_STORE_OK;
 }
 
 static void add_case(s_rows_t *r, const Fq__Case *c)
