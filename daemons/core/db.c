@@ -10,6 +10,7 @@
 #include "migrations.h"
 
 #define MAX_PREPARED 160 /* distinct statements a daemon runs; beyond this, unprepared */
+#define MAX_OWED 32      /* statements sent ahead before their outcome is read anyway */
 
 struct fq_db {
     char *conninfo;
@@ -17,6 +18,7 @@ struct fq_db {
     PGconn *conn;
     const char *prepared[MAX_PREPARED]; /* statements prepared on this connection, by address */
     size_t nprepared;
+    int owed; /* statements sent ahead (fq_db_send) whose outcome is not read yet */
 };
 
 /* Schema creation cannot take a parameter; these are constants, never built from input. */
@@ -122,6 +124,7 @@ static void note_failure(fq_db_t *db, const PGresult *res, char *err, size_t err
     if (PQstatus(db->conn) != CONNECTION_OK || !state) {
         PQfinish(db->conn);
         db->conn = NULL;
+        db->owed = 0; /* whatever was sent ahead died with the connection */
     }
 }
 
@@ -150,6 +153,83 @@ static const char *prepared_name(fq_db_t *db, const char *sql, const fq_params_t
     return name;
 }
 
+static bool is_prepared(const fq_db_t *db, const char *sql)
+{
+    for (size_t i = 0; i < db->nprepared; i++)
+        if (db->prepared[i] == sql)
+            return true;
+    return false;
+}
+
+/* Queue SQL on the pipeline: prepared when it is (its name in STMT), else with its text. */
+static bool send_query(fq_db_t *db, const char *stmt, const char *sql, const fq_params_t *p)
+{
+    int n = p ? p->n : 0;
+    const char *const *values = p ? p->values : NULL;
+    const int *lengths = p ? p->lengths : NULL, *formats = p ? p->formats : NULL;
+    return stmt ? PQsendQueryPrepared(db->conn, stmt, n, values, lengths, formats, 0) == 1
+                : PQsendQueryParams(db->conn, sql, n, NULL, values, lengths, formats, 0) == 1;
+}
+
+/* Read the outcome of every statement sent ahead, in order, up to the sync point, and leave
+ * pipeline mode. The last statement's result goes to *LAST when LAST is given (the caller
+ * sent it last and waits for it); the first failure is the one reported. Returns 0 or -1. */
+static int sync_pipeline(fq_db_t *db, PGresult **last, char *err, size_t errlen)
+{
+    int rc = PQpipelineSync(db->conn) == 1 ? 0 : -1;
+    PGresult *failed = NULL;
+    bool synced = false, after_null = false;
+    for (int read = 0; rc == 0 && !synced;) {
+        PGresult *res = PQgetResult(db->conn);
+        if (!res) {
+            rc = after_null ? -1 : 0; /* two in a row: the connection is gone */
+            after_null = true;
+            continue;
+        }
+        after_null = false;
+        ExecStatusType st = PQresultStatus(res);
+        synced = st == PGRES_PIPELINE_SYNC;
+        bool ok = synced || st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+        if (!synced && ++read == db->owed && last && ok)
+            *last = res, res = NULL;
+        else if (!ok && !failed)
+            failed = res, res = NULL;
+        PQclear(res);
+    }
+    db->owed = 0;
+    if (rc == 0 && !failed && PQexitPipelineMode(db->conn) == 1)
+        return 0;
+    if (last) {
+        PQclear(*last);
+        *last = NULL;
+    }
+    note_failure(db, failed, err, errlen);
+    PQclear(failed);
+    if (db->conn)
+        PQexitPipelineMode(db->conn);
+    return -1;
+}
+
+/* Run SQL in the pipeline that statements sent ahead opened: one round trip for them all. */
+static PGresult *run_in_pipeline(fq_db_t *db, const char *sql, const fq_params_t *p, char *err,
+                                 size_t errlen)
+{
+    char name[16];
+    const char *stmt = NULL;
+    if (p && is_prepared(db, sql)) {
+        PGresult *unused = NULL;
+        stmt = prepared_name(db, sql, p, name, sizeof name, &unused);
+    } else if (p) { /* preparing it cannot wait in the pipeline */
+        if (sync_pipeline(db, NULL, err, errlen) < 0)
+            return NULL;
+        return fq_db_run(db, sql, p, err, errlen);
+    }
+    if (send_query(db, stmt, sql, p))
+        db->owed++;
+    PGresult *res = NULL;
+    return sync_pipeline(db, &res, err, errlen) == 0 ? res : NULL;
+}
+
 static PGresult *execute(fq_db_t *db, const char *sql, const fq_params_t *p)
 {
     /* Without parameters PQexec is used, which also runs a migration's several statements. */
@@ -170,6 +250,8 @@ PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *er
         snprintf(err, errlen, "database unavailable");
         return NULL;
     }
+    if (db->owed)
+        return run_in_pipeline(db, sql, p, err, errlen);
     PGresult *res = execute(db, sql, p);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
@@ -186,20 +268,60 @@ int fq_db_exec(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, si
     return res ? 0 : -1;
 }
 
+int fq_db_send(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen)
+{
+    if (!db->conn) {
+        snprintf(err, errlen, "database unavailable");
+        return -1;
+    }
+    char name[16];
+    const char *stmt = NULL;
+    if (p) { /* prepared first, outside the pipeline, on its first use */
+        if (!is_prepared(db, sql) && db->owed && sync_pipeline(db, NULL, err, errlen) < 0)
+            return -1;
+        PGresult *failed = NULL;
+        stmt = prepared_name(db, sql, p, name, sizeof name, &failed);
+        if (failed) {
+            note_failure(db, failed, err, errlen);
+            PQclear(failed);
+            return -1;
+        }
+    }
+    if ((!db->owed && PQenterPipelineMode(db->conn) != 1) || !send_query(db, stmt, sql, p)) {
+        note_failure(db, NULL, err, errlen);
+        return -1;
+    }
+    return ++db->owed < MAX_OWED ? 0 : sync_pipeline(db, NULL, err, errlen);
+}
+
+static void values_params(fq_params_t *p, const char *const *texts, size_t ntexts,
+                          const int64_t *ints, size_t nints)
+{
+    for (size_t i = 0; i < ntexts; i++)
+        fq_p_text(p, texts[i]);
+    for (size_t i = 0; i < nints; i++)
+        fq_p_int(p, ints[i]);
+}
+
 int fq_db_exec_values(fq_db_t *db, const char *sql, const char *const *texts, size_t ntexts,
                       const int64_t *ints, size_t nints, char *err, size_t errlen)
 {
     fq_params_t p = {0};
-    for (size_t i = 0; i < ntexts; i++)
-        fq_p_text(&p, texts[i]);
-    for (size_t i = 0; i < nints; i++)
-        fq_p_int(&p, ints[i]);
+    values_params(&p, texts, ntexts, ints, nints);
     return fq_db_exec(db, sql, &p, err, errlen);
+}
+
+int fq_db_send_values(fq_db_t *db, const char *sql, const char *const *texts, size_t ntexts,
+                      const int64_t *ints, size_t nints, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    values_params(&p, texts, ntexts, ints, nints);
+    return fq_db_send(db, sql, &p, err, errlen);
 }
 
 int fq_db_begin(fq_db_t *db, char *err, size_t errlen)
 {
-    return fq_db_exec(db, "BEGIN", NULL, err, errlen);
+    return fq_db_send(db, "BEGIN", NULL, err, errlen);
 }
 
 int fq_db_commit(fq_db_t *db, char *err, size_t errlen)
@@ -210,6 +332,9 @@ int fq_db_commit(fq_db_t *db, char *err, size_t errlen)
 void fq_db_rollback(fq_db_t *db)
 {
     char ignored[256];
+    /* a failure earlier in the pipeline would skip a ROLLBACK sent after it: read it out first */
+    if (db->conn && db->owed)
+        sync_pipeline(db, NULL, ignored, sizeof ignored);
     if (db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
         fq_db_exec(db, "ROLLBACK", NULL, ignored, sizeof ignored);
 }
@@ -267,6 +392,7 @@ int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
     if (db->conn)
         PQfinish(db->conn);
     db->nprepared = 0; /* prepared statements die with their connection */
+    db->owed = 0;
     /* The schema goes in as a connection option, not as SQL text. Statements keep the planner's
      * generic plans: no index leads with `unit` (migration 0005), so the plan made while the
      * tables are young is the right one as they grow. */

@@ -53,13 +53,25 @@ PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *er
 /* Run a statement whose rows are not needed. Returns 0 or -1 with ERR. */
 int fq_db_exec(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen);
 
+/* Send SQL, a write whose rows are not needed, without waiting for its outcome (libpq's
+ * pipeline mode): it travels to the server with the next statement that waits for its own
+ * result (fq_db_run, fq_db_exec, COMMIT), in one round trip, and a failure of it fails that
+ * statement. Only inside a transaction, whose COMMIT is then the latest point where the
+ * outcome is known. Returns -1 with ERR only when it could not be sent. */
+int fq_db_send(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen);
+
 /* Run SQL whose parameters are the texts TEXTS[0..NTEXTS) followed by the integers
  * INTS[0..NINTS) — the shape of most inserts. Returns 0 or -1 with ERR. */
 int fq_db_exec_values(fq_db_t *db, const char *sql, const char *const *texts, size_t ntexts,
                       const int64_t *ints, size_t nints, char *err, size_t errlen);
 
-/* Transactions. fq_db_commit returns -1 when the outcome is not known to be a commit; the
- * caller must then not acknowledge anything. fq_db_rollback never fails loudly. */
+/* fq_db_exec_values, sent ahead as fq_db_send does. */
+int fq_db_send_values(fq_db_t *db, const char *sql, const char *const *texts, size_t ntexts,
+                      const int64_t *ints, size_t nints, char *err, size_t errlen);
+
+/* Transactions. fq_db_begin is sent ahead (fq_db_send). fq_db_commit returns -1 when the
+ * outcome is not known to be a commit; the caller must then not acknowledge anything.
+ * fq_db_rollback never fails loudly. */
 int fq_db_begin(fq_db_t *db, char *err, size_t errlen);
 int fq_db_commit(fq_db_t *db, char *err, size_t errlen);
 void fq_db_rollback(fq_db_t *db);

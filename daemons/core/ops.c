@@ -122,7 +122,7 @@ static fq_store_rc_t act_one(fq_daemon_t *d, const Fq__OpsRequest *req, char *er
                              size_t errlen)
 {
     fq_store_t st = store_of(d);
-    if (fq_db_exec(d->db, "SAVEPOINT request", NULL, err, errlen) < 0)
+    if (fq_db_send(d->db, "SAVEPOINT request", NULL, err, errlen) < 0)
         return FQ_STORE_DBERR;
     fq_act_t a = act_of(req);
     fq_store_rc_t rc = fq_store_act_in(&st, req->case_ref, req->verb, &a, err, errlen);
@@ -131,7 +131,7 @@ static fq_store_rc_t act_one(fq_daemon_t *d, const Fq__OpsRequest *req, char *er
         fq_db_exec(d->db, "ROLLBACK TO SAVEPOINT request", NULL, ignored, sizeof ignored) < 0)
         return FQ_STORE_DBERR;
     if (rc != FQ_STORE_DBERR &&
-        fq_db_exec(d->db, "RELEASE SAVEPOINT request", NULL, ignored, sizeof ignored) < 0)
+        fq_db_send(d->db, "RELEASE SAVEPOINT request", NULL, ignored, sizeof ignored) < 0)
         return FQ_STORE_DBERR;
     return rc;
 }

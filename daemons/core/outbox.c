@@ -13,7 +13,7 @@ int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, int kind,
     fq_p_text(&p, peer);
     fq_p_bytes(&p, body, len);
     fq_p_int(&p, kind);
-    return fq_db_exec(db,
+    return fq_db_send(db,
                       "WITH s AS (INSERT INTO link_out (unit, peer, next_seq) VALUES ($1, $2, 1) "
                       "  ON CONFLICT (unit, peer) DO UPDATE SET next_seq = link_out.next_seq + 1"
                       "  RETURNING next_seq) "

@@ -25,8 +25,9 @@ typedef struct {
 } fq_outbox_stats_t;
 
 /* Queue BODY (a packed Envelope body of KIND: FQ__ENVELOPE__BODY_SYNC, _DIRECTIVE or _STATS)
- * for PEER under the next sequence number of the link UNIT -> PEER. Meant to run inside the
- * caller's transaction, so the message exists exactly when the change does. */
+ * for PEER under the next sequence number of the link UNIT -> PEER. Runs inside the caller's
+ * transaction, so the message exists exactly when the change does; it is sent ahead
+ * (fq_db_send), and its outcome is known by the transaction's COMMIT. */
 int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, int kind,
                       const void *body, size_t len, char *err, size_t errlen);
 

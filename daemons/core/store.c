@@ -48,7 +48,7 @@ fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const c
     const char *texts[] = {st->self->code, uuid, event_uuid,      action,
                            from,           to,   or_empty(actor), or_empty(note)};
     const int64_t ints[] = {st->now_ms};
-    return fq_db_exec_values(
+    return fq_db_send_values(
                st->db,
                "INSERT INTO case_events (unit, uuid, event_uuid, action, from_state,"
                " to_state, actor, note, at, at_ms, at_unit, prev_hash, hash)"

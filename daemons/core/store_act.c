@@ -120,7 +120,7 @@ static fq_store_rc_t update_case(const fq_store_t *st, const fq_caserow_t *row, 
     fq_p_int(&p, plan->paused_ms);
     fq_p_int(&p, plan->extension_days);
     fq_p_int(&p, plan->unsatisfied_delta);
-    return fq_db_exec(st->db,
+    return fq_db_send(st->db,
                       "UPDATE cases SET state = $3, holder = $4, sent_up = $5::boolean,"
                       " version = version + 1, updated_at = to_timestamp($6 / 1000.0),"
                       " track = coalesce($7, track), track_rule = coalesce($8, track_rule),"

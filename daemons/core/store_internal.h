@@ -26,7 +26,7 @@ bool fq_store_looks_like_uuid(const char *ref);
 fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *peer, char *err,
                             size_t errlen);
 
-/* Append one history entry to case UUID. */
+/* Append one history entry to case UUID; sent ahead (fq_db_send), its outcome known by COMMIT. */
 fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const char *action,
                                  const char *from, const char *to, const char *actor,
                                  const char *note, char *err, size_t errlen);
