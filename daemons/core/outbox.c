@@ -115,8 +115,11 @@ int fq_outbox_ack(fq_db_t *db, const char *unit, const char *peer, uint64_t upto
                                 "UPDATE outbox SET poisoned_reason = $4 WHERE unit = $1 AND "
                                 "peer = $2 AND seq = $3",
                                 &poison, err, errlen) < 0) ||
+        /* from the last recorded ack on: the rows below it are gone, and an index scan from
+         * the start of the link would walk past every one of them not yet vacuumed */
         fq_db_exec(db,
                    "DELETE FROM outbox WHERE unit = $1 AND peer = $2 AND seq <= $3 AND "
+                   "seq > (SELECT acked_seq FROM link_out WHERE unit = $1 AND peer = $2) AND "
                    "poisoned_reason IS NULL",
                    &p, err, errlen) < 0 ||
         fq_db_exec(db,
