@@ -35,7 +35,8 @@ static void *open_up(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self,
 {
     void *s = zmq_socket(ctx, ZMQ_DEALER);
     if (!s || common_options(s, cfg) < 0 || set_int(s, ZMQ_IMMEDIATE, 1) < 0 ||
-        set_int(s, ZMQ_RECONNECT_IVL, 100) < 0 || set_int(s, ZMQ_RECONNECT_IVL_MAX, 5000) < 0 ||
+        /* a restarted parent is found within a second, whatever the backlog waiting for it */
+        set_int(s, ZMQ_RECONNECT_IVL, 100) < 0 || set_int(s, ZMQ_RECONNECT_IVL_MAX, 1000) < 0 ||
         zmq_setsockopt(s, ZMQ_ROUTING_ID, self->code, strlen(self->code)) < 0 ||
         zmq_connect(s, parent->link) < 0) {
         snprintf(err, errlen, "cannot connect up to %s at %s: %s", parent->code, parent->link,
