@@ -314,7 +314,7 @@ static const fq_cfg_field_t s_link_fields[] = {
     {KEY("link_timeout_ms", s_int, fq_cfg_t, link_timeout_ms), .min = 200, .max = 600000,
      .def = "3000"},
     {KEY("resend_ms", s_int, fq_cfg_t, resend_ms), .min = 100, .max = 600000, .def = "2000"},
-    {KEY("window", s_int, fq_cfg_t, window), .min = 1, .max = 100000, .def = "256"},
+    {KEY("window", s_int, fq_cfg_t, window), .min = 1, .max = 100000, .def = "1024"},
     {KEY("max_message_bytes", s_size, fq_cfg_t, max_message_bytes), .min = 1024, .max = 16777216,
      .def = "262144"},
     {.key = NULL},

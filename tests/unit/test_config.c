@@ -124,7 +124,7 @@ static void test_example(void)
     CHECK(strcmp(cfg->path, "config/guangming.yaml") == 0);
     CHECK(strcmp(cfg->database_url, "dbname=fengqiao") == 0);
     CHECK(cfg->heartbeat_ms == 1000 && cfg->link_timeout_ms == 3000 && cfg->resend_ms == 2000);
-    CHECK(cfg->window == 256 && cfg->max_message_bytes == 262144);
+    CHECK(cfg->window == 1024 && cfg->max_message_bytes == 262144);
     CHECK(cfg->nunits == 9);
 
     const fq_unit_cfg_t *dz = fq_cfg_unit(cfg, "440311001001");
@@ -587,7 +587,7 @@ static void test_defaults_and_env(void)
     fq_cfg_t *cfg = fq_cfg_load(path, err, sizeof err);
     CHECK(cfg && strcmp(cfg->database_url, "dbname=fengqiao") == 0);
     CHECK(cfg && cfg->heartbeat_ms == 1000 && cfg->link_timeout_ms == 3000);
-    CHECK(cfg && cfg->resend_ms == 2000 && cfg->window == 256);
+    CHECK(cfg && cfg->resend_ms == 2000 && cfg->window == 1024);
     CHECK(cfg && cfg->max_message_bytes == 262144);
     CHECK(cfg && cfg->ncategories == 0 && cfg->ndepartments == 0 && cfg->nunits == 1);
     CHECK(cfg && cfg->max_returns == 2 && cfg->ntriage_rules == 0 && !cfg->triage_rules);
