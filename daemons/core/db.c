@@ -210,7 +210,20 @@ static int sync_pipeline(fq_db_t *db, PGresult **last, char *err, size_t errlen)
     return -1;
 }
 
-/* Run SQL in the pipeline that statements sent ahead opened: one round trip for them all. */
+/* Send SQL (prepared as STMT, or its text when STMT is NULL) last into the open pipeline and
+ * wait for its result together with the statements sent ahead: one round trip for them all. */
+static PGresult *sync_with(fq_db_t *db, const char *stmt, const char *sql, const fq_params_t *p,
+                           char *err, size_t errlen)
+{
+    if (!send_query(db, stmt, sql, p)) {
+        note_failure(db, NULL, err, errlen); /* drops the connection, and the pipeline with it */
+        return NULL;
+    }
+    db->owed++;
+    PGresult *res = NULL;
+    return sync_pipeline(db, &res, err, errlen) == 0 ? res : NULL;
+}
+
 static PGresult *run_in_pipeline(fq_db_t *db, const char *sql, const fq_params_t *p, char *err,
                                  size_t errlen)
 {
@@ -224,10 +237,7 @@ static PGresult *run_in_pipeline(fq_db_t *db, const char *sql, const fq_params_t
             return NULL;
         return fq_db_run(db, sql, p, err, errlen);
     }
-    if (send_query(db, stmt, sql, p))
-        db->owed++;
-    PGresult *res = NULL;
-    return sync_pipeline(db, &res, err, errlen) == 0 ? res : NULL;
+    return sync_with(db, stmt, sql, p, err, errlen);
 }
 
 static PGresult *execute(fq_db_t *db, const char *sql, const fq_params_t *p)
@@ -244,6 +254,17 @@ static PGresult *execute(fq_db_t *db, const char *sql, const fq_params_t *p)
                 : PQexecParams(db->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0);
 }
 
+/* RES when it succeeded; otherwise NULL, with the reason in ERR. */
+static PGresult *checked(fq_db_t *db, PGresult *res, char *err, size_t errlen)
+{
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    note_failure(db, res, err, errlen);
+    PQclear(res);
+    return NULL;
+}
+
 PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen)
 {
     if (!db->conn) {
@@ -252,13 +273,21 @@ PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *er
     }
     if (db->owed)
         return run_in_pipeline(db, sql, p, err, errlen);
-    PGresult *res = execute(db, sql, p);
-    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return res;
-    note_failure(db, res, err, errlen);
-    PQclear(res);
-    return NULL;
+    return checked(db, execute(db, sql, p), err, errlen);
+}
+
+PGresult *fq_db_run_once(fq_db_t *db, const char *sql, const fq_params_t *p, char *err,
+                         size_t errlen)
+{
+    if (!db->conn) {
+        snprintf(err, errlen, "database unavailable");
+        return NULL;
+    }
+    if (db->owed)
+        return sync_with(db, NULL, sql, p, err, errlen);
+    return checked(db,
+                   PQexecParams(db->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0),
+                   err, errlen);
 }
 
 int fq_db_exec(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen)

@@ -50,6 +50,12 @@ bool fq_db_connected(const fq_db_t *db);
  * connection is noticed here and makes fq_db_connected() false. */
 PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen);
 
+/* fq_db_run, planned afresh for these parameters every time instead of prepared once: for a
+ * statement whose best plan depends on its values and the table's size (a lookup by a list of
+ * keys), which a plan made while the table was young would turn into a scan of it. */
+PGresult *fq_db_run_once(fq_db_t *db, const char *sql, const fq_params_t *p, char *err,
+                         size_t errlen);
+
 /* Run a statement whose rows are not needed. Returns 0 or -1 with ERR. */
 int fq_db_exec(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen);
 

@@ -61,12 +61,10 @@ static fq_store_rc_t drop_held(const fq_store_t *st, const Fq__Case *const *copi
     if (!list)
         snprintf(err, errlen, "out of memory");
     else
-        res = fq_db_run(st->db,
-                        /* one index probe per uuid: a plan made while the table was small
-                         * must not turn into a scan of it, testing every row against the list */
-                        "SELECT c.uuid::text FROM unnest($2::uuid[]) AS u(uuid)"
-                        " JOIN cases c ON c.uuid = u.uuid AND c.unit = $1 FOR UPDATE OF c",
-                        &p, err, errlen);
+        res = fq_db_run_once(st->db,
+                             "SELECT uuid::text FROM cases WHERE unit = $1"
+                             " AND uuid = ANY($2::uuid[]) FOR UPDATE",
+                             &p, err, errlen);
     fq_arr_free(&uuids);
     if (!res)
         return FQ_STORE_DBERR;
