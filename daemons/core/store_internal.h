@@ -26,6 +26,15 @@ bool fq_store_looks_like_uuid(const char *ref);
 fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *peer, char *err,
                             size_t errlen);
 
+/* A neighbour's copy C as a row of `cases`, past the unit and the two columns that depend on
+ * who sent it (from_child, sent_up): TEXTS are uuid, case_no, title, description, category,
+ * track, source, address, grid, reporter, state, holder, origin_unit, track_rule, binding;
+ * INTS are risk, version, created_ms, updated_ms, deadline_ms, amount, bounce_count,
+ * clock_start_ms, paused_ms, extension_days, unsatisfied. Borrowed from C. */
+enum { FQ_COPY_TEXTS = 15, FQ_COPY_INTS = 11 };
+void fq_store_copy_columns(const Fq__Case *c, const char *texts[FQ_COPY_TEXTS],
+                           int64_t ints[FQ_COPY_INTS]);
+
 /* Append one history entry to case UUID; sent ahead (fq_db_send), its outcome known by COMMIT. */
 fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const char *action,
                                  const char *from, const char *to, const char *actor,

@@ -95,52 +95,56 @@ static const char *or_empty(const char *s)
     return s ? s : "";
 }
 
+void fq_store_copy_columns(const Fq__Case *c, const char *texts[FQ_COPY_TEXTS],
+                           int64_t ints[FQ_COPY_INTS])
+{
+    const char *t[FQ_COPY_TEXTS] = {c->uuid,          c->case_no,
+                                    c->title,         or_empty(c->description),
+                                    c->category,      or_empty(c->track),
+                                    or_empty(c->source), or_empty(c->address),
+                                    or_empty(c->grid), or_empty(c->reporter),
+                                    c->state,         c->holder,
+                                    c->origin_unit,   or_empty(c->track_rule),
+                                    c->binding ? "true" : "false"};
+    const int64_t n[FQ_COPY_INTS] = {c->has_risk ? c->risk : 1,
+                                     c->version,
+                                     c->created_ms,
+                                     c->updated_ms,
+                                     c->deadline_ms,
+                                     c->amount,
+                                     c->bounce_count,
+                                     c->clock_start_ms,
+                                     c->paused_ms,
+                                     c->extension_days,
+                                     c->unsatisfied};
+    memcpy(texts, t, sizeof t);
+    memcpy(ints, n, sizeof n);
+}
+
 static fq_store_rc_t insert_copy(const fq_store_t *st, const Fq__Case *c, const char *from_child,
                                  bool sent_up, char *err, size_t errlen)
 {
+    const char *texts[FQ_COPY_TEXTS];
+    int64_t ints[FQ_COPY_INTS];
+    fq_store_copy_columns(c, texts, ints);
     fq_params_t p = {0};
-    const char *texts[] = {st->self->code,
-                           c->uuid,
-                           c->case_no,
-                           c->title,
-                           or_empty(c->description),
-                           c->category,
-                           or_empty(c->track),
-                           or_empty(c->source),
-                           or_empty(c->address),
-                           or_empty(c->grid),
-                           or_empty(c->reporter),
-                           c->state,
-                           c->holder,
-                           c->origin_unit};
-    for (size_t i = 0; i < FQ_NELEMS(texts); i++)
-        fq_p_text(&p, texts[i]);
+    fq_p_text(&p, st->self->code);
     fq_p_text(&p, from_child);
     fq_p_text(&p, sent_up ? "true" : "false");
-    fq_p_int(&p, c->has_risk ? c->risk : 1);
-    fq_p_int(&p, c->version);
-    fq_p_int(&p, c->created_ms);
-    fq_p_int(&p, c->updated_ms);
-    fq_p_int(&p, c->deadline_ms);
-    fq_p_int(&p, c->amount);
-    fq_p_int(&p, c->bounce_count);
-    fq_p_text(&p, or_empty(c->track_rule));
-    fq_p_text(&p, c->binding ? "true" : "false");
-    fq_p_int(&p, c->clock_start_ms);
-    fq_p_int(&p, c->paused_ms);
-    fq_p_int(&p, c->extension_days);
-    fq_p_int(&p, c->unsatisfied);
+    for (size_t i = 0; i < FQ_COPY_TEXTS; i++)
+        fq_p_text(&p, texts[i]);
+    for (size_t i = 0; i < FQ_COPY_INTS; i++)
+        fq_p_int(&p, ints[i]);
     return fq_db_exec(
                st->db,
-               "INSERT INTO cases (unit, uuid, case_no, title, description, category,"
-               " track, source, address, grid, reporter, state, holder, origin_unit,"
-               " from_child, sent_up, risk, version, created_at, updated_at, deadline,"
-               " amount, bounce_count, track_rule, binding, clock_start_ms, paused_ms,"
-               " extension_days, unsatisfied)"
-               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-               " $16::boolean, $17, $18, to_timestamp($19 / 1000.0),"
-               " to_timestamp($20 / 1000.0), to_timestamp(nullif($21::int8, 0) / 1000.0), $22,"
-               " $23, $24, $25::boolean, $26, $27, $28, $29)",
+               "INSERT INTO cases (unit, from_child, sent_up, uuid, case_no, title, description,"
+               " category, track, source, address, grid, reporter, state, holder, origin_unit,"
+               " track_rule, binding, risk, version, created_at, updated_at, deadline, amount,"
+               " bounce_count, clock_start_ms, paused_ms, extension_days, unsatisfied)"
+               " VALUES ($1, $2, $3::boolean, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+               " $15, $16, $17, $18::boolean, $19, $20, to_timestamp($21::int8 / 1000.0),"
+               " to_timestamp($22::int8 / 1000.0), to_timestamp(nullif($23::int8, 0) / 1000.0),"
+               " $24, $25, $26, $27, $28, $29)",
                &p, err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;

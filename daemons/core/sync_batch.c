@@ -103,46 +103,23 @@ static fq_store_rc_t run_rows(const fq_store_t *st, const char *sql, const char 
 
 static void add_case(s_rows_t *r, const Fq__Case *c)
 {
-    const char *texts[] = {c->uuid,
-                           c->case_no,
-                           c->title,
-                           or_empty(c->description),
-                           c->category,
-                           or_empty(c->track),
-                           or_empty(c->source),
-                           or_empty(c->address),
-                           or_empty(c->grid),
-                           or_empty(c->reporter),
-                           c->state,
-                           c->holder,
-                           c->origin_unit,
-                           or_empty(c->track_rule),
-                           c->binding ? "true" : "false"};
-    const int64_t ints[] = {c->has_risk ? c->risk : 1,
-                            c->version,
-                            c->created_ms,
-                            c->updated_ms,
-                            c->deadline_ms,
-                            c->amount,
-                            c->bounce_count,
-                            c->clock_start_ms,
-                            c->paused_ms,
-                            c->extension_days,
-                            c->unsatisfied};
+    const char *texts[FQ_COPY_TEXTS];
+    int64_t ints[FQ_COPY_INTS];
+    fq_store_copy_columns(c, texts, ints);
     size_t k = 0;
-    for (size_t i = 0; i < FQ_NELEMS(texts); i++)
+    for (size_t i = 0; i < FQ_COPY_TEXTS; i++)
         fq_arr_text(&r->col[k++], texts[i]);
-    for (size_t i = 0; i < FQ_NELEMS(ints); i++)
+    for (size_t i = 0; i < FQ_COPY_INTS; i++)
         fq_arr_int(&r->col[k++], ints[i]);
 }
 
-/* The same columns and values as sync.c's insert_copy, one row per copy. */
+/* The columns and values of sync.c's insert_copy (fq_store_copy_columns), one row per copy. */
 static fq_store_rc_t insert_cases(const fq_store_t *st, const char *from_child, bool sent_up,
                                   const Fq__Case *const *copies, size_t n, const bool *taken,
                                   char *err, size_t errlen)
 {
     s_rows_t r;
-    rows_init(&r, 26);
+    rows_init(&r, FQ_COPY_TEXTS + FQ_COPY_INTS);
     for (size_t i = 0; i < n; i++)
         if (taken[i])
             add_case(&r, copies[i]);
