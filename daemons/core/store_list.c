@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "triage.h"
 #include "pb.h"
 
 /* One WHERE clause for every filter; a NULL parameter switches its condition off. Days are
@@ -29,8 +30,46 @@ static const char *or_null(const char *s)
     return s && *s ? s : NULL;
 }
 
-static int check_filter(const fq_list_filter_t *f, char *err, size_t errlen)
+/* Every state's name, "reported|accepted|...", for the refusal of an unknown one. */
+static void state_names(char *out, size_t len)
 {
+    size_t used = 0;
+    out[0] = '\0';
+    for (int s = FQ_STATE_NONE + 1; s < FQ_STATE_COUNT && used < len; s++)
+        used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "|" : "",
+                                 fq_state_name((fq_state_t)s));
+}
+
+/* A filter naming something that does not exist is a mistake, not a question whose answer is
+ * "nothing": say so instead of listing no cases. */
+static int check_names(const fq_store_t *st, const fq_list_filter_t *f, char *err, size_t errlen)
+{
+    fq_state_t state;
+    char names[200];
+    if (or_null(f->state) && fq_state_parse(f->state, &state) < 0) {
+        state_names(names, sizeof names);
+        snprintf(err, errlen, "unknown state '%s' (expected %s)", f->state, names);
+    } else if (or_null(f->track) && !fq_track_valid(f->track))
+        snprintf(err, errlen, "unknown track '%s' (expected simple|complex|high_risk|long_term)",
+                 f->track);
+    else if (or_null(f->category) && !fq_cfg_category(st->cfg, f->category))
+        snprintf(err, errlen, "unknown category '%s'; see the deployment's categories",
+                 f->category);
+    else if (or_null(f->dept) && !fq_cfg_department(st->cfg, f->dept))
+        snprintf(err, errlen, "unknown department '%s'; see the deployment's departments",
+                 f->dept);
+    else if (or_null(f->holder) && !fq_cfg_unit(st->cfg, f->holder))
+        snprintf(err, errlen, "unknown unit '%s'; see the deployment's units", f->holder);
+    else
+        return 0;
+    return -1;
+}
+
+static int check_filter(const fq_store_t *st, const fq_list_filter_t *f, char *err,
+                        size_t errlen)
+{
+    if (check_names(st, f, err, errlen) < 0)
+        return -1;
     const char *days[] = {or_null(f->from_day), or_null(f->to_day)};
     for (int i = 0; i < 2; i++)
         if (days[i] && fq_cal_parse_day(days[i]) < 0) {
@@ -102,7 +141,7 @@ fq_store_rc_t fq_store_list(const fq_store_t *st, const fq_list_filter_t *f, Fq_
 {
     *out = NULL;
     *n = 0;
-    if (check_filter(f, err, errlen) < 0)
+    if (check_filter(st, f, err, errlen) < 0)
         return FQ_STORE_REFUSED;
     fq_store_rc_t rc = count(st, f, total, err, errlen);
     return rc == FQ_STORE_OK ? page(st, f, out, n, err, errlen) : rc;

@@ -309,6 +309,16 @@ assert_contains "$E2E_OUT" "casectl: $S: " "refusal of list --from not-a-date"
 assert_contains "$E2E_OUT" not-a-date "refusal of list --from not-a-date names it"
 assert_exit 1 ctl "$S" list --to 2026-13-01
 assert_contains "$E2E_OUT" 2026-13-01 "refusal of list --to 2026-13-01 names it"
+# Filters naming what does not exist are refused, naming it, instead of listing nothing.
+for bad in "--state resolvd" "--track urgent" "--category no_such_category" \
+    "--dept no_such_department" "--unit 440311009999"; do
+    # shellcheck disable=SC2086 # word splitting of "--option value" is intended
+    assert_exit 1 ctl "$S" list $bad
+    assert_contains "$E2E_OUT" "unknown" "refusal of list $bad"
+    assert_contains "$E2E_OUT" "'${bad#* }'" "refusal of list $bad names the value"
+done
+assert_contains "$(ctl "$S" list --state resolvd 2>&1 || true)" "reported|accepted|in_progress" \
+    "refusal of an unknown state lists the states"
 # The good versions of some of the above work (so the refusals above were about the input).
 ctl "$S" visit "$L" --date 2026-03-01 --by 网格员 --note 走访 >/dev/null
 ctl "$S" attach "$e" --kind judicial_confirmation --number '(2026)粤0311民特1号' --date 2026-03-01 \
