@@ -96,11 +96,12 @@ static int64_t reserve_numbers(const fq_store_t *st, int day, size_t k, char *er
     fq_p_text(&p, st->self->code);
     fq_p_int(&p, day);
     fq_p_int(&p, (int64_t)k);
-    PGresult *res = fq_db_run(st->db,
-                              "INSERT INTO case_counters (unit, day, last) VALUES ($1, $2, $3)"
-                              " ON CONFLICT (unit, day) DO UPDATE SET last = case_counters.last + $3"
-                              " RETURNING last",
-                              &p, err, errlen);
+    PGresult *res =
+        fq_db_run(st->db,
+                  "INSERT INTO case_counters (unit, day, last) VALUES ($1, $2, $3)"
+                  " ON CONFLICT (unit, day) DO UPDATE SET last = case_counters.last + $3"
+                  " RETURNING last",
+                  &p, err, errlen);
     if (!res)
         return -1;
     int64_t last = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -109,8 +110,8 @@ static int64_t reserve_numbers(const fq_store_t *st, int day, size_t k, char *er
 }
 
 /* Give each accepted submission its number and uuid. */
-static fq_store_rc_t number_cases(const fq_store_t *st, fq_submission_t *subs, size_t n,
-                                  size_t k, char *err, size_t errlen)
+static fq_store_rc_t number_cases(const fq_store_t *st, fq_submission_t *subs, size_t n, size_t k,
+                                  char *err, size_t errlen)
 {
     int day = fq_case_day(st->now_ms);
     int64_t last = reserve_numbers(st, day, k, err, errlen);
@@ -132,8 +133,8 @@ static fq_store_rc_t number_cases(const fq_store_t *st, fq_submission_t *subs, s
 
 /* Run SQL with the unit as $1, the time as $2 when TIMED, then the arrays COLS[0..NCOLS);
  * frees them. */
-static fq_store_rc_t insert_rows(const fq_store_t *st, const char *sql, bool timed,
-                                 fq_arr_t *cols, size_t ncols, char *err, size_t errlen)
+static fq_store_rc_t insert_rows(const fq_store_t *st, const char *sql, bool timed, fq_arr_t *cols,
+                                 size_t ncols, char *err, size_t errlen)
 {
     char now[24];
     snprintf(now, sizeof now, "%lld", (long long)st->now_ms);
@@ -143,8 +144,21 @@ static fq_store_rc_t insert_rows(const fq_store_t *st, const char *sql, bool tim
                : FQ_STORE_OK;
 }
 
-enum { C_UUID, C_NO, C_TITLE, C_DESC, C_CAT, C_TRACK, C_SOURCE, C_ADDR, C_GRID, C_REPORTER,
-       C_RISK, C_AMOUNT, C_COLS };
+enum {
+    C_UUID,
+    C_NO,
+    C_TITLE,
+    C_DESC,
+    C_CAT,
+    C_TRACK,
+    C_SOURCE,
+    C_ADDR,
+    C_GRID,
+    C_REPORTER,
+    C_RISK,
+    C_AMOUNT,
+    C_COLS
+};
 
 static fq_store_rc_t insert_cases(const fq_store_t *st, const fq_submission_t *subs, size_t n,
                                   char *err, size_t errlen)
@@ -222,8 +236,7 @@ static fq_store_rc_t insert_first_events(const fq_store_t *st, const fq_submissi
         fq_uuid4(event_uuid);
         fq_arr_text(&cols[E_UUID], subs[i].uuid);
         fq_arr_text(&cols[E_EVENT], event_uuid);
-        fq_arr_text(&cols[E_ACTOR], or_empty(subs[i].actor ? subs[i].actor
-                                                            : subs[i].in->reporter));
+        fq_arr_text(&cols[E_ACTOR], or_empty(subs[i].actor ? subs[i].actor : subs[i].in->reporter));
         fq_arr_text(&cols[E_NOTE], or_empty(subs[i].in->description));
     }
     return insert_rows(
@@ -239,8 +252,8 @@ static fq_store_rc_t insert_first_events(const fq_store_t *st, const fq_submissi
         true, cols, E_COLS, err, errlen);
 }
 
-fq_store_rc_t fq_store_submit_many(const fq_store_t *st, fq_submission_t *subs, size_t n,
-                                   char *err, size_t errlen)
+fq_store_rc_t fq_store_submit_many(const fq_store_t *st, fq_submission_t *subs, size_t n, char *err,
+                                   size_t errlen)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {

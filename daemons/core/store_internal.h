@@ -35,6 +35,13 @@ enum { FQ_COPY_TEXTS = 15, FQ_COPY_INTS = 11 };
 void fq_store_copy_columns(const Fq__Case *c, const char *texts[FQ_COPY_TEXTS],
                            int64_t ints[FQ_COPY_INTS]);
 
+/* History entry E of a neighbour's copy of case CASE_UUID as a row of `case_events`, past the
+ * unit: case uuid, event_uuid, at_unit, action, from_state, to_state, actor, note, prev_hash,
+ * hash (then at_ms, E's own). Borrowed from E. */
+enum { FQ_EVENT_TEXTS = 10 };
+void fq_store_event_columns(const char *case_uuid, const Fq__Event *e,
+                            const char *texts[FQ_EVENT_TEXTS]);
+
 /* Append one history entry to case UUID; sent ahead (fq_db_send), its outcome known by COMMIT. */
 fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const char *action,
                                  const char *from, const char *to, const char *actor,

@@ -98,13 +98,20 @@ static const char *or_empty(const char *s)
 void fq_store_copy_columns(const Fq__Case *c, const char *texts[FQ_COPY_TEXTS],
                            int64_t ints[FQ_COPY_INTS])
 {
-    const char *t[FQ_COPY_TEXTS] = {c->uuid,          c->case_no,
-                                    c->title,         or_empty(c->description),
-                                    c->category,      or_empty(c->track),
-                                    or_empty(c->source), or_empty(c->address),
-                                    or_empty(c->grid), or_empty(c->reporter),
-                                    c->state,         c->holder,
-                                    c->origin_unit,   or_empty(c->track_rule),
+    const char *t[FQ_COPY_TEXTS] = {c->uuid,
+                                    c->case_no,
+                                    c->title,
+                                    or_empty(c->description),
+                                    c->category,
+                                    or_empty(c->track),
+                                    or_empty(c->source),
+                                    or_empty(c->address),
+                                    or_empty(c->grid),
+                                    or_empty(c->reporter),
+                                    c->state,
+                                    c->holder,
+                                    c->origin_unit,
+                                    or_empty(c->track_rule),
                                     c->binding ? "true" : "false"};
     const int64_t n[FQ_COPY_INTS] = {c->has_risk ? c->risk : 1,
                                      c->version,
@@ -182,6 +189,22 @@ static fq_store_rc_t update_copy(const fq_store_t *st, const Fq__Case *c, char *
                : FQ_STORE_OK;
 }
 
+void fq_store_event_columns(const char *case_uuid, const Fq__Event *e,
+                            const char *texts[FQ_EVENT_TEXTS])
+{
+    const char *t[FQ_EVENT_TEXTS] = {case_uuid,
+                                     e->uuid,
+                                     e->unit,
+                                     e->action,
+                                     or_empty(e->from_state),
+                                     e->to_state,
+                                     or_empty(e->actor),
+                                     or_empty(e->note),
+                                     e->prev_hash,
+                                     e->hash};
+    memcpy(texts, t, sizeof t);
+}
+
 /* Is entry UUID among the rows of KNOWN (event uuids already stored)? */
 static bool known_event(const PGresult *known, const char *uuid)
 {
@@ -209,17 +232,8 @@ static fq_store_rc_t merge_history(const fq_store_t *st, const Fq__Case *c, char
         const Fq__Event *e = c->history[i];
         if (known_event(known, e->uuid))
             continue;
-        const char *texts[] = {st->self->code,
-                               c->uuid,
-                               e->uuid,
-                               e->unit,
-                               e->action,
-                               or_empty(e->from_state),
-                               e->to_state,
-                               or_empty(e->actor),
-                               or_empty(e->note),
-                               e->prev_hash,
-                               e->hash};
+        const char *texts[1 + FQ_EVENT_TEXTS] = {st->self->code};
+        fq_store_event_columns(c->uuid, e, texts + 1);
         const int64_t ints[] = {e->at_ms};
         if (fq_db_exec_values(
                 st->db,

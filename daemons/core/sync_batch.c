@@ -172,19 +172,11 @@ static fq_store_rc_t insert_parties(const fq_store_t *st, const Fq__Case *const 
 
 static void add_event(s_rows_t *r, const char *uuid, const Fq__Event *e)
 {
-    const char *texts[] = {uuid,
-                           e->uuid,
-                           e->unit,
-                           e->action,
-                           or_empty(e->from_state),
-                           e->to_state,
-                           or_empty(e->actor),
-                           or_empty(e->note),
-                           e->prev_hash,
-                           e->hash};
-    for (size_t i = 0; i < FQ_NELEMS(texts); i++)
+    const char *texts[FQ_EVENT_TEXTS];
+    fq_store_event_columns(uuid, e, texts);
+    for (size_t i = 0; i < FQ_EVENT_TEXTS; i++)
         fq_arr_text(&r->col[i], texts[i]);
-    fq_arr_int(&r->col[FQ_NELEMS(texts)], e->at_ms);
+    fq_arr_int(&r->col[FQ_EVENT_TEXTS], e->at_ms);
 }
 
 /* A new case has no history here yet: every entry goes in (a repeated entry uuid is skipped,
