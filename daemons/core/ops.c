@@ -175,18 +175,31 @@ static fq_store_rc_t write_all(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
     return rc;
 }
 
-/* After COMMIT: tell each request how it went. */
-static void reply_written(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
-                          const fq_submission_t *sub)
+/* After COMMIT: the actions DONE[0..N) (indexes into REQS) succeeded; each is answered with
+ * its case as it now stands, the cases read back together. A case two of them named is read
+ * again on its own for the second. */
+static void reply_acted(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsReply *const *reps,
+                        const size_t *done, size_t n)
 {
     char err[ERRLEN];
-    if (sub) {
-        fq_info("case %s submitted: %s", sub->case_no, req->new_case->title);
-        reply_submitted(d, req, rep, sub->case_no, sub->uuid);
-        return;
+    fq_store_t st = store_of(d);
+    const char **refs = calloc(n, sizeof *refs);
+    Fq__Case **cases = calloc(n, sizeof *cases);
+    for (size_t k = 0; refs && k < n; k++)
+        refs[k] = reqs[done[k]]->case_ref;
+    if (refs && cases && fq_store_load_many(&st, refs, n, cases, err, sizeof err) != FQ_STORE_OK)
+        memset(cases, 0, n * sizeof *cases);
+    for (size_t k = 0; k < n; k++) {
+        const Fq__OpsRequest *req = reqs[done[k]];
+        fq_info("case %s: %s by %s", req->case_ref, req->verb, req->actor ? req->actor : "-");
+        if (cases && cases[k]) {
+            reply_status(reps[done[k]], 0, NULL);
+            add_case(reps[done[k]], cases[k]);
+        } else
+            reply_case(d, req->case_ref, reps[done[k]], err);
     }
-    fq_info("case %s: %s by %s", req->case_ref, req->verb, req->actor ? req->actor : "-");
-    reply_case(d, req->case_ref, rep, err);
+    free(refs);
+    free(cases);
 }
 
 /* Carry out N writes (submissions and actions on cases) under one commit: the disk, not the
@@ -197,8 +210,9 @@ static void write_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsRepl
 {
     char err[ERRLEN] = "out of memory";
     fq_submission_t *subs = calloc(n, sizeof *subs), **sub_of = calloc(n, sizeof *sub_of);
+    size_t *done = calloc(n, sizeof *done), ndone = 0;
     fq_store_rc_t rc = FQ_STORE_DBERR;
-    if (subs && sub_of)
+    if (subs && sub_of && done)
         rc = write_all(d, reqs, reps, n, subs, gather_submissions(reqs, n, subs, sub_of), err,
                        sizeof err);
     for (size_t i = 0; i < n; i++) {
@@ -208,13 +222,19 @@ static void write_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsRepl
             continue; /* an action refused */
         else if (rc != FQ_STORE_OK)
             reply_rc(reps[i], FQ_STORE_DBERR, err);
-        else
-            reply_written(d, reqs[i], reps[i], sub_of[i]);
+        else if (sub_of[i]) {
+            fq_info("case %s submitted: %s", sub_of[i]->case_no, reqs[i]->new_case->title);
+            reply_submitted(d, reqs[i], reps[i], sub_of[i]->case_no, sub_of[i]->uuid);
+        } else
+            done[ndone++] = i;
     }
+    if (ndone)
+        reply_acted(d, reqs, reps, done, ndone);
     if (rc == FQ_STORE_OK)
         fq_link_kick(d->link);
     free(subs);
     free(sub_of);
+    free(done);
 }
 
 static void on_write(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)

@@ -44,6 +44,12 @@ fq_store_rc_t fq_store_submit_many(const fq_store_t *st, fq_submission_t *subs, 
 fq_store_rc_t fq_store_load(const fq_store_t *st, const char *ref, Fq__Case **out, char *err,
                             size_t errlen);
 
+/* fq_store_load for the cases REFS[0..N) at once, with three statements for all of them:
+ * OUT[i] is REFS[i]'s case (the caller's), or NULL when this unit has none or REFS[i] names a
+ * case an earlier ref already named. */
+fq_store_rc_t fq_store_load_many(const fq_store_t *st, const char *const *refs, size_t n,
+                                 Fq__Case **out, char *err, size_t errlen);
+
 /* Which cases to list; NULL/0 fields do not filter. */
 typedef struct {
     const char *state;

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "db_array.h"
 #include "pb.h"
 
 static char *col(const PGresult *res, int row, int c)
@@ -159,56 +161,88 @@ static int add_feedback(Fq__Case *c, const PGresult *res, int row)
     return 0;
 }
 
-/* Every part of a case file in one round trip: one branch per table, each padded to ten text
- * columns (the layout its add_* function reads), then the part's number and its position in
- * the part's own order. Loading a case is on the path of every action and every copy sent. */
-#define PART_COLUMNS 10
-static const char s_parts_sql[] =
-    "SELECT * FROM ("
-    " SELECT name, phone, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 AS part,"
-    "  row_number() OVER (ORDER BY idx) AS pos"
-    "  FROM case_parties WHERE unit = $1 AND uuid = $2"
-    " UNION ALL"
-    " SELECT event_uuid::text, at_ms::text, at_unit, action, from_state, to_state, actor, note,"
-    "  prev_hash, hash, 1, row_number() OVER (ORDER BY at_ms, recorded_at, event_uuid)"
-    "  FROM case_events WHERE unit = $1 AND uuid = $2"
-    " UNION ALL"
-    " SELECT doc_uuid::text, kind, number, doc_date, parties, terms, court, at_unit,"
-    "  at_ms::text, NULL, 2, row_number() OVER (ORDER BY at_ms)"
-    "  FROM case_documents WHERE unit = $1 AND uuid = $2"
-    " UNION ALL"
-    " SELECT dept, role, status, reason, result, assigned_by, NULL, NULL, NULL, NULL, 3,"
-    "  row_number() OVER (ORDER BY role DESC, dept)"
-    "  FROM case_departments WHERE unit = $1 AND uuid = $2"
-    " UNION ALL"
-    " SELECT notice_uuid::text, number, kind, addressee, reason, at_unit, acked_by,"
-    "  at_ms::text, acked_ms::text, NULL, 4, row_number() OVER (ORDER BY at_ms)"
-    "  FROM notices WHERE unit = $1 AND uuid = $2"
-    " UNION ALL"
-    " SELECT fb_uuid::text, channel, text, answer, comment, review_reason, at_unit,"
-    "  unreasonable::text, at_ms::text, NULL, 5, row_number() OVER (ORDER BY at_ms)"
-    "  FROM feedback WHERE unit = $1 AND uuid = $2"
-    ") parts ORDER BY part, pos";
+/* Every part of the case files of many cases in one round trip: one branch per table, each
+ * padded to ten text columns (the layout its add_* function reads), then the part's number,
+ * its position in the part's own order and the case's uuid. Loading cases is on the path of
+ * every action and every copy sent. */
+#define PART_COLUMNS 10   /* then the part's number (column 10) and position */
+#define PART_CASE_UUID 12 /* the case's uuid */
+#define PARTS_SQL(CASES)                                                                           \
+    "SELECT * FROM ("                                                                              \
+    " SELECT name, phone, role, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 AS part,"              \
+    "  row_number() OVER (ORDER BY idx) AS pos, uuid::text AS case_uuid"                           \
+    "  FROM case_parties WHERE unit = $1 AND " CASES                                               \
+    " UNION ALL"                                                                                   \
+    " SELECT event_uuid::text, at_ms::text, at_unit, action, from_state, to_state, actor, note,"   \
+    "  prev_hash, hash, 1, row_number() OVER (ORDER BY at_ms, recorded_at, event_uuid), uuid::text"\
+    "  FROM case_events WHERE unit = $1 AND " CASES                                                \
+    " UNION ALL"                                                                                   \
+    " SELECT doc_uuid::text, kind, number, doc_date, parties, terms, court, at_unit,"              \
+    "  at_ms::text, NULL, 2, row_number() OVER (ORDER BY at_ms), uuid::text"                       \
+    "  FROM case_documents WHERE unit = $1 AND " CASES                                             \
+    " UNION ALL"                                                                                   \
+    " SELECT dept, role, status, reason, result, assigned_by, NULL, NULL, NULL, NULL, 3,"          \
+    "  row_number() OVER (ORDER BY role DESC, dept), uuid::text"                                   \
+    "  FROM case_departments WHERE unit = $1 AND " CASES                                           \
+    " UNION ALL"                                                                                   \
+    " SELECT notice_uuid::text, number, kind, addressee, reason, at_unit, acked_by,"               \
+    "  at_ms::text, acked_ms::text, NULL, 4, row_number() OVER (ORDER BY at_ms), uuid::text"       \
+    "  FROM notices WHERE unit = $1 AND " CASES                                                    \
+    " UNION ALL"                                                                                   \
+    " SELECT fb_uuid::text, channel, text, answer, comment, review_reason, at_unit,"               \
+    "  unreasonable::text, at_ms::text, NULL, 5, row_number() OVER (ORDER BY at_ms), uuid::text"   \
+    "  FROM feedback WHERE unit = $1 AND " CASES                                                   \
+    ") parts ORDER BY case_uuid, part, pos"
+
+/* One case (prepared once: a lookup by one uuid is planned right at any table size), or many
+ * (planned for the list each time: see fq_db_run_once). */
+static const char s_parts_one_sql[] = PARTS_SQL("uuid = $2");
+static const char s_parts_many_sql[] = PARTS_SQL("uuid = ANY($2::uuid[])");
 
 typedef int (*s_add_fn)(Fq__Case *c, const PGresult *res, int row);
 
-/* By part number, as s_parts_sql numbers them. */
+/* By part number, as PARTS_SQL numbers them. */
 static const s_add_fn s_add_part[] = {add_party,      add_event,  add_document,
                                       add_assignment, add_notice, add_feedback};
 
-/* Parties, history, documents, departments, notices and feedback; stops quietly when out of
- * memory, as a smaller copy is still a true one. */
-static fq_store_rc_t load_parts(const fq_store_t *st, Fq__Case *c, char *err, size_t errlen)
+/* The case of CASES[0..N) whose uuid is UUID, or NULL. */
+static Fq__Case *case_with_uuid(Fq__Case *const *cases, size_t n, const char *uuid)
 {
+    for (size_t i = 0; i < n; i++)
+        if (cases[i] && strcasecmp(cases[i]->uuid, uuid) == 0)
+            return cases[i];
+    return NULL;
+}
+
+/* Parties, history, documents, departments, notices and feedback of CASES[0..N) (NULLs
+ * skipped), with one statement for all; stops quietly when out of memory, as a smaller copy
+ * is still a true one. Planned for its values: see fq_db_run_once. */
+static fq_store_rc_t load_parts(const fq_store_t *st, Fq__Case *const *cases, size_t n,
+                                char *err, size_t errlen)
+{
+    fq_arr_t uuids = FQ_ARR_INIT;
+    for (size_t i = 0; n > 1 && i < n; i++)
+        if (cases[i])
+            fq_arr_text(&uuids, cases[i]->uuid);
+    const char *list = n > 1 ? fq_arr_value(&uuids) : cases[0]->uuid;
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
-    fq_p_text(&p, c->uuid);
-    PGresult *res = fq_db_run(st->db, s_parts_sql, &p, err, errlen);
+    fq_p_text(&p, list);
+    PGresult *res = !list ? NULL
+                    : n > 1 ? fq_db_run_once(st->db, s_parts_many_sql, &p, err, errlen)
+                            : fq_db_run(st->db, s_parts_one_sql, &p, err, errlen);
+    if (!list)
+        snprintf(err, errlen, "out of memory");
+    fq_arr_free(&uuids);
     if (!res)
         return FQ_STORE_DBERR;
+    Fq__Case *c = NULL;
     for (int i = 0; i < PQntuples(res); i++) {
+        const char *uuid = PQgetvalue(res, i, PART_CASE_UUID);
+        if (!c || strcasecmp(c->uuid, uuid) != 0)
+            c = case_with_uuid(cases, n, uuid);
         int part = atoi(PQgetvalue(res, i, PART_COLUMNS));
-        if (part < 0 || part >= (int)FQ_NELEMS(s_add_part) || s_add_part[part](c, res, i) < 0)
+        if (!c || part < 0 || part >= (int)FQ_NELEMS(s_add_part) || s_add_part[part](c, res, i) < 0)
             break;
     }
     PQclear(res);
@@ -265,7 +299,7 @@ fq_store_rc_t fq_store_load(const fq_store_t *st, const char *ref, Fq__Case **ou
         snprintf(err, errlen, "out of memory");
         return FQ_STORE_DBERR;
     }
-    fq_store_rc_t rc = load_parts(st, c, err, errlen);
+    fq_store_rc_t rc = load_parts(st, &c, 1, err, errlen);
     order_by_chain(c);
     if (rc != FQ_STORE_OK) {
         fq_pb_case_free(c);
@@ -273,4 +307,67 @@ fq_store_rc_t fq_store_load(const fq_store_t *st, const char *ref, Fq__Case **ou
     }
     *out = c;
     return FQ_STORE_OK;
+}
+
+/* Is C the case REF names (its number, or its uuid in any case)? */
+static bool names(const Fq__Case *c, const char *ref)
+{
+    return c && (strcmp(c->case_no, ref) == 0 || strcasecmp(c->uuid, ref) == 0);
+}
+
+/* The rows of the cases REFS name, each parked in OUT at the first of its refs. */
+static fq_store_rc_t load_rows(const fq_store_t *st, const char *const *refs, size_t n,
+                               Fq__Case **out, char *err, size_t errlen)
+{
+    fq_arr_t nos = FQ_ARR_INIT, uuids = FQ_ARR_INIT;
+    for (size_t i = 0; i < n; i++)
+        fq_arr_text(fq_store_looks_like_uuid(refs[i]) ? &uuids : &nos, refs[i]);
+    const char *no_list = fq_arr_value(&nos), *uuid_list = fq_arr_value(&uuids);
+    fq_params_t p = {0};
+    fq_p_text(&p, st->self->code);
+    fq_p_text(&p, no_list);
+    fq_p_text(&p, uuid_list);
+    PGresult *res = no_list && uuid_list
+                        ? fq_db_run_once(st->db,
+                                         "SELECT " FQ_CASE_COLUMNS " FROM cases WHERE unit = $1"
+                                         " AND (case_no = ANY($2::text[])"
+                                         " OR uuid = ANY($3::uuid[]))",
+                                         &p, err, errlen)
+                        : (snprintf(err, errlen, "out of memory"), NULL);
+    fq_arr_free(&nos);
+    fq_arr_free(&uuids);
+    if (!res)
+        return FQ_STORE_DBERR;
+    for (int r = 0; r < PQntuples(res); r++) {
+        Fq__Case *c = fq_store_row_to_case(res, r);
+        size_t i = 0;
+        while (c && i < n && (out[i] || !names(c, refs[i])))
+            i++;
+        if (i < n)
+            out[i] = c;
+        else
+            fq_pb_case_free(c); /* named twice: the first ref has it */
+    }
+    PQclear(res);
+    return FQ_STORE_OK;
+}
+
+fq_store_rc_t fq_store_load_many(const fq_store_t *st, const char *const *refs, size_t n,
+                                 Fq__Case **out, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
+    if (n == 0)
+        return FQ_STORE_OK;
+    fq_store_rc_t rc = load_rows(st, refs, n, out, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = load_parts(st, out, n, err, errlen);
+    for (size_t i = 0; i < n; i++) {
+        if (rc != FQ_STORE_OK) {
+            fq_pb_case_free(out[i]);
+            out[i] = NULL;
+        } else if (out[i])
+            order_by_chain(out[i]);
+    }
+    return rc;
 }

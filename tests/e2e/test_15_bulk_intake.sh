@@ -3,7 +3,9 @@
 # in together: many clients at once, so the community commits several cases per transaction,
 # with refusals mixed in. Every accepted case gets its own number from one unbroken daily
 # sequence, its party and its first history entry with a valid hash; every refused one leaves
-# nothing behind; nothing is lost or written twice.
+# nothing behind; nothing is lost or written twice. Then a burst of actions (accept, escalate)
+# answered together: each reply shows its own case in its new state, and every case reaches
+# the street once.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -59,4 +61,20 @@ done
 # The refused ones left nothing: no case carries the unknown category.
 assert_eq 0 "$(psql_q "SELECT count(*) FROM community.cases WHERE category = 'no-such-category'")" \
     "refused cases stored"
+
+# A burst of actions from 32 clients: fq-load fails a case whose reply names another case or
+# another state, so "failed":0 says every reply was its own.
+esc=400
+assert_exit 0 "$FQ_BUILD_DIR/fq-load" escalate --endpoint "$ep" --clients 32 --count "$esc" \
+    --title "批量上报" --out "$FQ_RUN_DIR/escalated"
+assert_contains "$E2E_OUT" "\"ok\":$esc," "escalated cases in: $E2E_OUT"
+assert_contains "$E2E_OUT" "\"failed\":0," "failed escalations in: $E2E_OUT"
+assert_eq "$esc" "$(psql_q "SELECT count(*) FROM community.cases WHERE $in_unit AND title LIKE '批量上报%' AND state = 'escalated' AND holder = '$E2E_STREET'")" \
+    "escalated cases at the community"
+street_has_all() {
+    [[ $(psql_q "SELECT count(DISTINCT case_no) FROM street.cases WHERE title LIKE '批量上报%'") == "$esc" ]]
+}
+wait_until 60 street_has_all
+assert_eq "$esc 0" "$(psql_q "SET search_path = street; SELECT count(*) || ' ' || (SELECT count(*) FROM case_events WHERE hash <> event_hash(prev_hash, event_uuid, at_ms, at_unit, action, from_state, to_state, actor, note)) FROM cases WHERE title LIKE '批量上报%' AND state = 'escalated'")" \
+    "escalated cases at the street, and history entries there whose hash does not match"
 e2e_down

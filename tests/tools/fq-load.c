@@ -186,8 +186,10 @@ static Fq__OpsReply *call_ok(s_worker_t *w, const Fq__OpsRequest *req)
     return rep;
 }
 
-/* An action on one case (accept, escalate): 0 when done. */
-static int act(s_worker_t *w, const char *verb, const char *case_no)
+/* An action on one case (accept, escalate): 0 when done and the reply shows that very case in
+ * the state the action leads to (a daemon answering many requests at once must not mix them
+ * up). */
+static int act(s_worker_t *w, const char *verb, const char *case_no, const char *leads_to)
 {
     Fq__OpsRequest req = FQ__OPS_REQUEST__INIT;
     req.verb = (char *)verb;
@@ -196,8 +198,15 @@ static int act(s_worker_t *w, const char *verb, const char *case_no)
     Fq__OpsReply *rep = call_ok(w, &req);
     if (!rep)
         return -1;
+    const Fq__Case *c = rep->n_cases == 1 ? rep->cases[0] : NULL;
+    int rc = c && c->case_no && strcmp(c->case_no, case_no) == 0 && c->state &&
+                     strcmp(c->state, leads_to) == 0
+                 ? 0
+                 : -1;
+    if (rc < 0)
+        say(w, case_no, "the reply does not show this case in the state the action leads to");
     fq__ops_reply__free_unpacked(rep, NULL);
-    return 0;
+    return rc;
 }
 
 /* Is case IDX one the daemon must refuse (--refuse-every)? */
@@ -281,7 +290,8 @@ static int one_case(s_worker_t *w, long idx)
     if (rc != 0)
         return -1;
     if (strcmp(w->run->o->mode, "escalate") == 0 &&
-        (act(w, "accept", case_no) < 0 || act(w, "escalate", case_no) < 0))
+        (act(w, "accept", case_no, "accepted") < 0 ||
+         act(w, "escalate", case_no, "escalated") < 0))
         return -1;
     record(w, case_no);
     return 0;
@@ -354,7 +364,8 @@ static void *street_thread(void *arg)
         const char *case_no = run->batch[idx];
         double start = now_s();
         w->sent++;
-        if (act(w, "accept", case_no) == 0 && act(w, "escalate", case_no) == 0) {
+        if (act(w, "accept", case_no, "accepted") == 0 &&
+            act(w, "escalate", case_no, "escalated") == 0) {
             w->ok++;
             lat_add(&w->lat, (now_s() - start) * 1000.0);
             record(w, case_no);
