@@ -8,11 +8,6 @@
 #include "case.h"
 #include "pb.h"
 
-static const char *or_empty(const char *s)
-{
-    return s ? s : "";
-}
-
 fq_store_rc_t fq_store_insert_parties(const fq_store_t *st, const char *uuid,
                                       Fq__Party *const *parties, size_t n, char *err, size_t errlen)
 {
@@ -21,9 +16,9 @@ fq_store_rc_t fq_store_insert_parties(const fq_store_t *st, const char *uuid,
         fq_p_text(&p, st->self->code);
         fq_p_text(&p, uuid);
         fq_p_int(&p, (int64_t)i);
-        fq_p_text(&p, or_empty(parties[i]->name));
-        fq_p_text(&p, or_empty(parties[i]->phone));
-        fq_p_text(&p, or_empty(parties[i]->role));
+        fq_p_text(&p, fq_or_empty(parties[i]->name));
+        fq_p_text(&p, fq_or_empty(parties[i]->phone));
+        fq_p_text(&p, fq_or_empty(parties[i]->role));
         if (fq_db_exec(st->db,
                        "INSERT INTO case_parties (unit, uuid, idx, name, phone, role) VALUES"
                        " ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
@@ -46,7 +41,7 @@ fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const c
     char event_uuid[37];
     fq_uuid4(event_uuid);
     const char *texts[] = {st->self->code, uuid, event_uuid,      action,
-                           from,           to,   or_empty(actor), or_empty(note)};
+                           from,           to,   fq_or_empty(actor), fq_or_empty(note)};
     const int64_t ints[] = {st->now_ms};
     return fq_db_send_values(
                st->db,

@@ -15,7 +15,6 @@
 
 #define MAX_TEXT 4000 /* description, note */
 #define MAX_SHORT 200 /* title, names, addresses */
-#define MAX_PARTIES 50
 
 static bool too_long(const char *s, size_t max)
 {
@@ -69,19 +68,14 @@ static int check_new_case(const fq_cfg_t *cfg, const Fq__Case *in, const char *a
         snprintf(err, errlen, "the amount in dispute must be 0 to 10^12 yuan");
         return -1;
     }
-    if (in->n_parties > MAX_PARTIES) {
-        snprintf(err, errlen, "at most %d parties", MAX_PARTIES);
+    if (in->n_parties > FQ_MAX_PARTIES) {
+        snprintf(err, errlen, "at most %d parties", FQ_MAX_PARTIES);
         return -1;
     }
     for (size_t i = 0; i < in->n_parties; i++)
         if (check_party(in->parties[i], i, err, errlen) < 0)
             return -1;
     return 0;
-}
-
-static const char *or_empty(const char *s)
-{
-    return s ? s : "";
 }
 
 static bool accepted(const fq_submission_t *s)
@@ -171,13 +165,13 @@ static fq_store_rc_t insert_cases(const fq_store_t *st, const fq_submission_t *s
         const char *texts[] = {[C_UUID] = subs[i].uuid,
                                [C_NO] = subs[i].case_no,
                                [C_TITLE] = in->title,
-                               [C_DESC] = or_empty(in->description),
+                               [C_DESC] = fq_or_empty(in->description),
                                [C_CAT] = in->category,
                                [C_TRACK] = fq_cfg_category(st->cfg, in->category)->track,
-                               [C_SOURCE] = or_empty(in->source),
-                               [C_ADDR] = or_empty(in->address),
-                               [C_GRID] = or_empty(in->grid),
-                               [C_REPORTER] = or_empty(in->reporter)};
+                               [C_SOURCE] = fq_or_empty(in->source),
+                               [C_ADDR] = fq_or_empty(in->address),
+                               [C_GRID] = fq_or_empty(in->grid),
+                               [C_REPORTER] = fq_or_empty(in->reporter)};
         for (size_t c = 0; c < C_RISK; c++)
             fq_arr_text(&cols[c], texts[c]);
         fq_arr_int(&cols[C_RISK], in->has_risk ? in->risk : 1);
@@ -209,9 +203,9 @@ static fq_store_rc_t insert_parties(const fq_store_t *st, const fq_submission_t 
             const Fq__Party *party = subs[i].in->parties[j];
             fq_arr_text(&cols[P_UUID], subs[i].uuid);
             fq_arr_int(&cols[P_IDX], (int64_t)j);
-            fq_arr_text(&cols[P_NAME], or_empty(party->name));
-            fq_arr_text(&cols[P_PHONE], or_empty(party->phone));
-            fq_arr_text(&cols[P_ROLE], or_empty(party->role));
+            fq_arr_text(&cols[P_NAME], fq_or_empty(party->name));
+            fq_arr_text(&cols[P_PHONE], fq_or_empty(party->phone));
+            fq_arr_text(&cols[P_ROLE], fq_or_empty(party->role));
         }
     }
     return insert_rows(st,
@@ -236,8 +230,9 @@ static fq_store_rc_t insert_first_events(const fq_store_t *st, const fq_submissi
         fq_uuid4(event_uuid);
         fq_arr_text(&cols[E_UUID], subs[i].uuid);
         fq_arr_text(&cols[E_EVENT], event_uuid);
-        fq_arr_text(&cols[E_ACTOR], or_empty(subs[i].actor ? subs[i].actor : subs[i].in->reporter));
-        fq_arr_text(&cols[E_NOTE], or_empty(subs[i].in->description));
+        fq_arr_text(&cols[E_ACTOR],
+                    fq_or_empty(subs[i].actor ? subs[i].actor : subs[i].in->reporter));
+        fq_arr_text(&cols[E_NOTE], fq_or_empty(subs[i].in->description));
     }
     return insert_rows(
         st,

@@ -5,6 +5,15 @@
 #include "case.h"
 #include "store.h"
 
+/* The most parties a case may name: at intake and in a neighbour's copy alike. */
+#define FQ_MAX_PARTIES 50
+
+/* S, or "" for a field the sender left out (the columns are NOT NULL DEFAULT ''). */
+static inline const char *fq_or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
 /* The columns fq_store_row_to_case reads, in its order. */
 #define FQ_CASE_COLUMNS                                                                         \
     "uuid, case_no, title, description, category, risk, track, source, address, grid,"        \

@@ -11,7 +11,6 @@
 #include "pb.h"
 
 #define MAX_HISTORY 2000
-#define MAX_PARTIES 50
 #define MAX_DOCS 200
 #define MAX_ASSIGNMENTS 50
 #define MAX_NOTICES 500
@@ -78,7 +77,7 @@ int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size
                  c->case_no);
         return -1;
     }
-    if (c->n_history > MAX_HISTORY || c->n_parties > MAX_PARTIES || c->n_documents > MAX_DOCS ||
+    if (c->n_history > MAX_HISTORY || c->n_parties > FQ_MAX_PARTIES || c->n_documents > MAX_DOCS ||
         c->n_assignments > MAX_ASSIGNMENTS || c->n_notices > MAX_NOTICES ||
         c->n_feedback > MAX_NOTICES) {
         snprintf(err, errlen, "case %s carries too many history entries or parties", c->case_no);
@@ -90,28 +89,23 @@ int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size
     return 0;
 }
 
-static const char *or_empty(const char *s)
-{
-    return s ? s : "";
-}
-
 void fq_store_copy_columns(const Fq__Case *c, const char *texts[FQ_COPY_TEXTS],
                            int64_t ints[FQ_COPY_INTS])
 {
     const char *t[FQ_COPY_TEXTS] = {c->uuid,
                                     c->case_no,
                                     c->title,
-                                    or_empty(c->description),
+                                    fq_or_empty(c->description),
                                     c->category,
-                                    or_empty(c->track),
-                                    or_empty(c->source),
-                                    or_empty(c->address),
-                                    or_empty(c->grid),
-                                    or_empty(c->reporter),
+                                    fq_or_empty(c->track),
+                                    fq_or_empty(c->source),
+                                    fq_or_empty(c->address),
+                                    fq_or_empty(c->grid),
+                                    fq_or_empty(c->reporter),
                                     c->state,
                                     c->holder,
                                     c->origin_unit,
-                                    or_empty(c->track_rule),
+                                    fq_or_empty(c->track_rule),
                                     c->binding ? "true" : "false"};
     const int64_t n[FQ_COPY_INTS] = {c->has_risk ? c->risk : 1,
                                      c->version,
@@ -165,11 +159,11 @@ static fq_store_rc_t update_copy(const fq_store_t *st, const Fq__Case *c, char *
     fq_p_text(&p, c->state);
     fq_p_text(&p, c->holder);
     fq_p_int(&p, c->version);
-    fq_p_text(&p, or_empty(c->track));
+    fq_p_text(&p, fq_or_empty(c->track));
     fq_p_int(&p, c->updated_ms);
     fq_p_int(&p, c->deadline_ms);
     fq_p_int(&p, c->bounce_count);
-    fq_p_text(&p, or_empty(c->track_rule));
+    fq_p_text(&p, fq_or_empty(c->track_rule));
     fq_p_text(&p, c->binding ? "true" : "false");
     fq_p_int(&p, c->clock_start_ms);
     fq_p_int(&p, c->paused_ms);
@@ -196,10 +190,10 @@ void fq_store_event_columns(const char *case_uuid, const Fq__Event *e,
                                      e->uuid,
                                      e->unit,
                                      e->action,
-                                     or_empty(e->from_state),
+                                     fq_or_empty(e->from_state),
                                      e->to_state,
-                                     or_empty(e->actor),
-                                     or_empty(e->note),
+                                     fq_or_empty(e->actor),
+                                     fq_or_empty(e->note),
                                      e->prev_hash,
                                      e->hash};
     memcpy(texts, t, sizeof t);
@@ -258,13 +252,13 @@ static fq_store_rc_t merge_documents(const fq_store_t *st, const Fq__Case *c, ch
         const char *texts[] = {st->self->code,
                                c->uuid,
                                d->uuid,
-                               or_empty(d->kind),
-                               or_empty(d->number),
-                               or_empty(d->date),
-                               or_empty(d->parties),
-                               or_empty(d->terms),
-                               or_empty(d->court),
-                               or_empty(d->unit)};
+                               fq_or_empty(d->kind),
+                               fq_or_empty(d->number),
+                               fq_or_empty(d->date),
+                               fq_or_empty(d->parties),
+                               fq_or_empty(d->terms),
+                               fq_or_empty(d->court),
+                               fq_or_empty(d->unit)};
         const int64_t ints[] = {d->at_ms};
         if (fq_db_exec_values(
                 st->db,
@@ -284,9 +278,15 @@ static fq_store_rc_t merge_notices(const fq_store_t *st, const Fq__Case *c, char
         const Fq__Notice *n = c->notices[i];
         if (!fq_store_looks_like_uuid(n->uuid))
             continue;
-        const char *texts[] = {st->self->code,      c->uuid,           n->uuid,
-                               or_empty(n->number), or_empty(n->kind), or_empty(n->addressee),
-                               or_empty(n->reason), or_empty(n->unit), or_empty(n->acked_by)};
+        const char *texts[] = {st->self->code,
+                               c->uuid,
+                               n->uuid,
+                               fq_or_empty(n->number),
+                               fq_or_empty(n->kind),
+                               fq_or_empty(n->addressee),
+                               fq_or_empty(n->reason),
+                               fq_or_empty(n->unit),
+                               fq_or_empty(n->acked_by)};
         const int64_t ints[] = {n->at_ms, n->acked_ms};
         if (fq_db_exec_values(
                 st->db,
@@ -311,12 +311,12 @@ static fq_store_rc_t merge_feedback(const fq_store_t *st, const Fq__Case *c, cha
         const char *texts[] = {st->self->code,
                                c->uuid,
                                f->uuid,
-                               or_empty(f->channel),
-                               or_empty(f->text),
-                               or_empty(f->answer),
-                               or_empty(f->comment),
-                               or_empty(f->review_reason),
-                               or_empty(f->unit),
+                               fq_or_empty(f->channel),
+                               fq_or_empty(f->text),
+                               fq_or_empty(f->answer),
+                               fq_or_empty(f->comment),
+                               fq_or_empty(f->review_reason),
+                               fq_or_empty(f->unit),
                                f->unreasonable ? "true" : "false"};
         const int64_t ints[] = {f->at_ms};
         if (fq_db_exec_values(
@@ -345,9 +345,9 @@ static fq_store_rc_t replace_assignments(const fq_store_t *st, const Fq__Case *c
     for (size_t i = 0; i < c->n_assignments; i++) {
         const Fq__Assignment *a = c->assignments[i];
         const char *texts[] = {st->self->code,      c->uuid,
-                               or_empty(a->dept),   or_empty(a->role),
-                               or_empty(a->status), or_empty(a->reason),
-                               or_empty(a->result), or_empty(a->unit)};
+                               fq_or_empty(a->dept),   fq_or_empty(a->role),
+                               fq_or_empty(a->status), fq_or_empty(a->reason),
+                               fq_or_empty(a->result), fq_or_empty(a->unit)};
         if (fq_db_exec_values(
                 st->db,
                 "INSERT INTO case_departments (unit, uuid, dept, role, status, reason,"

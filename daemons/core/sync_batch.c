@@ -16,11 +16,6 @@
 
 #define MAX_COLS 28
 
-static const char *or_empty(const char *s)
-{
-    return s ? s : "";
-}
-
 /* ---- which copies to take ----------------------------------------------------------------- */
 
 /* Valid copies whose uuid no earlier copy of the run names: later copies of a uuid are updates
@@ -158,9 +153,9 @@ static fq_store_rc_t insert_parties(const fq_store_t *st, const Fq__Case *const 
             const Fq__Party *p = copies[i]->parties[j];
             fq_arr_text(&r.col[0], copies[i]->uuid);
             fq_arr_int(&r.col[1], (int64_t)j);
-            fq_arr_text(&r.col[2], or_empty(p->name));
-            fq_arr_text(&r.col[3], or_empty(p->phone));
-            fq_arr_text(&r.col[4], or_empty(p->role));
+            fq_arr_text(&r.col[2], fq_or_empty(p->name));
+            fq_arr_text(&r.col[3], fq_or_empty(p->phone));
+            fq_arr_text(&r.col[4], fq_or_empty(p->role));
         }
     const char *head[] = {st->self->code};
     return run_rows(st,
@@ -216,10 +211,10 @@ static fq_store_rc_t insert_documents(const fq_store_t *st, const Fq__Case *cons
             if (!fq_store_looks_like_uuid(d->uuid))
                 continue; /* as merge_documents skips it */
             const char *texts[] = {copies[i]->uuid,    d->uuid,
-                                   or_empty(d->kind),  or_empty(d->number),
-                                   or_empty(d->date),  or_empty(d->parties),
-                                   or_empty(d->terms), or_empty(d->court),
-                                   or_empty(d->unit)};
+                                   fq_or_empty(d->kind),  fq_or_empty(d->number),
+                                   fq_or_empty(d->date),  fq_or_empty(d->parties),
+                                   fq_or_empty(d->terms), fq_or_empty(d->court),
+                                   fq_or_empty(d->unit)};
             for (size_t k = 0; k < FQ_NELEMS(texts); k++)
                 fq_arr_text(&r.col[k], texts[k]);
             fq_arr_int(&r.col[FQ_NELEMS(texts)], d->at_ms);
@@ -246,9 +241,9 @@ static fq_store_rc_t insert_notices(const fq_store_t *st, const Fq__Case *const 
             if (!fq_store_looks_like_uuid(x->uuid))
                 continue;
             const char *texts[] = {copies[i]->uuid,        x->uuid,
-                                   or_empty(x->number),    or_empty(x->kind),
-                                   or_empty(x->addressee), or_empty(x->reason),
-                                   or_empty(x->unit),      or_empty(x->acked_by)};
+                                   fq_or_empty(x->number),    fq_or_empty(x->kind),
+                                   fq_or_empty(x->addressee), fq_or_empty(x->reason),
+                                   fq_or_empty(x->unit),      fq_or_empty(x->acked_by)};
             for (size_t k = 0; k < FQ_NELEMS(texts); k++)
                 fq_arr_text(&r.col[k], texts[k]);
             fq_arr_int(&r.col[8], x->at_ms);
@@ -278,12 +273,12 @@ static fq_store_rc_t insert_feedback(const fq_store_t *st, const Fq__Case *const
                 continue;
             const char *texts[] = {copies[i]->uuid,
                                    f->uuid,
-                                   or_empty(f->channel),
-                                   or_empty(f->text),
-                                   or_empty(f->answer),
-                                   or_empty(f->comment),
-                                   or_empty(f->review_reason),
-                                   or_empty(f->unit),
+                                   fq_or_empty(f->channel),
+                                   fq_or_empty(f->text),
+                                   fq_or_empty(f->answer),
+                                   fq_or_empty(f->comment),
+                                   fq_or_empty(f->review_reason),
+                                   fq_or_empty(f->unit),
                                    f->unreasonable ? "true" : "false"};
             for (size_t k = 0; k < FQ_NELEMS(texts); k++)
                 fq_arr_text(&r.col[k], texts[k]);
@@ -309,9 +304,10 @@ static fq_store_rc_t insert_assignments(const fq_store_t *st, const Fq__Case *co
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; taken[i] && j < copies[i]->n_assignments; j++) {
             const Fq__Assignment *a = copies[i]->assignments[j];
-            const char *texts[] = {copies[i]->uuid,     or_empty(a->dept),   or_empty(a->role),
-                                   or_empty(a->status), or_empty(a->reason), or_empty(a->result),
-                                   or_empty(a->unit)};
+            const char *texts[] = {copies[i]->uuid,        fq_or_empty(a->dept),
+                                   fq_or_empty(a->role),   fq_or_empty(a->status),
+                                   fq_or_empty(a->reason), fq_or_empty(a->result),
+                                   fq_or_empty(a->unit)};
             for (size_t k = 0; k < FQ_NELEMS(texts); k++)
                 fq_arr_text(&r.col[k], texts[k]);
         }
