@@ -35,6 +35,19 @@ typedef struct {
     int unsatisfied;
 } fq_caserow_t;
 
+/* The select list and table a fq_caserow_t is read from, and the reading of row R. */
+#define FQ_CASEROW_SELECT                                                                       \
+    "SELECT uuid, case_no, state, holder, origin_unit, coalesce(from_child, ''), sent_up,"     \
+    " track, category, risk, amount, (SELECT count(*) FROM case_parties p WHERE p.unit ="      \
+    " c.unit AND p.uuid = c.uuid), bounce_count, binding, title, description,"                \
+    " coalesce((extract(epoch FROM deadline) * 1000)::int8, 0), clock_start_ms, paused_ms,"     \
+    " extension_days, unsatisfied FROM cases c"
+void fq_caserow_fill(const PGresult *res, int r, fq_caserow_t *row);
+
+/* The batch's locked row of the case REF names into *ROW, the first time it is asked for;
+ * false after that (the action must read the row as the batch left it) or when unknown. */
+bool fq_store_batch_take(fq_store_batch_t *b, const char *ref, fq_caserow_t *row);
+
 /* What an action will do, filled by fq_casework_prepare and carried out by store_act.c. */
 typedef struct {
     char note[4400];          /* the history entry's note */

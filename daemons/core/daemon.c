@@ -125,7 +125,7 @@ static fq_store_rc_t apply_message(void *arg, const char *peer, const Fq__Envelo
                                    char *err, size_t errlen)
 {
     fq_daemon_t *d = arg;
-    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms()};
+    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL};
     switch (env->body_case) {
     case FQ__ENVELOPE__BODY_SYNC: return fq_store_apply(&st, peer, env->sync->case_, err, errlen);
     case FQ__ENVELOPE__BODY_DIRECTIVE:
@@ -143,7 +143,7 @@ static fq_store_rc_t apply_run(void *arg, const char *peer, const Fq__Envelope *
                                size_t n, bool *taken, char *err, size_t errlen)
 {
     fq_daemon_t *d = arg;
-    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms()};
+    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL};
     const Fq__Case **copies = calloc(n ? n : 1, sizeof *copies);
     if (!copies) {
         snprintf(err, errlen, "out of memory");
@@ -203,7 +203,7 @@ static void on_supervision_timer(fq_daemon_t *d)
     if (!fq_db_connected(d->db) || now < d->supervise_at_ms)
         return;
     d->supervise_at_ms = now + 1000;
-    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms()};
+    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL};
     char err[ERRLEN];
     int issued = fq_store_supervise(&st, err, sizeof err);
     if (issued < 0)

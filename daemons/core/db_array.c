@@ -70,6 +70,21 @@ void fq_arr_int(fq_arr_t *a, int64_t value)
     a->len += (size_t)n;
 }
 
+void fq_arr_hex(fq_arr_t *a, const void *data, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *bytes = data;
+    if (!reserve(a, 2 * len + 3))
+        return;
+    open_element(a);
+    put(a, '"'); /* quoted, so that no bytes at all still make an element */
+    for (size_t i = 0; i < len; i++) {
+        put(a, digits[bytes[i] >> 4]);
+        put(a, digits[bytes[i] & 15]);
+    }
+    put(a, '"');
+}
+
 const char *fq_arr_value(fq_arr_t *a)
 {
     if (!reserve(a, 1))

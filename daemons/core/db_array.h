@@ -14,7 +14,7 @@
 
 #include "db.h"
 
-typedef struct {
+typedef struct fq_arr {
     char *buf;   /* "{elem,elem" while building, "{...}" after fq_arr_text_value */
     size_t len, cap;
     size_t n;    /* elements appended */
@@ -26,6 +26,9 @@ typedef struct {
 /* Append one element; a NULL string is SQL NULL. */
 void fq_arr_text(fq_arr_t *a, const char *value);
 void fq_arr_int(fq_arr_t *a, int64_t value);
+
+/* Append LEN bytes of DATA as one element in hex, for a text[] read with decode(x, 'hex'). */
+void fq_arr_hex(fq_arr_t *a, const void *data, size_t len);
 
 /* The finished literal, owned by A (valid until fq_arr_free or the next append); NULL when
  * memory ran out on the way. */

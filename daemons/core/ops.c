@@ -30,7 +30,7 @@ static void reply_status(Fq__OpsReply *rep, int status, const char *error)
 
 static fq_store_t store_of(fq_daemon_t *d)
 {
-    return (fq_store_t){d->db, d->cfg, d->self, fq_now_ms()};
+    return (fq_store_t){d->db, d->cfg, d->self, fq_now_ms(), NULL};
 }
 
 /* Map a store outcome to the reply: refusals are the caller's (1), database failures ours. */
@@ -151,15 +151,49 @@ static size_t gather_submissions(Fq__OpsRequest *const *reqs, size_t n, fq_submi
     return ns;
 }
 
-/* Submissions first, all together; then each action under its savepoint. */
-static fq_store_rc_t write_all(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
-                               Fq__OpsReply *const *reps, size_t n, fq_submission_t *subs,
-                               size_t ns, char *err, size_t errlen)
+/* Lock together the cases the batch's actions name. */
+static fq_store_rc_t lock_named(const fq_store_t *st, Fq__OpsRequest *const *reqs, size_t n,
+                                char *err, size_t errlen)
 {
-    fq_store_t st = store_of(d);
-    if (fq_db_begin(d->db, err, errlen) < 0)
+    const char **refs = calloc(n ? n : 1, sizeof *refs);
+    if (!refs) {
+        snprintf(err, errlen, "out of memory");
         return FQ_STORE_DBERR;
-    fq_store_rc_t rc = ns ? fq_store_submit_many(&st, subs, ns, err, errlen) : FQ_STORE_OK;
+    }
+    size_t nrefs = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_submit(reqs[i]))
+            refs[nrefs++] = reqs[i]->case_ref;
+    fq_store_rc_t rc = nrefs ? fq_store_batch_lock(st, refs, nrefs, err, errlen) : FQ_STORE_OK;
+    free(refs);
+    return rc;
+}
+
+/* The actions of the batch in ST->batch, without savepoints: a refusal comes before any write,
+ * unless the batch ends up late (fq_store_batch_late). */
+static fq_store_rc_t act_batched(const fq_store_t *st, Fq__OpsRequest *const *reqs,
+                                 Fq__OpsReply *const *reps, size_t n, char *err, size_t errlen)
+{
+    fq_store_rc_t rc = lock_named(st, reqs, n, err, errlen);
+    for (size_t i = 0; rc == FQ_STORE_OK && i < n && !fq_store_batch_late(st->batch); i++) {
+        if (is_submit(reqs[i]))
+            continue;
+        fq_act_t a = act_of(reqs[i]);
+        fq_store_rc_t one = fq_store_act_in(st, reqs[i]->case_ref, reqs[i]->verb, &a, err, errlen);
+        if (one == FQ_STORE_REFUSED)
+            reply_rc(reps[i], one, err);
+        rc = one == FQ_STORE_DBERR ? one : FQ_STORE_OK;
+    }
+    if (rc == FQ_STORE_OK && !fq_store_batch_late(st->batch))
+        rc = fq_store_batch_flush(st, err, errlen);
+    return rc;
+}
+
+/* The actions one by one, each under its savepoint. */
+static fq_store_rc_t act_each(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
+                              Fq__OpsReply *const *reps, size_t n, char *err, size_t errlen)
+{
+    fq_store_rc_t rc = FQ_STORE_OK;
     for (size_t i = 0; rc == FQ_STORE_OK && i < n; i++) {
         if (is_submit(reqs[i]))
             continue;
@@ -168,10 +202,61 @@ static fq_store_rc_t write_all(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
             reply_rc(reps[i], one, err);
         rc = one == FQ_STORE_DBERR ? one : FQ_STORE_OK;
     }
-    if (rc == FQ_STORE_OK && fq_db_commit(d->db, err, errlen) < 0)
+    return rc;
+}
+
+/* Submissions first, all together; then the actions, batched when BATCH is given, else each
+ * under its savepoint. *LATE: the batch was rolled back because an action was refused after
+ * writing; run it again without BATCH. */
+static fq_store_rc_t write_all(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
+                               Fq__OpsReply *const *reps, size_t n, fq_submission_t *subs,
+                               size_t ns, fq_store_batch_t *batch, bool *late, char *err,
+                               size_t errlen)
+{
+    fq_store_t st = store_of(d);
+    st.batch = batch;
+    if (fq_db_begin(d->db, err, errlen) < 0)
+        return FQ_STORE_DBERR;
+    fq_store_rc_t rc = ns ? fq_store_submit_many(&st, subs, ns, err, errlen) : FQ_STORE_OK;
+    if (rc == FQ_STORE_OK)
+        rc = batch ? act_batched(&st, reqs, reps, n, err, errlen)
+                   : act_each(d, reqs, reps, n, err, errlen);
+    *late = batch && fq_store_batch_late(batch);
+    if (rc == FQ_STORE_OK && !*late && fq_db_commit(d->db, err, errlen) < 0)
         rc = FQ_STORE_DBERR;
-    if (rc != FQ_STORE_OK)
+    if (rc != FQ_STORE_OK || *late)
         fq_db_rollback(d->db);
+    return rc;
+}
+
+/* Forget the refusals given in a batch that is to be run again. */
+static void forget_replies(Fq__OpsReply *const *reps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        reps[i]->has_status = 0;
+        reps[i]->status = 0;
+        free(reps[i]->error);
+        reps[i]->error = NULL;
+    }
+}
+
+/* write_all batched; when that comes out late, again with a savepoint per action. */
+static fq_store_rc_t write_batched(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
+                                   Fq__OpsReply *const *reps, size_t n, fq_submission_t *subs,
+                                   fq_submission_t **sub_of, char *err, size_t errlen)
+{
+    fq_store_batch_t *batch = fq_store_batch_new();
+    bool late = false;
+    size_t ns = gather_submissions(reqs, n, subs, sub_of);
+    fq_store_rc_t rc = write_all(d, reqs, reps, n, subs, ns, batch, &late, err, errlen);
+    fq_store_batch_destroy(&batch);
+    if (late) {
+        fq_info("ops: an action was refused after writing; running its batch of %zu again "
+                "with a savepoint per action", n);
+        forget_replies(reps, n);
+        ns = gather_submissions(reqs, n, subs, sub_of);
+        rc = write_all(d, reqs, reps, n, subs, ns, NULL, &late, err, errlen);
+    }
     return rc;
 }
 
@@ -213,8 +298,7 @@ static void write_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsRepl
     size_t *done = calloc(n, sizeof *done), ndone = 0;
     fq_store_rc_t rc = FQ_STORE_DBERR;
     if (subs && sub_of && done)
-        rc = write_all(d, reqs, reps, n, subs, gather_submissions(reqs, n, subs, sub_of), err,
-                       sizeof err);
+        rc = write_batched(d, reqs, reps, n, subs, sub_of, err, sizeof err);
     for (size_t i = 0; i < n; i++) {
         if (sub_of && sub_of[i] && sub_of[i]->rc == FQ_STORE_REFUSED)
             reply_rc(reps[i], FQ_STORE_REFUSED, sub_of[i]->err);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_array.h"
+
 int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, int kind,
                       const void *body, size_t len, char *err, size_t errlen)
 {
@@ -20,6 +22,27 @@ int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, int kind,
                       "INSERT INTO outbox (unit, peer, seq, body, body_kind)"
                       " SELECT $1, $2, next_seq, $3, $4 FROM s",
                       &p, err, errlen);
+}
+
+int fq_outbox_enqueue_many(fq_db_t *db, const char *unit, const char *peer, int kind,
+                           struct fq_arr *bodies, char *err, size_t errlen)
+{
+    char kind_text[16];
+    snprintf(kind_text, sizeof kind_text, "%d", kind);
+    const char *head[] = {unit, peer, kind_text};
+    /* link_out.next_seq is the last sequence number used: move it on by the run's length and
+     * number the run up to it */
+    return fq_db_exec_arrays(
+        db,
+        "WITH b AS (SELECT decode(h, 'hex') AS body, ord FROM unnest($4::text[])"
+        "   WITH ORDINALITY AS u(h, ord)),"
+        " s AS (INSERT INTO link_out (unit, peer, next_seq)"
+        "   VALUES ($1, $2, (SELECT count(*) FROM b)) ON CONFLICT (unit, peer)"
+        "   DO UPDATE SET next_seq = link_out.next_seq + excluded.next_seq RETURNING next_seq)"
+        " INSERT INTO outbox (unit, peer, seq, body, body_kind)"
+        " SELECT $1, $2, s.next_seq - (SELECT count(*) FROM b) + b.ord, b.body, $3::int"
+        " FROM s, b",
+        head, FQ_NELEMS(head), bodies, 1, err, errlen);
 }
 
 /* Pack MSG with PACK (its generated pack function) and queue it as KIND. */

@@ -31,6 +31,12 @@ typedef struct {
 int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, int kind,
                       const void *body, size_t len, char *err, size_t errlen);
 
+/* fq_outbox_enqueue for the bodies BODIES (hex elements, fq_arr_hex; consumed) under
+ * consecutive sequence numbers, with one statement; waits for its outcome. */
+struct fq_arr;
+int fq_outbox_enqueue_many(fq_db_t *db, const char *unit, const char *peer, int kind,
+                           struct fq_arr *bodies, char *err, size_t errlen);
+
 /* Pack and queue a StatsReport / Directive for PEER (see fq_outbox_enqueue). */
 int fq_outbox_enqueue_stats(fq_db_t *db, const char *unit, const char *peer,
                             const Fq__StatsReport *report, char *err, size_t errlen);

@@ -15,12 +15,18 @@
  * changed), or the database failed (nothing acknowledged). */
 typedef enum { FQ_STORE_OK = 0, FQ_STORE_REFUSED = -1, FQ_STORE_DBERR = -2 } fq_store_rc_t;
 
-/* Who is asking: this unit, its configuration (borrowed) and the time of the request. */
+/* A batch of actions under one commit (store_batch.c); opaque. */
+typedef struct fq_store_batch fq_store_batch_t;
+
+/* Who is asking: this unit, its configuration (borrowed) and the time of the request. BATCH,
+ * when set, is the batch the request belongs to (borrowed): its cases were locked together and
+ * the copies it owes the neighbours wait for fq_store_batch_flush. */
 typedef struct {
     fq_db_t *db;
     const fq_cfg_t *cfg;
     const fq_unit_cfg_t *self;
     int64_t now_ms;
+    fq_store_batch_t *batch;
 } fq_store_t;
 
 /* One submission of a batch: IN and ACTOR are borrowed; the rest is the outcome. */
@@ -122,9 +128,31 @@ fq_store_rc_t fq_store_notices(const fq_store_t *st, bool unacked_only, Fq__Noti
                                size_t *n, char *err, size_t errlen);
 
 /* fq_store_act inside the caller's transaction, for acting on many cases under one commit. A
- * refusal may leave writes behind: run it under a savepoint. */
+ * refusal may leave writes behind: run it under a savepoint, or in a batch (ST->batch), which
+ * then says so (fq_store_batch_late). */
 fq_store_rc_t fq_store_act_in(const fq_store_t *st, const char *ref, const char *action,
                               const fq_act_t *a, char *err, size_t errlen);
+
+/* A batch of actions acts on many cases with few statements: the cases are locked with one
+ * statement first, each action then runs without a savepoint (its checks come before its
+ * writes), and every copy owed to a neighbour is queued once per case and peer, together, just
+ * before the COMMIT. An action refused after it had written (an automatic follow-up refused)
+ * marks the batch late: roll it back and run it again under savepoints. */
+fq_store_batch_t *fq_store_batch_new(void);
+void fq_store_batch_destroy(fq_store_batch_t **self_p);
+
+/* Lock the cases REFS[0..N) (numbers or uuids) name, inside ST's transaction; ST->batch keeps
+ * them for the first action on each. Refs naming no case are left to that action to refuse. */
+fq_store_rc_t fq_store_batch_lock(const fq_store_t *st, const char *const *refs, size_t n,
+                                  char *err, size_t errlen);
+
+/* Queue the copies the batch's actions owe the neighbours: one per case and peer, as the case
+ * now stands. Call before COMMIT. */
+fq_store_rc_t fq_store_batch_flush(const fq_store_t *st, char *err, size_t errlen);
+
+/* True when an action was refused after writing: the batch must be rolled back and run again
+ * with a savepoint per action. */
+bool fq_store_batch_late(const fq_store_batch_t *b);
 
 /* Recompute case REF's hash chain. OK when every entry matches (MESSAGE says how many were
  * checked); REFUSED naming the first entry that does not. */

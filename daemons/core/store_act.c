@@ -11,53 +11,50 @@
 
 #define MAX_FOLLOW 3 /* automatic actions in a row (triage -> escalate), a guard against loops */
 
-static void copy(char *dst, size_t len, const PGresult *res, int c)
+static void copy(char *dst, size_t len, const PGresult *res, int r, int c)
 {
-    snprintf(dst, len, "%s", PQgetvalue(res, 0, c));
+    snprintf(dst, len, "%s", PQgetvalue(res, r, c));
 }
 
-static void fill_row(const PGresult *res, fq_caserow_t *row)
+void fq_caserow_fill(const PGresult *res, int r, fq_caserow_t *row)
 {
-    copy(row->uuid, sizeof row->uuid, res, 0);
-    copy(row->case_no, sizeof row->case_no, res, 1);
-    if (fq_state_parse(PQgetvalue(res, 0, 2), &row->state) < 0)
+    copy(row->uuid, sizeof row->uuid, res, r, 0);
+    copy(row->case_no, sizeof row->case_no, res, r, 1);
+    if (fq_state_parse(PQgetvalue(res, r, 2), &row->state) < 0)
         row->state = FQ_STATE_NONE;
-    copy(row->holder, sizeof row->holder, res, 3);
-    copy(row->origin, sizeof row->origin, res, 4);
-    copy(row->from_child, sizeof row->from_child, res, 5);
-    row->sent_up = PQgetvalue(res, 0, 6)[0] == 't';
-    copy(row->track, sizeof row->track, res, 7);
-    copy(row->category, sizeof row->category, res, 8);
-    row->risk = atoi(PQgetvalue(res, 0, 9));
-    row->amount = strtoll(PQgetvalue(res, 0, 10), NULL, 10);
-    row->parties = atoi(PQgetvalue(res, 0, 11));
-    row->bounce_count = atoi(PQgetvalue(res, 0, 12));
-    row->binding = PQgetvalue(res, 0, 13)[0] == 't';
-    copy(row->title, sizeof row->title, res, 14);
-    copy(row->description, sizeof row->description, res, 15);
-    row->deadline_ms = strtoll(PQgetvalue(res, 0, 16), NULL, 10);
-    row->clock_start_ms = strtoll(PQgetvalue(res, 0, 17), NULL, 10);
-    row->paused_ms = strtoll(PQgetvalue(res, 0, 18), NULL, 10);
-    row->extension_days = atoi(PQgetvalue(res, 0, 19));
-    row->unsatisfied = atoi(PQgetvalue(res, 0, 20));
+    copy(row->holder, sizeof row->holder, res, r, 3);
+    copy(row->origin, sizeof row->origin, res, r, 4);
+    copy(row->from_child, sizeof row->from_child, res, r, 5);
+    row->sent_up = PQgetvalue(res, r, 6)[0] == 't';
+    copy(row->track, sizeof row->track, res, r, 7);
+    copy(row->category, sizeof row->category, res, r, 8);
+    row->risk = atoi(PQgetvalue(res, r, 9));
+    row->amount = strtoll(PQgetvalue(res, r, 10), NULL, 10);
+    row->parties = atoi(PQgetvalue(res, r, 11));
+    row->bounce_count = atoi(PQgetvalue(res, r, 12));
+    row->binding = PQgetvalue(res, r, 13)[0] == 't';
+    copy(row->title, sizeof row->title, res, r, 14);
+    copy(row->description, sizeof row->description, res, r, 15);
+    row->deadline_ms = strtoll(PQgetvalue(res, r, 16), NULL, 10);
+    row->clock_start_ms = strtoll(PQgetvalue(res, r, 17), NULL, 10);
+    row->paused_ms = strtoll(PQgetvalue(res, r, 18), NULL, 10);
+    row->extension_days = atoi(PQgetvalue(res, r, 19));
+    row->unsatisfied = atoi(PQgetvalue(res, r, 20));
 }
 
-#define ROW_COLUMNS                                                                             \
-    "SELECT uuid, case_no, state, holder, origin_unit, coalesce(from_child, ''), sent_up,"     \
-    " track, category, risk, amount, (SELECT count(*) FROM case_parties p WHERE p.unit ="      \
-    " c.unit AND p.uuid = c.uuid), bounce_count, binding, title, description,"                \
-    " coalesce((extract(epoch FROM deadline) * 1000)::int8, 0), clock_start_ms, paused_ms,"     \
-    " extension_days, unsatisfied FROM cases c"
-
+/* Lock the case REF names: the batch's, locked already, for its first action on it; else
+ * from the database (which also sees what the batch wrote so far). */
 static fq_store_rc_t lock_case(const fq_store_t *st, const char *ref, fq_caserow_t *row,
                                char *err, size_t errlen)
 {
+    if (st->batch && fq_store_batch_take(st->batch, ref, row))
+        return FQ_STORE_OK;
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, ref);
     const char *sql = fq_store_looks_like_uuid(ref)
-                          ? ROW_COLUMNS " WHERE unit = $1 AND uuid = $2 FOR UPDATE"
-                          : ROW_COLUMNS " WHERE unit = $1 AND case_no = $2 FOR UPDATE";
+                          ? FQ_CASEROW_SELECT " WHERE unit = $1 AND uuid = $2 FOR UPDATE"
+                          : FQ_CASEROW_SELECT " WHERE unit = $1 AND case_no = $2 FOR UPDATE";
     PGresult *res = fq_db_run(st->db, sql, &p, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;
@@ -66,7 +63,7 @@ static fq_store_rc_t lock_case(const fq_store_t *st, const char *ref, fq_caserow
         snprintf(err, errlen, "no case %s at unit %s", ref, st->self->code);
         rc = FQ_STORE_REFUSED;
     } else
-        fill_row(res, row);
+        fq_caserow_fill(res, 0, row);
     PQclear(res);
     return rc;
 }
@@ -167,8 +164,11 @@ static fq_store_rc_t tell_neighbours(const fq_store_t *st, const char *uuid, boo
     return rc;
 }
 
+/* One action on REF. Everything that can refuse it comes before its first write, except the
+ * casework that numbers a notice; *WROTE says whether writes went out. */
 static fq_store_rc_t act_once(const fq_store_t *st, const char *ref, fq_action_t action,
-                              const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen)
+                              const fq_act_t *a, fq_plan_t *plan, bool *wrote, char *err,
+                              size_t errlen)
 {
     fq_caserow_t row;
     fq_store_rc_t rc = lock_case(st, ref, &row, err, errlen);
@@ -191,6 +191,7 @@ static fq_store_rc_t act_once(const fq_store_t *st, const char *ref, fq_action_t
     plan_clock(st, &row, action, plan);
     bool sent_up = row.sent_up || action == FQ_ACT_ESCALATE || plan->send_up;
     const char *holder = new_holder(st, &row, rule, plan);
+    *wrote = true;
     rc = update_case(st, &row, to, holder, sent_up, plan, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = fq_casework_apply(st, &row, action, a, plan, err, errlen);
@@ -211,6 +212,7 @@ fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t
     char note[256], child[FQ_UNIT_CODE_LEN + 1];
     fq_act_t automatic = {.actor = "系统 (自动)", .note = note, .reason = note};
     fq_store_rc_t rc = FQ_STORE_OK;
+    bool wrote = false;
     for (int step = 0; step <= MAX_FOLLOW && action != FQ_ACT_SUBMIT; step++) {
         fq_plan_t *plan = calloc(1, sizeof *plan);
         if (!plan) {
@@ -219,7 +221,7 @@ fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t
         }
         plan->follow = FQ_ACT_SUBMIT;
         plan->extension_days = -1;
-        rc = act_once(st, ref, action, a, plan, err, errlen);
+        rc = act_once(st, ref, action, a, plan, &wrote, err, errlen);
         action = rc == FQ_STORE_OK ? plan->follow : FQ_ACT_SUBMIT;
         snprintf(note, sizeof note, "%s", plan->follow_note);
         snprintf(child, sizeof child, "%s", plan->follow_to);
@@ -227,6 +229,8 @@ fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t
         automatic.to_unit = child[0] ? child : NULL;
         a = &automatic;
     }
+    if (rc == FQ_STORE_REFUSED && wrote && st->batch)
+        fq_store_batch_mark_late(st->batch);
     return rc;
 }
 

@@ -31,7 +31,7 @@ Fq__Case *fq_store_row_to_case(const PGresult *res, int row);
 bool fq_store_looks_like_uuid(const char *ref);
 
 /* Queue this unit's current copy of case UUID (with its whole history) for PEER. Runs inside
- * the caller's transaction. */
+ * the caller's transaction; in a batch (ST->batch), when the batch is flushed. */
 fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *peer, char *err,
                             size_t errlen);
 
@@ -69,6 +69,13 @@ int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size
  * a directive from the tier above). */
 fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t action,
                               const fq_act_t *a, char *err, size_t errlen);
+
+/* Owe PEER a copy of case UUID, queued by fq_store_batch_flush. */
+fq_store_rc_t fq_store_batch_defer(fq_store_batch_t *b, const char *uuid, const char *peer,
+                                   char *err, size_t errlen);
+
+/* An action of the batch was refused after it had written. */
+void fq_store_batch_mark_late(fq_store_batch_t *b);
 
 /* Commit when RC is OK, roll back otherwise; returns the final outcome. */
 fq_store_rc_t fq_store_finish(const fq_store_t *st, fq_store_rc_t rc, char *err, size_t errlen);

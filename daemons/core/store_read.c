@@ -268,10 +268,17 @@ static void order_by_chain(Fq__Case *c)
     }
 }
 
+/* 8-4-4-4-12 hex digits: what PostgreSQL takes as a uuid, so a lookup by it cannot fail. */
 bool fq_store_looks_like_uuid(const char *ref)
 {
-    return ref && strlen(ref) == 36 && ref[8] == '-' && ref[13] == '-' && ref[18] == '-' &&
-           ref[23] == '-' && strspn(ref, "0123456789abcdefABCDEF-") == 36;
+    if (!ref || strlen(ref) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? ref[i] != '-' : !strchr("0123456789abcdefABCDEF", ref[i]))
+            return false;
+    }
+    return true;
 }
 
 fq_store_rc_t fq_store_load(const fq_store_t *st, const char *ref, Fq__Case **out, char *err,

@@ -18,6 +18,8 @@
 fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *peer, char *err,
                             size_t errlen)
 {
+    if (st->batch)
+        return fq_store_batch_defer(st->batch, uuid, peer, err, errlen);
     Fq__Case *c = NULL;
     fq_store_rc_t rc = fq_store_load(st, uuid, &c, err, errlen);
     if (rc != FQ_STORE_OK)
