@@ -88,6 +88,16 @@ fq_store_rc_t fq_casework_prepare(const fq_store_t *st, const fq_caserow_t *row,
                                   fq_action_t action, const fq_act_t *a, fq_plan_t *plan,
                                   char *err, size_t errlen);
 
+/* In a batch (ST->batch): keep the change of case UUID that PLAN and the move to state TO,
+ * held by HOLDER, make, for the batch's next update of `cases` (one statement for many
+ * cases). */
+fq_store_rc_t fq_store_batch_update(const fq_store_t *st, const char *uuid, fq_state_t to,
+                                    const char *holder, bool sent_up, const fq_plan_t *plan,
+                                    char *err, size_t errlen);
+
+/* Write what the batch keeps for `cases`, so that the rows can be read as they now stand. */
+fq_store_rc_t fq_store_batch_settle(const fq_store_t *st, char *err, size_t errlen);
+
 /* Carry out the side tables of ACTION (departments, documents, feedback, notices) as PLAN says,
  * after the case row is updated. */
 fq_store_rc_t fq_casework_apply(const fq_store_t *st, const fq_caserow_t *row,

@@ -28,16 +28,12 @@ fq_store_rc_t fq_store_insert_parties(const fq_store_t *st, const char *uuid,
     return FQ_STORE_OK;
 }
 
-/* The entry a new one chains to: the case's one entry that no other entry names as previous. */
-#define CHAIN_TIP                                                                                  \
-    "(SELECT coalesce((SELECT e.hash FROM case_events e WHERE e.unit = $1 AND e.uuid = $2"         \
-    " AND NOT EXISTS (SELECT 1 FROM case_events f WHERE f.unit = e.unit AND f.uuid = e.uuid"       \
-    " AND f.prev_hash = e.hash) ORDER BY e.at_ms DESC LIMIT 1), '') AS prev)"
-
 fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const char *action,
                                  const char *from, const char *to, const char *actor,
                                  const char *note, char *err, size_t errlen)
 {
+    if (st->batch)
+        return fq_store_batch_add_event(st, uuid, action, from, to, actor, note, err, errlen);
     char event_uuid[37];
     fq_uuid4(event_uuid);
     const char *texts[] = {st->self->code, uuid, event_uuid,      action,
@@ -50,7 +46,7 @@ fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const c
                " SELECT $1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::int8 / 1000.0),"
                " $9::int8,"
                " $1, t.prev, event_hash(t.prev, $3::uuid, $9::int8, $1, $4, $5, $6, $7,"
-               " $8) FROM " CHAIN_TIP " t",
+               " $8) FROM (SELECT " FQ_CHAIN_TIP("$2") " AS prev) t",
                texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;

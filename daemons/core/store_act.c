@@ -49,6 +49,8 @@ static fq_store_rc_t lock_case(const fq_store_t *st, const char *ref, fq_caserow
 {
     if (st->batch && fq_store_batch_take(st->batch, ref, row))
         return FQ_STORE_OK;
+    if (st->batch && fq_store_batch_settle(st, err, errlen) != FQ_STORE_OK)
+        return FQ_STORE_DBERR;
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, ref);
@@ -98,6 +100,8 @@ static fq_store_rc_t update_case(const fq_store_t *st, const fq_caserow_t *row, 
                                  const char *holder, bool sent_up, const fq_plan_t *plan,
                                  char *err, size_t errlen)
 {
+    if (st->batch)
+        return fq_store_batch_update(st, row->uuid, to, holder, sent_up, plan, err, errlen);
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, row->uuid);

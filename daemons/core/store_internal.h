@@ -51,7 +51,15 @@ enum { FQ_EVENT_TEXTS = 10 };
 void fq_store_event_columns(const char *case_uuid, const Fq__Event *e,
                             const char *texts[FQ_EVENT_TEXTS]);
 
-/* Append one history entry to case UUID; sent ahead (fq_db_send), its outcome known by COMMIT. */
+/* The hash of the entry a new entry of case UUID (an SQL expression; $1 is the unit) chains
+ * to: the case's one entry that no other entry names as previous, or '' for the first. */
+#define FQ_CHAIN_TIP(UUID)                                                                      \
+    "coalesce((SELECT e.hash FROM case_events e WHERE e.unit = $1 AND e.uuid = " UUID           \
+    " AND NOT EXISTS (SELECT 1 FROM case_events f WHERE f.unit = e.unit AND f.uuid = e.uuid"    \
+    " AND f.prev_hash = e.hash) ORDER BY e.at_ms DESC LIMIT 1), '')"
+
+/* Append one history entry to case UUID; sent ahead (fq_db_send), its outcome known by COMMIT.
+ * In a batch (ST->batch) it waits for the batch's next history write instead. */
 fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const char *action,
                                  const char *from, const char *to, const char *actor,
                                  const char *note, char *err, size_t errlen);
@@ -73,6 +81,14 @@ fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t
 /* Owe PEER a copy of case UUID, queued by fq_store_batch_flush. */
 fq_store_rc_t fq_store_batch_defer(fq_store_batch_t *b, const char *uuid, const char *peer,
                                    char *err, size_t errlen);
+
+/* Keep a history entry of case UUID for ST->batch's next history write: one statement for
+ * the entries of many cases, made before the batch's copies are read and whenever a case gets
+ * its second entry (which chains to the first). */
+fq_store_rc_t fq_store_batch_add_event(const fq_store_t *st, const char *uuid,
+                                       const char *action, const char *from, const char *to,
+                                       const char *actor, const char *note, char *err,
+                                       size_t errlen);
 
 /* An action of the batch was refused after it had written. */
 void fq_store_batch_mark_late(fq_store_batch_t *b);

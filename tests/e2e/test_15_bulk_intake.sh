@@ -4,7 +4,8 @@
 # with refusals mixed in. Every accepted case gets its own number from one unbroken daily
 # sequence, its party and its first history entry with a valid hash; every refused one leaves
 # nothing behind; nothing is lost or written twice. Then a burst of actions (accept, escalate)
-# answered together: each reply shows its own case in its new state, and every case reaches
+# answered together: each reply shows its own case in its new state, each case's change and
+# history entries are right (version, a linked chain that verifies), and every case reaches
 # the street once.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
@@ -71,6 +72,20 @@ assert_contains "$E2E_OUT" "\"ok\":$esc," "escalated cases in: $E2E_OUT"
 assert_contains "$E2E_OUT" "\"failed\":0," "failed escalations in: $E2E_OUT"
 assert_eq "$esc" "$(psql_q "SELECT count(*) FROM community.cases WHERE $in_unit AND title LIKE '批量上报%' AND state = 'escalated' AND holder = '$E2E_STREET'")" \
     "escalated cases at the community"
+# Written together, each case still moved once per action and chained its entries in order:
+# version 3, and exactly three entries linked submit -> accept -> escalate (accepted to
+# escalated), the last one the chain's tip.
+assert_eq "$esc" "$(psql_q "SET search_path = community; SELECT count(*) FROM cases c WHERE $in_unit AND title LIKE '批量上报%' AND version = 3
+    AND (SELECT count(*) FROM case_events e WHERE e.unit = c.unit AND e.uuid = c.uuid) = 3
+    AND EXISTS (SELECT 1 FROM case_events s JOIN case_events a ON a.unit = s.unit AND a.uuid = s.uuid AND a.prev_hash = s.hash
+                JOIN case_events x ON x.unit = a.unit AND x.uuid = a.uuid AND x.prev_hash = a.hash
+                WHERE s.unit = c.unit AND s.uuid = c.uuid AND s.prev_hash = '' AND s.action = 'submit' AND a.action = 'accept'
+                AND x.action = 'escalate' AND x.from_state = 'accepted' AND x.to_state = 'escalated')")" \
+    "escalated cases at the community with version 3 and a chain submit -> accept -> escalate"
+for no in $(sed -n '1p;200p;400p' "$FQ_RUN_DIR/escalated"); do
+    assert_exit 0 ctl "$E2E_COMM1" verify "$no"
+    assert_eq "case $no: 3 entries, hash chain intact" "$E2E_OUT" "verify $no at the community"
+done
 street_has_all() {
     [[ $(psql_q "SELECT count(DISTINCT case_no) FROM street.cases WHERE title LIKE '批量上报%'") == "$esc" ]]
 }
