@@ -162,16 +162,40 @@ static fq_store_rc_t count(const fq_store_t *st, const fq_list_filter_t *f, unsi
     return FQ_STORE_OK;
 }
 
-static fq_store_rc_t page(const fq_store_t *st, const fq_list_filter_t *f, Fq__Case ***out,
-                          size_t *n, char *err, size_t errlen)
+/* Which rows a page reads: LIMIT and OFFSET, newest first or oldest first. */
+typedef struct {
+    unsigned limit;
+    unsigned offset;
+    bool oldest_first;
+} span_t;
+
+/* A page past the middle of TOTAL is counted from the oldest end and turned around afterwards:
+ * the oldest 1000 of 60,000 are then the first 1000 read from the index, not the last of
+ * 60,000 (an OFFSET walks every row it skips). */
+static span_t page_span(const fq_list_filter_t *f, unsigned total)
 {
-    static const cond_t limit = {" ORDER BY created_at DESC, case_no DESC LIMIT $", ""};
-    static const cond_t offset = {" OFFSET $", ""};
+    span_t s = {f->limit ? f->limit : 100, f->offset, false};
+    if (s.offset <= total / 2 || s.offset >= total)
+        return s;
+    unsigned end = s.limit >= total - s.offset ? total : s.offset + s.limit;
+    return (span_t){end - s.offset, total - end, true};
+}
+
+static const char *const s_order[] = {
+    [false] = " ORDER BY created_at DESC, case_no DESC LIMIT $",
+    [true] = " ORDER BY created_at, case_no LIMIT $",
+};
+
+static fq_store_rc_t page(const fq_store_t *st, const fq_list_filter_t *f, unsigned total,
+                          Fq__Case ***out, size_t *n, char *err, size_t errlen)
+{
+    span_t span = page_span(f, total);
+    const cond_t limit = {s_order[span.oldest_first], ""}, offset = {" OFFSET $", ""};
     query_t q = {0};
     query_where(&q, st, f, "SELECT " FQ_CASE_COLUMNS);
-    fq_p_int(&q.p, f->limit ? f->limit : 100);
+    fq_p_int(&q.p, span.limit);
     put_cond(&q, &limit);
-    fq_p_int(&q.p, f->offset);
+    fq_p_int(&q.p, span.offset);
     put_cond(&q, &offset);
     PGresult *res = fq_db_run_once(st->db, q.sql, &q.p, err, errlen);
     if (!res)
@@ -180,7 +204,7 @@ static fq_store_rc_t page(const fq_store_t *st, const fq_list_filter_t *f, Fq__C
     *out = calloc(rows ? rows : 1, sizeof **out);
     *n = 0;
     for (size_t i = 0; *out && i < rows; i++) {
-        Fq__Case *c = fq_store_row_to_case(res, (int)i);
+        Fq__Case *c = fq_store_row_to_case(res, (int)(span.oldest_first ? rows - 1 - i : i));
         if (!c)
             break;
         (*out)[(*n)++] = c;
@@ -204,5 +228,5 @@ fq_store_rc_t fq_store_list(const fq_store_t *st, const fq_list_filter_t *f, Fq_
     if (check_filter(st, f, err, errlen) < 0)
         return FQ_STORE_REFUSED;
     fq_store_rc_t rc = count(st, f, total, err, errlen);
-    return rc == FQ_STORE_OK ? page(st, f, out, n, err, errlen) : rc;
+    return rc == FQ_STORE_OK ? page(st, f, *total, out, n, err, errlen) : rc;
 }
