@@ -1,6 +1,7 @@
 /* store_list.c - finding cases: filters, paging and the count behind the page. */
 #include "store_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,21 +10,64 @@
 #include "triage.h"
 #include "pb.h"
 
-/* One WHERE clause for every filter; a NULL parameter switches its condition off. Days are
- * China Standard Time: a day starts at 00:00 +08:00. */
-#define LIST_WHERE                                                                                 \
-    " FROM cases c WHERE unit = $1"                                                                \
-    " AND ($2::text IS NULL OR state = $2)"                                                        \
-    " AND ($3::text IS NULL OR track = $3)"                                                        \
-    " AND ($4::text IS NULL OR category = $4)"                                                     \
-    " AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM case_departments d WHERE d.unit = c.unit"     \
-    "      AND d.uuid = c.uuid AND d.dept = $5))"                                                  \
-    " AND ($6::text IS NULL OR holder = $6)"                                                       \
-    " AND ($7::date IS NULL OR created_at >= $7::date::timestamp AT TIME ZONE INTERVAL '+08:00')"  \
-    " AND ($8::date IS NULL OR created_at < ($8::date + 1)::timestamp AT TIME ZONE"                \
-    "      INTERVAL '+08:00')"                                                                     \
-    " AND (NOT $9::boolean OR (deadline IS NOT NULL AND deadline < to_timestamp($10 / 1000.0)"     \
-    "      AND state NOT IN ('resolved', 'closed', 'withdrawn')))"
+/* The query is written with the conditions of the filters given and no others. (One statement
+ * for all, with "$2::text IS NULL OR state = $2" for each filter, kept a plan that could pick
+ * no rows through an index: every list and its count read all of the unit's cases.) Each
+ * condition is a fixed fragment around its parameter's number; values only ever travel as
+ * parameters. Days are China Standard Time: a day starts at 00:00 +08:00. */
+typedef struct {
+    const char *before; /* the condition up to "$n" */
+    const char *after;  /* and after it */
+} cond_t;
+
+static const cond_t s_state = {" AND state = $", ""};
+static const cond_t s_track = {" AND track = $", ""};
+static const cond_t s_category = {" AND category = $", ""};
+static const cond_t s_dept = {" AND EXISTS (SELECT 1 FROM case_departments d"
+                              " WHERE d.unit = c.unit AND d.uuid = c.uuid AND d.dept = $",
+                              ")"};
+static const cond_t s_holder = {" AND holder = $", ""};
+static const cond_t s_from = {" AND created_at >= $",
+                              "::date::timestamp AT TIME ZONE INTERVAL '+08:00'"};
+static const cond_t s_to = {" AND created_at < ($",
+                            "::date + 1)::timestamp AT TIME ZONE INTERVAL '+08:00'"};
+static const cond_t s_overdue = {" AND deadline IS NOT NULL AND deadline < to_timestamp($",
+                                 " / 1000.0) AND state NOT IN ('resolved', 'closed', 'withdrawn')"};
+
+/* Longer than the head of a page, every condition and the tail together. */
+#define LIST_SQL_MAX 2048
+
+/* A statement being written and its parameters, numbered in the order they are added. */
+typedef struct {
+    char sql[LIST_SQL_MAX];
+    size_t len;
+    fq_params_t p;
+} query_t;
+
+static void put(query_t *q, const char *text)
+{
+    int n = snprintf(q->sql + q->len, sizeof q->sql - q->len, "%s", text);
+    assert(n >= 0 && (size_t)n < sizeof q->sql - q->len); /* see LIST_SQL_MAX */
+    q->len += (size_t)n;
+}
+
+/* Condition C around the number of the parameter added last. */
+static void put_cond(query_t *q, const cond_t *c)
+{
+    int n =
+        snprintf(q->sql + q->len, sizeof q->sql - q->len, "%s%d%s", c->before, q->p.n, c->after);
+    assert(n >= 0 && (size_t)n < sizeof q->sql - q->len);
+    q->len += (size_t)n;
+}
+
+/* VALUE's condition, when VALUE is given. */
+static void add_text(query_t *q, const cond_t *c, const char *value)
+{
+    if (!value)
+        return;
+    fq_p_text(&q->p, value);
+    put_cond(q, c);
+}
 
 static const char *or_null(const char *s)
 {
@@ -79,23 +123,38 @@ static int check_filter(const fq_store_t *st, const fq_list_filter_t *f, char *e
     return 0;
 }
 
-static void filter_params(const fq_store_t *st, const fq_list_filter_t *f, fq_params_t *p)
+/* HEAD, then this unit's cases that match F, into Q. */
+static void query_where(query_t *q, const fq_store_t *st, const fq_list_filter_t *f,
+                        const char *head)
 {
-    fq_p_text(p, st->self->code);
-    const char *texts[] = {f->state,  f->track,    f->category, f->dept,
-                           f->holder, f->from_day, f->to_day};
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        fq_p_text(p, or_null(texts[i]));
-    fq_p_text(p, f->overdue ? "true" : "false");
-    fq_p_int(p, st->now_ms);
+    static const cond_t unit = {" FROM cases c WHERE unit = $", ""};
+    put(q, head);
+    add_text(q, &unit, st->self->code);
+    add_text(q, &s_state, or_null(f->state));
+    add_text(q, &s_track, or_null(f->track));
+    add_text(q, &s_category, or_null(f->category));
+    add_text(q, &s_dept, or_null(f->dept));
+    add_text(q, &s_holder, or_null(f->holder));
+    add_text(q, &s_from, or_null(f->from_day));
+    add_text(q, &s_to, or_null(f->to_day));
+    if (f->overdue) {
+        fq_p_int(&q->p, st->now_ms);
+        put_cond(q, &s_overdue);
+    }
 }
 
+/* The text differs with the filters given: up to 2^8 statements each for the count and the
+ * page. db.c prepares a statement once per string constant, by its address, in a table of 160
+ * shared with the daemon's other statements; a text written into a buffer has no address of
+ * its own, and 512 would not fit. So these are planned afresh for their values
+ * (fq_db_run_once), which also lets the planner see how common the state asked for is: a
+ * common one is found walking the newest days, a rare one through its index. */
 static fq_store_rc_t count(const fq_store_t *st, const fq_list_filter_t *f, unsigned *total,
                            char *err, size_t errlen)
 {
-    fq_params_t p = {0};
-    filter_params(st, f, &p);
-    PGresult *res = fq_db_run(st->db, "SELECT count(*)" LIST_WHERE, &p, err, errlen);
+    query_t q = {0};
+    query_where(&q, st, f, "SELECT count(*)");
+    PGresult *res = fq_db_run_once(st->db, q.sql, &q.p, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;
     *total = (unsigned)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
@@ -103,24 +162,49 @@ static fq_store_rc_t count(const fq_store_t *st, const fq_list_filter_t *f, unsi
     return FQ_STORE_OK;
 }
 
-static fq_store_rc_t page(const fq_store_t *st, const fq_list_filter_t *f, Fq__Case ***out,
-                          size_t *n, char *err, size_t errlen)
+/* Which rows a page reads: LIMIT and OFFSET, newest first or oldest first. */
+typedef struct {
+    unsigned limit;
+    unsigned offset;
+    bool oldest_first;
+} span_t;
+
+/* A page past the middle of TOTAL is counted from the oldest end and turned around afterwards:
+ * the oldest 1000 of 60,000 are then the first 1000 read from the index, not the last of
+ * 60,000 (an OFFSET walks every row it skips). */
+static span_t page_span(const fq_list_filter_t *f, unsigned total)
 {
-    fq_params_t p = {0};
-    filter_params(st, f, &p);
-    fq_p_int(&p, f->limit ? f->limit : 100);
-    fq_p_int(&p, f->offset);
-    PGresult *res = fq_db_run(st->db,
-                              "SELECT " FQ_CASE_COLUMNS LIST_WHERE
-                              " ORDER BY created_at DESC, case_no DESC LIMIT $11 OFFSET $12",
-                              &p, err, errlen);
+    span_t s = {f->limit ? f->limit : 100, f->offset, false};
+    if (s.offset <= total / 2 || s.offset >= total)
+        return s;
+    unsigned end = s.limit >= total - s.offset ? total : s.offset + s.limit;
+    return (span_t){end - s.offset, total - end, true};
+}
+
+static const char *const s_order[] = {
+    [false] = " ORDER BY created_at DESC, case_no DESC LIMIT $",
+    [true] = " ORDER BY created_at, case_no LIMIT $",
+};
+
+static fq_store_rc_t page(const fq_store_t *st, const fq_list_filter_t *f, unsigned total,
+                          Fq__Case ***out, size_t *n, char *err, size_t errlen)
+{
+    span_t span = page_span(f, total);
+    const cond_t limit = {s_order[span.oldest_first], ""}, offset = {" OFFSET $", ""};
+    query_t q = {0};
+    query_where(&q, st, f, "SELECT " FQ_CASE_COLUMNS);
+    fq_p_int(&q.p, span.limit);
+    put_cond(&q, &limit);
+    fq_p_int(&q.p, span.offset);
+    put_cond(&q, &offset);
+    PGresult *res = fq_db_run_once(st->db, q.sql, &q.p, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;
     size_t rows = (size_t)PQntuples(res);
     *out = calloc(rows ? rows : 1, sizeof **out);
     *n = 0;
     for (size_t i = 0; *out && i < rows; i++) {
-        Fq__Case *c = fq_store_row_to_case(res, (int)i);
+        Fq__Case *c = fq_store_row_to_case(res, (int)(span.oldest_first ? rows - 1 - i : i));
         if (!c)
             break;
         (*out)[(*n)++] = c;
@@ -144,5 +228,5 @@ fq_store_rc_t fq_store_list(const fq_store_t *st, const fq_list_filter_t *f, Fq_
     if (check_filter(st, f, err, errlen) < 0)
         return FQ_STORE_REFUSED;
     fq_store_rc_t rc = count(st, f, total, err, errlen);
-    return rc == FQ_STORE_OK ? page(st, f, out, n, err, errlen) : rc;
+    return rc == FQ_STORE_OK ? page(st, f, *total, out, n, err, errlen) : rc;
 }

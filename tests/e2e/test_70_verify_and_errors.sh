@@ -4,9 +4,11 @@
 # (c) list (run first, on a street with no other cases): 25 walk-in cases across the five
 #     categories, moved into known states, tracks, holders and departments; every filter
 #     (--state, --track, --category, --dept, --unit, --from/--to in China time, and
-#     combinations) gives exactly the expected case numbers, in --json and in the text table,
-#     whose line "第 P 页, 第 a-b 条, 共 N 条" counts right; --limit 10 pages through all 25
-#     newest first, page 3 holding the remainder.
+#     combinations: every state at every holder, up to all filters at once, with --overdue)
+#     gives exactly the expected case numbers, in --json and in the text table, whose line
+#     "第 P 页, 第 a-b 条, 共 N 条" counts right; --limit 10 pages through all 25 newest first,
+#     page 3 holding the remainder; filtered lists page right by 1, 2, 3, 4 and 7, pages past
+#     the middle (read from the oldest end) included.
 # (a) verify: a case seen by all three tiers verifies at each; one history row edited in the
 #     street's schema makes `verify` there exit 1 naming that entry (position and action) while
 #     the community's and the district's copies (and the street's other cases) still verify;
@@ -163,6 +165,46 @@ check_list "accepted land cases" "$(comb ST accepted CAT land_housing)" -- --sta
 check_list "resolved simple cases" "$(comb ST resolved TR simple)" -- --track simple --state resolved
 check_list "hrss cases in progress" "$(comb DEPTS hrss_office ST in_progress)" -- --dept hrss_office --state in_progress
 assert_eq 3 "$(count "$(comb CAT safety_hazard TR complex)")" "expected complex hazards"
+# match KEY VALUE [KEY VALUE...]: the case numbers matching all of them, sorted.
+match() {
+    local out
+    out=$(want "$1" "$2")
+    shift 2
+    while (($#)); do
+        out=$(comm -12 <(echo "$out") <(want "$1" "$2"))
+        shift 2
+    done
+    echo "$out"
+}
+# The list writes a condition only for a filter given, its parameters numbered as they come
+# (store_list.c): each combination is a statement of its own, so combinations are checked
+# one by one. Every state at every holder:
+for s in reported accepted resolved in_progress escalated withdrawn dispatched; do
+    for h in "$S" "$E2E_DISTRICT" "$E2E_COMM1"; do
+        check_list "state $s held by $h" "$(match ST "$s" HOLD "$h")" -- --state "$s" --unit "$h"
+    done
+done
+assert_eq "2 1" "$(count "$(match ST escalated HOLD "$E2E_DISTRICT")") $(count "$(match ST dispatched HOLD "$E2E_COMM1")")" \
+    "expected escalated at the district, dispatched to community 1"
+check_list "complex in progress at the street" "$(match TR complex ST in_progress HOLD "$S")" -- \
+    --track complex --state in_progress --unit "$S"
+check_list "justice office, complex" "$(match DEPTS justice_office TR complex)" -- \
+    --dept justice_office --track complex
+check_list "hrss office at the street from today" "$(match DEPTS hrss_office HOLD "$S")" -- \
+    --dept hrss_office --unit "$S" --from "$TODAY"
+check_list "land cases at community 1 today" "$(match CAT land_housing HOLD "$E2E_COMM1")" -- \
+    --category land_housing --unit "$E2E_COMM1" --from "$TODAY" --to "$TODAY"
+check_list "escalated to the district up to yesterday" "" -- --state escalated --unit "$E2E_DISTRICT" \
+    --to "$YESTERDAY"
+every=(--state in_progress --track complex --category wage_arrears --dept justice_office --unit "$S"
+    --from "$TODAY" --to "$TODAY")
+check_list "every filter" "$(match ST in_progress TR complex CAT wage_arrears DEPTS justice_office HOLD "$S")" \
+    -- "${every[@]}"
+assert_eq 5 "$(count "$(match ST in_progress TR complex CAT wage_arrears DEPTS justice_office HOLD "$S")")" \
+    "expected cases for every filter"
+# No deadline here has passed (test_80 lists overdue cases): overdue alone and with the rest.
+check_list "overdue" "" -- --overdue
+check_list "every filter, overdue" "" -- "${every[@]}" --overdue
 # Days, China time.
 check_list "from today" "$(want ALL)" -- --from "$TODAY"
 check_list "to today" "$(want ALL)" -- --to "$TODAY"
@@ -190,6 +232,32 @@ assert_eq "$(want ALL)" "$(sed '/^$/d' <<<"$paged" | sort)" "the three pages tog
 t=$(ctl "$S" list --limit 10 --page 4)
 assert_eq 0 "$(count "$(rows "$t")")" "rows on page 4"
 assert_contains "$t" "共 25 条" "total on page 4"
+# check_pages DESC LIMIT EXPECTED -- LIST_ARGS...: paged LIMIT at a time, the list gives EXPECTED
+# (newest first, one a line) page by page, each footer right; the page after the last is empty.
+# Pages past the middle are read from the oldest end (store_list.c): both ways are checked.
+check_pages() {
+    local desc=$1 limit=$2 expected=$3 n p lo hi t
+    shift 4
+    n=$(count "$expected")
+    for ((p = 1; (p - 1) * limit < n; p++)); do
+        t=$(ctl "$S" list --limit "$limit" --page "$p" "$@")
+        lo=$(((p - 1) * limit + 1))
+        hi=$((p * limit < n ? p * limit : n))
+        assert_eq "$(sed -n "${lo},${hi}p" <<<"$expected")" "$(rows "$t")" "page $p by $limit ($desc)"
+        assert_contains "$t" "第 $p 页, 第 $lo-$hi 条, 共 $n 条" "footer of page $p by $limit ($desc)"
+    done
+    t=$(ctl "$S" list --limit "$limit" --page "$p" "$@")
+    assert_eq 0 "$(count "$(rows "$t")")" "rows on page $p by $limit, past the end ($desc)"
+    assert_contains "$t" "共 $n 条" "total on page $p by $limit, past the end ($desc)"
+}
+# newest KEY VALUE [KEY VALUE...]: match, newest first.
+newest() { grep -Fx -f <(match "$@") <<<"$newest_first" || true; }
+check_pages "everything" 3 "$newest_first" --
+check_pages "everything" 7 "$newest_first" --
+check_pages "accepted" 4 "$(newest ST accepted)" -- --state accepted
+check_pages "held by the street" 2 "$(newest HOLD "$S")" -- --unit "$S"
+check_pages "complex in progress at the street" 1 "$(newest TR complex ST in_progress HOLD "$S")" -- \
+    --track complex --state in_progress --unit "$S"
 # The default page is 20 long.
 t=$(ctl "$S" list)
 assert_eq 20 "$(count "$(rows "$t")")" "rows on the default page"

@@ -95,7 +95,12 @@ steps() {
     field "$1" "$2" ".history[-${3:-1000}:][] | [.action, .from_state, .to_state, .actor] | join(\" \")"
 }
 
-overdue_list() { ctl "$1" --json list --overdue | jq -r 'select(.case_no) | .case_no' | sort | tr '\n' ' '; }
+# overdue_list CODE [LIST_ARGS...]: the overdue cases at CODE (with those filters too), sorted.
+overdue_list() {
+    local code=$1
+    shift
+    ctl "$code" --json list --overdue "$@" | jq -r 'select(.case_no) | .case_no' | sort | tr '\n' ' '
+}
 
 # =============================================================================================
 # Phase 1: auto_escalate true.
@@ -342,6 +347,17 @@ assert_eq "simple 2026-10-08T17:30:00.000+08:00" "$(jq -r '"\(.track) \(.deadlin
 assert_eq "2026-10-10T23:59:59.999+08:00" "$(field "$E2E_COMM1" "$a" .deadline)" "(a) community 1's copy: the street's deadline"
 assert_eq "$pc " "$(overdue_list "$E2E_COMM1")" "overdue at community 1 on 2026-09-29"
 assert_eq "$pc " "$(overdue_list "$E2E_STREET")" "overdue at the street on 2026-09-29"
+# Overdue with other filters (each combination is a statement of its own: store_list.c).
+pc_state=$(field "$E2E_STREET" "$pc" .state)
+pc_holder=$(field "$E2E_STREET" "$pc" .unit)
+pc_cat=$(field "$E2E_STREET" "$pc" .category)
+assert_eq "$pc " "$(overdue_list "$E2E_STREET" --state "$pc_state" --unit "$pc_holder")" \
+    "overdue at the street, in P's state and held by its holder"
+assert_eq "$pc " "$(overdue_list "$E2E_STREET" --category "$pc_cat" --to 2026-09-30)" \
+    "overdue at the street, P's category, taken in by the 30th"
+assert_eq "" "$(overdue_list "$E2E_STREET" --state resolved)" "overdue and resolved at the street"
+assert_eq "" "$(overdue_list "$E2E_STREET" --unit "$E2E_COMM2")" "overdue, held by community 2"
+assert_eq "" "$(overdue_list "$E2E_STREET" --from 2026-10-01)" "overdue, taken in from October"
 
 e2e_down
 
