@@ -103,8 +103,9 @@ void fq_arr_free(fq_arr_t *a)
     *a = (fq_arr_t)FQ_ARR_INIT;
 }
 
-int fq_db_exec_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
-                      fq_arr_t *cols, size_t ncols, char *err, size_t errlen)
+/* fq_db_exec_arrays, prepared once or (ONCE) planned for these values. */
+static int exec_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
+                       fq_arr_t *cols, size_t ncols, bool once, char *err, size_t errlen)
 {
     int rc = 0;
     if (ncols > 0 && cols[0].n > 0) {
@@ -119,10 +120,26 @@ int fq_db_exec_arrays(fq_db_t *db, const char *sql, const char *const *head, siz
             }
             fq_p_text(&p, value);
         }
-        if (rc == 0)
+        if (rc == 0 && once) {
+            PGresult *res = fq_db_run_once(db, sql, &p, err, errlen);
+            rc = res ? 0 : -1;
+            PQclear(res);
+        } else if (rc == 0)
             rc = fq_db_exec(db, sql, &p, err, errlen);
     }
     for (size_t c = 0; c < ncols; c++)
         fq_arr_free(&cols[c]);
     return rc;
+}
+
+int fq_db_exec_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
+                      fq_arr_t *cols, size_t ncols, char *err, size_t errlen)
+{
+    return exec_arrays(db, sql, head, nhead, cols, ncols, false, err, errlen);
+}
+
+int fq_db_exec_arrays_once(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
+                           fq_arr_t *cols, size_t ncols, char *err, size_t errlen)
+{
+    return exec_arrays(db, sql, head, nhead, cols, ncols, true, err, errlen);
 }

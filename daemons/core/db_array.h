@@ -42,4 +42,9 @@ void fq_arr_free(fq_arr_t *a);
 int fq_db_exec_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
                       fq_arr_t *cols, size_t ncols, char *err, size_t errlen);
 
+/* fq_db_exec_arrays planned for its values each time (fq_db_run_once): for a write that joins
+ * the arrays to a table, whose plan made while the table was young would scan it. */
+int fq_db_exec_arrays_once(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
+                           fq_arr_t *cols, size_t ncols, char *err, size_t errlen);
+
 #endif

@@ -161,7 +161,7 @@ static fq_store_rc_t write_updates(const fq_store_t *st, char *err, size_t errle
     char now[24];
     snprintf(now, sizeof now, "%lld", (long long)st->now_ms);
     const char *head[] = {st->self->code, now};
-    int rc = fq_db_exec_arrays(
+    int rc = fq_db_exec_arrays_once(
         st->db,
         "UPDATE cases c SET state = r.state, holder = r.holder, sent_up = r.sent_up,"
         " version = c.version + 1, updated_at = to_timestamp($2::int8 / 1000.0),"
