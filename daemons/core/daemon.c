@@ -135,10 +135,11 @@ static fq_store_rc_t apply_message(void *arg, const char *peer, const Fq__Envelo
     }
 }
 
-/* A run of messages from PEER: the copies of cases new to us go in set-based. A directive names
- * a case we hold, which the parent learned from a copy of ours; should one come ahead of the
- * copy that brings its case (only a broken parent would send that), it must still find the case
- * missing, so copies after a directive wait their turn. */
+/* A run of messages from PEER: the copies of cases new to us, then those of cases we hold, go in
+ * set-based. A directive names a case we hold, which the parent learned from a copy of ours;
+ * should one come ahead of the copy that brings its case (only a broken parent would send
+ * that), it must still find the case missing, and a copy after it must find the case as the
+ * directive left it, so copies after a directive wait their turn. */
 static fq_store_rc_t apply_run(void *arg, const char *peer, const Fq__Envelope *const *envs,
                                size_t n, bool *taken, char *err, size_t errlen)
 {
@@ -153,6 +154,8 @@ static fq_store_rc_t apply_run(void *arg, const char *peer, const Fq__Envelope *
         if (envs[i]->body_case == FQ__ENVELOPE__BODY_SYNC)
             copies[i] = envs[i]->sync->case_;
     fq_store_rc_t rc = fq_store_apply_new(&st, peer, copies, n, taken, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = fq_store_apply_known(&st, peer, copies, n, taken, err, errlen);
     free(copies);
     return rc;
 }

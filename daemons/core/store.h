@@ -174,4 +174,16 @@ fq_store_rc_t fq_store_apply_new(const fq_store_t *st, const char *peer,
                                  const Fq__Case *const *copies, size_t n, bool *taken, char *err,
                                  size_t errlen);
 
+/* Apply at once, inside the caller's transaction and after fq_store_apply_new, the copies among
+ * COPIES[0..N) (as there) of cases this unit holds, that TAKEN does not mark yet: every valid
+ * one, a case's copies in their order, leaving the same rows as fq_store_apply would one after
+ * the other. Sets TAKEN[i] for each applied. The copies owed to the other neighbour are queued
+ * before it returns, once per case and peer, as the case then stands; ST->batch is not used.
+ * A copy it leaves is refused or inserts a case, so the caller's one by one apply of the rest
+ * may follow. DBERR (TAKEN then means nothing): roll back to before fq_store_apply_new and
+ * apply every copy one by one. */
+fq_store_rc_t fq_store_apply_known(const fq_store_t *st, const char *peer,
+                                   const Fq__Case *const *copies, size_t n, bool *taken,
+                                   char *err, size_t errlen);
+
 #endif

@@ -4,7 +4,8 @@
  * run. Applied one by one that is a savepoint and a dozen single-row statements each; here the
  * whole run costs one lookup and one INSERT ... SELECT FROM unnest(...) per table. The rows are
  * the ones fq_store_apply writes for a copy it does not hold; everything else (known cases,
- * invalid copies, repeats of a uuid) is left to it. */
+ * invalid copies, repeats of a uuid) is left to it. The writers of the case file's side tables
+ * also serve sync_update.c, for copies of cases this unit holds. */
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -174,10 +175,10 @@ static void add_event(s_rows_t *r, const char *uuid, const Fq__Event *e)
     fq_arr_int(&r->col[FQ_EVENT_TEXTS], e->at_ms);
 }
 
-/* A new case has no history here yet: every entry goes in (a repeated entry uuid is skipped,
- * as merge_history's insert skips it). */
-static fq_store_rc_t insert_events(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
-                                   const bool *taken, char *err, size_t errlen)
+/* Every entry goes in but those stored already (an entry uuid this unit has, or a repeat in
+ * the run, is skipped as merge_history's insert skips it). */
+fq_store_rc_t fq_store_merge_events(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
+                                    const bool *taken, char *err, size_t errlen)
 {
     s_rows_t r;
     rows_init(&r, 11);
@@ -200,8 +201,8 @@ static fq_store_rc_t insert_events(const fq_store_t *st, const Fq__Case *const *
 
 /* ---- what only some copies carry ---------------------------------------------------------- */
 
-static fq_store_rc_t insert_documents(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
-                                      const bool *taken, char *err, size_t errlen)
+fq_store_rc_t fq_store_merge_documents(const fq_store_t *st, const Fq__Case *const *copies,
+                                       size_t n, const bool *taken, char *err, size_t errlen)
 {
     s_rows_t r;
     rows_init(&r, 10);
@@ -210,7 +211,7 @@ static fq_store_rc_t insert_documents(const fq_store_t *st, const Fq__Case *cons
             const Fq__Document *d = copies[i]->documents[j];
             if (!fq_store_looks_like_uuid(d->uuid))
                 continue; /* as merge_documents skips it */
-            const char *texts[] = {copies[i]->uuid,    d->uuid,
+            const char *texts[] = {copies[i]->uuid,       d->uuid,
                                    fq_or_empty(d->kind),  fq_or_empty(d->number),
                                    fq_or_empty(d->date),  fq_or_empty(d->parties),
                                    fq_or_empty(d->terms), fq_or_empty(d->court),
@@ -230,8 +231,8 @@ static fq_store_rc_t insert_documents(const fq_store_t *st, const Fq__Case *cons
 }
 
 /* A notice uuid twice in one statement makes DO UPDATE fail: the run then goes one by one. */
-static fq_store_rc_t insert_notices(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
-                                    const bool *taken, char *err, size_t errlen)
+fq_store_rc_t fq_store_merge_notices(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
+                                     const bool *taken, char *err, size_t errlen)
 {
     s_rows_t r;
     rows_init(&r, 10);
@@ -240,7 +241,7 @@ static fq_store_rc_t insert_notices(const fq_store_t *st, const Fq__Case *const 
             const Fq__Notice *x = copies[i]->notices[j];
             if (!fq_store_looks_like_uuid(x->uuid))
                 continue;
-            const char *texts[] = {copies[i]->uuid,        x->uuid,
+            const char *texts[] = {copies[i]->uuid,           x->uuid,
                                    fq_or_empty(x->number),    fq_or_empty(x->kind),
                                    fq_or_empty(x->addressee), fq_or_empty(x->reason),
                                    fq_or_empty(x->unit),      fq_or_empty(x->acked_by)};
@@ -261,8 +262,8 @@ static fq_store_rc_t insert_notices(const fq_store_t *st, const Fq__Case *const 
                     head, FQ_NELEMS(head), &r, err, errlen);
 }
 
-static fq_store_rc_t insert_feedback(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
-                                     const bool *taken, char *err, size_t errlen)
+fq_store_rc_t fq_store_merge_feedback(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
+                                      const bool *taken, char *err, size_t errlen)
 {
     s_rows_t r;
     rows_init(&r, 10);
@@ -296,8 +297,8 @@ static fq_store_rc_t insert_feedback(const fq_store_t *st, const Fq__Case *const
                     head, FQ_NELEMS(head), &r, err, errlen);
 }
 
-static fq_store_rc_t insert_assignments(const fq_store_t *st, const Fq__Case *const *copies,
-                                        size_t n, const bool *taken, char *err, size_t errlen)
+fq_store_rc_t fq_store_add_departments(const fq_store_t *st, const Fq__Case *const *copies,
+                                       size_t n, const bool *taken, char *err, size_t errlen)
 {
     s_rows_t r;
     rows_init(&r, 7);
@@ -339,8 +340,9 @@ fq_store_rc_t fq_store_apply_new(const fq_store_t *st, const char *peer,
     /* as fq_store_apply marks a copy it does not hold: who sent it to us, and which way */
     bool from_parent = strcmp(peer, st->self->parent) == 0;
     rc = insert_cases(st, from_parent ? NULL : peer, from_parent, copies, n, taken, err, errlen);
-    static const s_insert_fn rest[] = {insert_parties, insert_events,   insert_documents,
-                                       insert_notices, insert_feedback, insert_assignments};
+    static const s_insert_fn rest[] = {insert_parties,           fq_store_merge_events,
+                                       fq_store_merge_documents, fq_store_merge_notices,
+                                       fq_store_merge_feedback,  fq_store_add_departments};
     for (size_t t = 0; rc == FQ_STORE_OK && t < FQ_NELEMS(rest); t++)
         rc = rest[t](st, copies, n, taken, err, errlen);
     return rc;
