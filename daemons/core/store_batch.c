@@ -29,16 +29,30 @@ typedef struct {
 
 /* Changes of `cases` waiting for their statement, a column each (see write_updates). */
 enum {
-    UP_UUID, UP_STATE, UP_HOLDER, UP_SENT_UP, UP_TRACK, UP_TRACK_RULE, UP_BOUNCE, UP_BINDING,
-    UP_CHILD, UP_SET_CLOCK, UP_DEADLINE, UP_CLOCK_START, UP_SET_PAUSED, UP_PAUSED, UP_EXTENSION,
-    UP_UNSATISFIED, UP_COLS
+    UP_UUID,
+    UP_STATE,
+    UP_HOLDER,
+    UP_SENT_UP,
+    UP_TRACK,
+    UP_TRACK_RULE,
+    UP_BOUNCE,
+    UP_BINDING,
+    UP_CHILD,
+    UP_SET_CLOCK,
+    UP_DEADLINE,
+    UP_CLOCK_START,
+    UP_SET_PAUSED,
+    UP_PAUSED,
+    UP_EXTENSION,
+    UP_UNSATISFIED,
+    UP_COLS
 };
 
 struct fq_store_batch {
     fq_caserow_t *rows; /* locked by fq_store_batch_lock */
     bool *taken;        /* rows[i] was handed to an action already */
     size_t nrows;
-    s_owed_t *owed;     /* copies owed, in the order first owed */
+    s_owed_t *owed; /* copies owed, in the order first owed */
     size_t nowed, owed_cap;
     s_events_t events;
     fq_arr_t updates[UP_COLS];
@@ -108,7 +122,8 @@ fq_store_rc_t fq_store_batch_lock(const fq_store_t *st, const char *const *refs,
     /* in uuid order, as every locker of many cases should take them */
     PGresult *res = no_list && uuid_list
                         ? fq_db_run_once(st->db,
-                                         FQ_CASEROW_SELECT " WHERE unit = $1 AND"
+                                         FQ_CASEROW_SELECT
+                                         " WHERE unit = $1 AND"
                                          " (case_no = ANY($2::text[]) OR uuid = ANY($3::uuid[]))"
                                          " ORDER BY uuid FOR UPDATE",
                                          &p, err, errlen)
@@ -263,10 +278,9 @@ static bool has_entry_of(const s_events_t *ev, const char *uuid)
     return false;
 }
 
-fq_store_rc_t fq_store_batch_add_event(const fq_store_t *st, const char *uuid,
-                                       const char *action, const char *from, const char *to,
-                                       const char *actor, const char *note, char *err,
-                                       size_t errlen)
+fq_store_rc_t fq_store_batch_add_event(const fq_store_t *st, const char *uuid, const char *action,
+                                       const char *from, const char *to, const char *actor,
+                                       const char *note, char *err, size_t errlen)
 {
     s_events_t *ev = &st->batch->events;
     if (has_entry_of(ev, uuid) && write_events(st, err, errlen) != FQ_STORE_OK)
@@ -346,8 +360,8 @@ static Fq__Case *case_of(const fq_store_batch_t *b, Fq__Case *const *cases, size
 
 /* Queue for PEER, in the order owed, the copies it is owed; CASES is parallel to the owed
  * list. */
-static fq_store_rc_t queue_for_peer(const fq_store_t *st, const char *peer,
-                                    Fq__Case *const *cases, char *err, size_t errlen)
+static fq_store_rc_t queue_for_peer(const fq_store_t *st, const char *peer, Fq__Case *const *cases,
+                                    char *err, size_t errlen)
 {
     const fq_store_batch_t *b = st->batch;
     fq_arr_t bodies = FQ_ARR_INIT;
@@ -385,7 +399,8 @@ static bool first_for_peer(const fq_store_batch_t *b, size_t i)
 fq_store_rc_t fq_store_batch_flush(const fq_store_t *st, char *err, size_t errlen)
 {
     fq_store_batch_t *b = st->batch;
-    if (write_updates(st, err, errlen) != FQ_STORE_OK || write_events(st, err, errlen) != FQ_STORE_OK)
+    if (write_updates(st, err, errlen) != FQ_STORE_OK ||
+        write_events(st, err, errlen) != FQ_STORE_OK)
         return FQ_STORE_DBERR;
     size_t n = b->nowed;
     if (n == 0)
