@@ -111,25 +111,12 @@ fq_store_rc_t fq_store_batch_lock(const fq_store_t *st, const char *const *refs,
 {
     fq_store_batch_t *b = st->batch;
     forget_rows(b);
-    fq_arr_t nos = FQ_ARR_INIT, uuids = FQ_ARR_INIT;
-    for (size_t i = 0; i < n; i++)
-        fq_arr_text(fq_store_looks_like_uuid(refs[i]) ? &uuids : &nos, refs[i]);
-    const char *no_list = fq_arr_value(&nos), *uuid_list = fq_arr_value(&uuids);
-    fq_params_t p = {0};
-    fq_p_text(&p, st->self->code);
-    fq_p_text(&p, no_list);
-    fq_p_text(&p, uuid_list);
     /* in uuid order, as every locker of many cases should take them */
-    PGresult *res = no_list && uuid_list
-                        ? fq_db_run_once(st->db,
+    PGresult *res = fq_store_run_by_refs(st,
                                          FQ_CASEROW_SELECT
-                                         " WHERE unit = $1 AND"
-                                         " (case_no = ANY($2::text[]) OR uuid = ANY($3::uuid[]))"
-                                         " ORDER BY uuid FOR UPDATE",
-                                         &p, err, errlen)
-                        : (snprintf(err, errlen, "out of memory"), NULL);
-    fq_arr_free(&nos);
-    fq_arr_free(&uuids);
+                                         " WHERE unit = $1 AND (case_no = ANY($2::text[])"
+                                         " OR uuid = ANY($3::uuid[])) ORDER BY uuid FOR UPDATE",
+                                         refs, n, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;
     size_t rows = (size_t)PQntuples(res);

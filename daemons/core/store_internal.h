@@ -27,6 +27,11 @@ static inline const char *fq_or_empty(const char *s)
 /* A Case from row ROW of a result selected with FQ_CASE_COLUMNS; NULL when out of memory. */
 Fq__Case *fq_store_row_to_case(const PGresult *res, int row);
 
+/* Run SQL, planned for its values, with this unit as $1 and the refs among REFS[0..N) that
+ * are case numbers as $2 (text[]) and those that are uuids as $3 (uuid[]). */
+PGresult *fq_store_run_by_refs(const fq_store_t *st, const char *sql, const char *const *refs,
+                               size_t n, char *err, size_t errlen);
+
 /* True when REF has the shape of a uuid rather than a case number. */
 bool fq_store_looks_like_uuid(const char *ref);
 

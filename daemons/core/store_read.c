@@ -322,9 +322,8 @@ static bool names(const Fq__Case *c, const char *ref)
     return c && (strcmp(c->case_no, ref) == 0 || strcasecmp(c->uuid, ref) == 0);
 }
 
-/* The rows of the cases REFS name, each parked in OUT at the first of its refs. */
-static fq_store_rc_t load_rows(const fq_store_t *st, const char *const *refs, size_t n,
-                               Fq__Case **out, char *err, size_t errlen)
+PGresult *fq_store_run_by_refs(const fq_store_t *st, const char *sql, const char *const *refs,
+                               size_t n, char *err, size_t errlen)
 {
     fq_arr_t nos = FQ_ARR_INIT, uuids = FQ_ARR_INIT;
     for (size_t i = 0; i < n; i++)
@@ -334,15 +333,22 @@ static fq_store_rc_t load_rows(const fq_store_t *st, const char *const *refs, si
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, no_list);
     fq_p_text(&p, uuid_list);
-    PGresult *res = no_list && uuid_list
-                        ? fq_db_run_once(st->db,
+    PGresult *res = no_list && uuid_list ? fq_db_run_once(st->db, sql, &p, err, errlen)
+                                         : (snprintf(err, errlen, "out of memory"), NULL);
+    fq_arr_free(&nos);
+    fq_arr_free(&uuids);
+    return res;
+}
+
+/* The rows of the cases REFS name, each parked in OUT at the first of its refs. */
+static fq_store_rc_t load_rows(const fq_store_t *st, const char *const *refs, size_t n,
+                               Fq__Case **out, char *err, size_t errlen)
+{
+    PGresult *res = fq_store_run_by_refs(st,
                                          "SELECT " FQ_CASE_COLUMNS " FROM cases WHERE unit = $1"
                                          " AND (case_no = ANY($2::text[])"
                                          " OR uuid = ANY($3::uuid[]))",
-                                         &p, err, errlen)
-                        : (snprintf(err, errlen, "out of memory"), NULL);
-    fq_arr_free(&nos);
-    fq_arr_free(&uuids);
+                                         refs, n, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;
     for (int r = 0; r < PQntuples(res); r++) {
