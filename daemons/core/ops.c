@@ -169,39 +169,35 @@ static fq_store_rc_t lock_named(const fq_store_t *st, Fq__OpsRequest *const *req
     return rc;
 }
 
-/* The actions of the batch in ST->batch, without savepoints: a refusal comes before any write,
- * unless the batch ends up late (fq_store_batch_late). */
-static fq_store_rc_t act_batched(const fq_store_t *st, Fq__OpsRequest *const *reqs,
-                                 Fq__OpsReply *const *reps, size_t n, char *err, size_t errlen)
+/* One action of the batch: in ST->batch without a savepoint (a refusal comes before any
+ * write, unless the batch ends up late), else under its own savepoint. */
+static fq_store_rc_t act_in_batch(fq_daemon_t *d, const fq_store_t *st,
+                                  const Fq__OpsRequest *req, char *err, size_t errlen)
 {
-    fq_store_rc_t rc = lock_named(st, reqs, n, err, errlen);
-    for (size_t i = 0; rc == FQ_STORE_OK && i < n && !fq_store_batch_late(st->batch); i++) {
-        if (is_submit(reqs[i]))
-            continue;
-        fq_act_t a = act_of(reqs[i]);
-        fq_store_rc_t one = fq_store_act_in(st, reqs[i]->case_ref, reqs[i]->verb, &a, err, errlen);
-        if (one == FQ_STORE_REFUSED)
-            reply_rc(reps[i], one, err);
-        rc = one == FQ_STORE_DBERR ? one : FQ_STORE_OK;
-    }
-    if (rc == FQ_STORE_OK && !fq_store_batch_late(st->batch))
-        rc = fq_store_batch_flush(st, err, errlen);
-    return rc;
+    if (!st->batch)
+        return act_one(d, req, err, errlen);
+    fq_act_t a = act_of(req);
+    return fq_store_act_in(st, req->case_ref, req->verb, &a, err, errlen);
 }
 
-/* The actions one by one, each under its savepoint. */
-static fq_store_rc_t act_each(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
-                              Fq__OpsReply *const *reps, size_t n, char *err, size_t errlen)
+/* The batch's actions, in order; in ST->batch, their cases locked first and the copies they
+ * owe queued last. */
+static fq_store_rc_t act_all(fq_daemon_t *d, const fq_store_t *st, Fq__OpsRequest *const *reqs,
+                             Fq__OpsReply *const *reps, size_t n, char *err, size_t errlen)
 {
-    fq_store_rc_t rc = FQ_STORE_OK;
+    fq_store_rc_t rc = st->batch ? lock_named(st, reqs, n, err, errlen) : FQ_STORE_OK;
     for (size_t i = 0; rc == FQ_STORE_OK && i < n; i++) {
+        if (st->batch && fq_store_batch_late(st->batch))
+            return FQ_STORE_OK; /* write_all rolls it back */
         if (is_submit(reqs[i]))
             continue;
-        fq_store_rc_t one = act_one(d, reqs[i], err, errlen);
+        fq_store_rc_t one = act_in_batch(d, st, reqs[i], err, errlen);
         if (one == FQ_STORE_REFUSED)
             reply_rc(reps[i], one, err);
         rc = one == FQ_STORE_DBERR ? one : FQ_STORE_OK;
     }
+    if (rc == FQ_STORE_OK && st->batch && !fq_store_batch_late(st->batch))
+        rc = fq_store_batch_flush(st, err, errlen);
     return rc;
 }
 
@@ -219,8 +215,7 @@ static fq_store_rc_t write_all(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
         return FQ_STORE_DBERR;
     fq_store_rc_t rc = ns ? fq_store_submit_many(&st, subs, ns, err, errlen) : FQ_STORE_OK;
     if (rc == FQ_STORE_OK)
-        rc = batch ? act_batched(&st, reqs, reps, n, err, errlen)
-                   : act_each(d, reqs, reps, n, err, errlen);
+        rc = act_all(d, &st, reqs, reps, n, err, errlen);
     *late = batch && fq_store_batch_late(batch);
     if (rc == FQ_STORE_OK && !*late && fq_db_commit(d->db, err, errlen) < 0)
         rc = FQ_STORE_DBERR;

@@ -201,78 +201,6 @@ void fq_store_event_columns(const char *case_uuid, const Fq__Event *e,
     memcpy(texts, t, sizeof t);
 }
 
-/* Is entry UUID among the rows of KNOWN (event uuids already stored)? */
-static bool known_event(const PGresult *known, const char *uuid)
-{
-    for (int r = 0; r < PQntuples(known); r++)
-        if (strcmp(PQgetvalue(known, r, 0), uuid) == 0)
-            return true;
-    return false;
-}
-
-/* Store the entries of C's history this unit does not have yet. A copy carries the whole
- * history, usually one or two entries newer than ours: ask once which we have. */
-static fq_store_rc_t merge_history(const fq_store_t *st, const Fq__Case *c, char *err,
-                                   size_t errlen)
-{
-    fq_params_t p = {0};
-    fq_p_text(&p, st->self->code);
-    fq_p_text(&p, c->uuid);
-    PGresult *known = fq_db_run(st->db,
-                                "SELECT event_uuid FROM case_events WHERE unit = $1 AND uuid = $2",
-                                &p, err, errlen);
-    if (!known)
-        return FQ_STORE_DBERR;
-    fq_store_rc_t rc = FQ_STORE_OK;
-    for (size_t i = 0; rc == FQ_STORE_OK && i < c->n_history; i++) {
-        const Fq__Event *e = c->history[i];
-        if (known_event(known, e->uuid))
-            continue;
-        const char *texts[1 + FQ_EVENT_TEXTS] = {st->self->code};
-        fq_store_event_columns(c->uuid, e, texts + 1);
-        const int64_t ints[] = {e->at_ms};
-        if (fq_db_exec_values(
-                st->db,
-                "INSERT INTO case_events (unit, uuid, event_uuid, at_unit, action,"
-                " from_state, to_state, actor, note, prev_hash, hash, at_ms, at) VALUES"
-                " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int8,"
-                " to_timestamp($12::int8 / 1000.0)) ON CONFLICT DO NOTHING",
-                texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0)
-            rc = FQ_STORE_DBERR;
-    }
-    PQclear(known);
-    return rc;
-}
-
-static fq_store_rc_t merge_documents(const fq_store_t *st, const Fq__Case *c, char *err,
-                                     size_t errlen)
-{
-    for (size_t i = 0; i < c->n_documents; i++) {
-        const Fq__Document *d = c->documents[i];
-        if (!fq_store_looks_like_uuid(d->uuid))
-            continue;
-        const char *texts[] = {st->self->code,
-                               c->uuid,
-                               d->uuid,
-                               fq_or_empty(d->kind),
-                               fq_or_empty(d->number),
-                               fq_or_empty(d->date),
-                               fq_or_empty(d->parties),
-                               fq_or_empty(d->terms),
-                               fq_or_empty(d->court),
-                               fq_or_empty(d->unit)};
-        const int64_t ints[] = {d->at_ms};
-        if (fq_db_exec_values(
-                st->db,
-                "INSERT INTO case_documents (unit, uuid, doc_uuid, kind, number, doc_date,"
-                " parties, terms, court, at_unit, at_ms) VALUES ($1, $2, $3, $4, $5, $6,"
-                " $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
-                texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0)
-            return FQ_STORE_DBERR;
-    }
-    return FQ_STORE_OK;
-}
-
 static fq_store_rc_t merge_notices(const fq_store_t *st, const Fq__Case *c, char *err,
                                    size_t errlen)
 {
@@ -344,21 +272,8 @@ static fq_store_rc_t replace_assignments(const fq_store_t *st, const Fq__Case *c
     if (fq_db_exec(st->db, "DELETE FROM case_departments WHERE unit = $1 AND uuid = $2", &del, err,
                    errlen) < 0)
         return FQ_STORE_DBERR;
-    for (size_t i = 0; i < c->n_assignments; i++) {
-        const Fq__Assignment *a = c->assignments[i];
-        const char *texts[] = {st->self->code,      c->uuid,
-                               fq_or_empty(a->dept),   fq_or_empty(a->role),
-                               fq_or_empty(a->status), fq_or_empty(a->reason),
-                               fq_or_empty(a->result), fq_or_empty(a->unit)};
-        if (fq_db_exec_values(
-                st->db,
-                "INSERT INTO case_departments (unit, uuid, dept, role, status, reason,"
-                " result, assigned_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                " ON CONFLICT DO NOTHING",
-                texts, FQ_NELEMS(texts), NULL, 0, err, errlen) < 0)
-            return FQ_STORE_DBERR;
-    }
-    return FQ_STORE_OK;
+    const bool one = true;
+    return fq_store_add_departments(st, &c, 1, &one, err, errlen);
 }
 
 /* What we hold of case UUID: version, the child it came from, whether we sent it up. */
@@ -420,10 +335,11 @@ fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__C
         rc = update_copy(st, c, err, errlen);
     if (rc == FQ_STORE_OK && !local.exists)
         rc = fq_store_insert_parties(st, c->uuid, c->parties, c->n_parties, err, errlen);
+    const bool one = true; /* the set-based merges (sync_batch.c), for this copy alone */
     if (rc == FQ_STORE_OK)
-        rc = merge_history(st, c, err, errlen);
+        rc = fq_store_merge_events(st, &c, 1, &one, err, errlen);
     if (rc == FQ_STORE_OK)
-        rc = merge_documents(st, c, err, errlen);
+        rc = fq_store_merge_documents(st, &c, 1, &one, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = merge_notices(st, c, err, errlen);
     if (rc == FQ_STORE_OK)
