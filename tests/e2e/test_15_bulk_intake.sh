@@ -16,48 +16,68 @@ cfg=$FQ_RUN_DIR/small.yaml
 e2e_config_small "$cfg"
 e2e_up "$cfg"
 
-ep=$(grep -F "code: \"$E2E_COMM1\"" "$cfg" | sed -E 's/.*ops: "([^"]+)".*/\1/')
-[[ $ep == tcp://* ]] || fail "no ops endpoint for $E2E_COMM1 in $cfg"
+ops_endpoint() {
+    local ep
+    ep=$(grep -F "code: \"$1\"" "$cfg" | sed -E 's/.*ops: "([^"]+)".*/\1/')
+    [[ $ep == tcp://* ]] || fail "no ops endpoint for $1 in $cfg"
+    printf '%s\n' "$ep"
+}
 
-count=3000 every=7
-refused_want=$((count / every))
-ok_want=$((count - refused_want))
-assert_exit 0 "$FQ_BUILD_DIR/fq-load" submit --endpoint "$ep" --clients 32 --count "$count" \
-    --refuse-every "$every" --title "批量受理" --out "$FQ_RUN_DIR/numbers"
-summary=$E2E_OUT
-assert_contains "$summary" "\"ok\":$ok_want," "accepted submissions in: $summary"
-assert_contains "$summary" "\"refused\":$refused_want," "refused submissions in: $summary"
-assert_contains "$summary" "\"failed\":0," "failed submissions in: $summary"
+# bulk_submit UNIT FQ-LOAD-OPTIONS...: 3,000 submissions at UNIT, every 7th refused, then what
+# must hold of them.
+bulk_submit() {
+    local unit=$1 count=3000 every=7
+    shift
+    local refused_want=$((count / every))
+    local ok_want=$((count - refused_want)) numbers=$FQ_RUN_DIR/numbers-$unit
+    local in_unit="unit = '$unit'"
+    assert_exit 0 "$FQ_BUILD_DIR/fq-load" submit --endpoint "$(ops_endpoint "$unit")" "$@" \
+        --count "$count" --refuse-every "$every" --title "批量受理" --out "$numbers"
+    local summary=$E2E_OUT
+    assert_contains "$summary" "\"ok\":$ok_want," "accepted submissions in: $summary"
+    assert_contains "$summary" "\"refused\":$refused_want," "refused submissions in: $summary"
+    assert_contains "$summary" "\"failed\":0," "failed submissions in: $summary"
 
+    # Batching really happened: rows inserted by one transaction share its xmin.
+    local most
+    most=$(psql_q "SELECT max(n) FROM (SELECT count(*) AS n FROM community.cases WHERE $in_unit GROUP BY xmin::text) t")
+    ((most > 1)) || fail "no two cases were committed together at $unit (largest transaction: $most)"
+    echo "largest intake transaction at $unit ($*): $most cases" >&2
+
+    # One unbroken daily sequence: numbers 1..ok, each printed to exactly one client.
+    assert_eq "$ok_want $ok_want 1 $ok_want" \
+        "$(psql_q "SELECT count(*) || ' ' || count(DISTINCT case_no) || ' ' || min(right(case_no, 4)::int) || ' ' || max(right(case_no, 4)::int) FROM community.cases WHERE $in_unit")" \
+        "cases, distinct numbers, lowest and highest sequence at $unit"
+    assert_eq "$(psql_q "SELECT case_no FROM community.cases WHERE $in_unit ORDER BY case_no")" \
+        "$(sort "$numbers")" "the numbers the clients were given are the stored ones"
+    assert_eq "$ok_want" "$(psql_q "SELECT last FROM community.case_counters WHERE $in_unit")" \
+        "the daily counter ends at the last number given"
+
+    # Each case has its party and exactly one history entry, chained to nothing, hashed right.
+    assert_eq "$ok_want" "$(psql_q "SELECT count(*) FROM community.case_parties p JOIN community.cases c USING (unit, uuid) WHERE c.$in_unit AND p.name = '王某' AND p.phone = '13800138000' AND p.idx = 0")" \
+        "one party per case"
+    assert_eq "$ok_want $ok_want 0" \
+        "$(psql_q "SELECT count(*) || ' ' || count(DISTINCT e.uuid) || ' ' || count(*) FILTER (WHERE e.prev_hash <> '' OR e.action <> 'submit' OR e.to_state <> 'reported' OR e.at_ms <> (extract(epoch FROM c.created_at) * 1000)::int8) FROM community.case_events e JOIN community.cases c USING (unit, uuid) WHERE c.$in_unit")" \
+        "history entries, cases with one, entries not a plain first submit"
+    assert_eq 0 "$(psql_q "SET search_path = community; SELECT count(*) FROM case_events WHERE $in_unit AND hash <> event_hash(prev_hash, event_uuid, at_ms, at_unit, action, from_state, to_state, actor, note)")" \
+        "history entries whose hash does not match their content"
+    # casectl agrees for a few of them, end to end.
+    local no
+    for no in $(sort "$numbers" | sed -n '1p;1000p;$p'); do
+        assert_exit 0 ctl "$unit" verify "$no"
+        assert_exit 0 ctl "$unit" show "$no" --json
+        assert_contains "$E2E_OUT" '"state":"reported"' "case $no after bulk intake"
+    done
+}
+
+# Many desks, one case in flight each (REQ)...
+bulk_submit "$E2E_COMM1" --clients 32
+# ...and bulk hand-overs, many cases in flight on each connection (DEALER): each reply must
+# still be its request's, in order, or fq-load's numbers would not match the stored ones.
+bulk_submit "$E2E_COMM2" --clients 3 --pipeline 200
+
+ep=$(ops_endpoint "$E2E_COMM1")
 in_unit="unit = '$E2E_COMM1'"
-# Batching really happened: rows inserted by one transaction share its xmin.
-most=$(psql_q "SELECT max(n) FROM (SELECT count(*) AS n FROM community.cases WHERE $in_unit GROUP BY xmin::text) t")
-((most > 1)) || fail "no two cases were committed together (largest transaction: $most)"
-echo "largest intake transaction: $most cases" >&2
-
-# One unbroken daily sequence: numbers 1..ok, each printed to exactly one client.
-assert_eq "$ok_want $ok_want 1 $ok_want" \
-    "$(psql_q "SELECT count(*) || ' ' || count(DISTINCT case_no) || ' ' || min(right(case_no, 4)::int) || ' ' || max(right(case_no, 4)::int) FROM community.cases WHERE $in_unit")" \
-    "cases, distinct numbers, lowest and highest sequence"
-assert_eq "$(psql_q "SELECT case_no FROM community.cases WHERE $in_unit ORDER BY case_no")" \
-    "$(sort "$FQ_RUN_DIR/numbers")" "the numbers the clients were given are the stored ones"
-assert_eq "$ok_want" "$(psql_q "SELECT last FROM community.case_counters WHERE $in_unit")" \
-    "the daily counter ends at the last number given"
-
-# Each case has its party and exactly one history entry, chained to nothing, hashed right.
-assert_eq "$ok_want" "$(psql_q "SELECT count(*) FROM community.case_parties p JOIN community.cases c USING (unit, uuid) WHERE c.$in_unit AND p.name = '王某' AND p.phone = '13800138000' AND p.idx = 0")" \
-    "one party per case"
-assert_eq "$ok_want $ok_want 0" \
-    "$(psql_q "SELECT count(*) || ' ' || count(DISTINCT e.uuid) || ' ' || count(*) FILTER (WHERE e.prev_hash <> '' OR e.action <> 'submit' OR e.to_state <> 'reported' OR e.at_ms <> (extract(epoch FROM c.created_at) * 1000)::int8) FROM community.case_events e JOIN community.cases c USING (unit, uuid) WHERE c.$in_unit")" \
-    "history entries, cases with one, entries not a plain first submit"
-assert_eq 0 "$(psql_q "SET search_path = community; SELECT count(*) FROM case_events WHERE $in_unit AND hash <> event_hash(prev_hash, event_uuid, at_ms, at_unit, action, from_state, to_state, actor, note)")" \
-    "history entries whose hash does not match their content"
-# casectl agrees for a few of them, end to end.
-for no in $(sort "$FQ_RUN_DIR/numbers" | sed -n '1p;1000p;$p'); do
-    assert_exit 0 ctl "$E2E_COMM1" verify "$no"
-    assert_exit 0 ctl "$E2E_COMM1" show "$no" --json
-    assert_contains "$E2E_OUT" '"state":"reported"' "case $no after bulk intake"
-done
 
 # The refused ones left nothing: no case carries the unknown category.
 assert_eq 0 "$(psql_q "SELECT count(*) FROM community.cases WHERE category = 'no-such-category'")" \

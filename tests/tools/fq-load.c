@@ -3,7 +3,7 @@
  *
  * usage:
  *   fq-load submit   --endpoint EP --count M [--clients N] [--rate R] [--duration S]
- *                    [--category C] [--title T] [--out FILE]
+ *                    [--category C] [--title T] [--out FILE] [--refuse-every K] [--pipeline K]
  *   fq-load escalate --community EP --count M [--clients N] [--rate R] [--duration S]
  *                    [--category C] [--title T] [--out FILE]
  *   fq-load street   --endpoint EP (--count M | --until-file FILE) [--clients N] [--timeout S]
@@ -22,6 +22,8 @@
  *   --refuse-every K  submit: every K-th case names an unknown category; the daemon must refuse
  *                 it (counted as "refused") while the others around it go through
  *   --timeout S   street: give up after S seconds (default 0: never)
+ *   --pipeline K  submit: each client keeps up to K submissions in flight on one DEALER socket
+ *                 (a bulk hand-over), instead of one at a time on a REQ socket; not with --rate
  *
  * Prints one JSON line: {"sent":..,"ok":..,"failed":..,"refused":..,"seconds":..,"rate":..,
  * "p50_ms":..,"p99_ms":..,"max_ms":..}. Latencies are per case from its first request to its last reply
@@ -42,13 +44,14 @@
 #include "fengqiao.pb-c.h"
 
 #define MAX_CLIENTS 256
+#define MAX_PIPELINE 4096
 #define CALL_TIMEOUT_MS 60000
 #define MAX_REPLY (256 * 1024 * 1024)
 #define STREET_BATCH 1000
 
 typedef struct {
     const char *mode, *endpoint, *category, *title, *out, *until_file;
-    int clients;
+    int clients, pipeline;
     long refuse_every;
     long count;
     double rate, duration, timeout_s;
@@ -124,9 +127,10 @@ static double quantile(const double *ms, size_t n, double q)
 
 /* ---- one exchange ----------------------------------------------------------------------------- */
 
-static void *open_req(void *ctx, const char *endpoint)
+/* A REQ socket for one request at a time, or a DEALER one for --pipeline. */
+static void *open_socket(void *ctx, const char *endpoint, int type)
 {
-    void *s = zmq_socket(ctx, ZMQ_REQ);
+    void *s = zmq_socket(ctx, type);
     int zero = 0, timeout = CALL_TIMEOUT_MS;
     int64_t cap = MAX_REPLY;
     if (s && (zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) < 0 ||
@@ -147,30 +151,40 @@ static void say(s_worker_t *w, const char *what, const char *why)
     pthread_mutex_unlock(&w->run->out_lock);
 }
 
-/* Send REQ on W's socket and return the reply, or NULL. A REQ socket that timed out is stuck
- * waiting for its reply, so it is replaced by a fresh one. */
-static Fq__OpsReply *call(s_worker_t *w, const Fq__OpsRequest *req)
+/* Send the packed request BUF on W's REQ socket and return the reply, or NULL. A REQ socket
+ * that timed out is stuck waiting for its reply, so it is replaced by a fresh one. */
+static Fq__OpsReply *exchange(s_worker_t *w, const char *verb, const uint8_t *buf, size_t len)
 {
-    size_t len = fq__ops_request__get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf || !w->sock) {
-        free(buf);
-        return NULL;
-    }
-    fq__ops_request__pack(req, buf);
-    int sent = zmq_send(w->sock, buf, len, 0);
-    free(buf);
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     Fq__OpsReply *rep = NULL;
-    if (sent >= 0 && zmq_msg_recv(&msg, w->sock, 0) >= 0)
+    if (w->sock && zmq_send(w->sock, buf, len, 0) >= 0 && zmq_msg_recv(&msg, w->sock, 0) >= 0)
         rep = fq__ops_reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
     else {
-        say(w, req->verb, "no answer within the timeout; reconnecting");
+        say(w, verb, "no answer within the timeout; reconnecting");
         zmq_close(w->sock);
-        w->sock = open_req(w->run->ctx, w->run->o->endpoint);
+        w->sock = open_socket(w->run->ctx, w->run->o->endpoint, ZMQ_REQ);
     }
     zmq_msg_close(&msg);
+    return rep;
+}
+
+/* REQ packed; caller frees; NULL when out of memory. */
+static uint8_t *pack_request(const Fq__OpsRequest *req, size_t *len)
+{
+    *len = fq__ops_request__get_packed_size(req);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (buf)
+        fq__ops_request__pack(req, buf);
+    return buf;
+}
+
+static Fq__OpsReply *call(s_worker_t *w, const Fq__OpsRequest *req)
+{
+    size_t len;
+    uint8_t *buf = pack_request(req, &len);
+    Fq__OpsReply *rep = buf ? exchange(w, req->verb, buf, len) : NULL;
+    free(buf);
     return rep;
 }
 
@@ -215,15 +229,20 @@ static bool meant_to_fail(const s_opts_t *o, long idx)
     return o->refuse_every > 0 && idx % o->refuse_every == o->refuse_every - 1;
 }
 
-/* Take one case in; its number goes to CASE_NO. About 300 bytes of text, like a real one.
- * Returns 0 taken in, 1 refused by the daemon, -1 no answer. */
-static int submit(s_worker_t *w, long idx, char case_no[64])
+/* Case IDX's title: --title and its index, so a reply shows which case it is about. */
+static void case_title(const s_worker_t *w, long idx, char title[160])
+{
+    snprintf(title, 160, "%s #%ld", w->run->o->title, idx);
+}
+
+/* The submission of case IDX, packed (caller frees): about 300 bytes of text, like a real one. */
+static uint8_t *pack_submit(const s_worker_t *w, long idx, size_t *len)
 {
     static const char description[] =
         "楼上住户深夜多次发出噪音，影响休息，双方协商未果，申请人请求社区网格员上门调解，"
         "并希望物业配合核实情况、留存记录。";
     char title[160];
-    snprintf(title, sizeof title, "%s #%ld", w->run->o->title, idx);
+    case_title(w, idx, title);
     Fq__Party party = FQ__PARTY__INIT, *parties[] = {&party};
     party.name = "王某";
     party.phone = "13800138000";
@@ -241,16 +260,44 @@ static int submit(s_worker_t *w, long idx, char case_no[64])
     req.verb = "submit";
     req.actor = "fq-load";
     req.new_case = &c;
-    Fq__OpsReply *rep = call(w, &req);
+    return pack_request(&req, len);
+}
+
+/* Does REP show case IDX itself (its title)? A daemon answering many requests at once must not
+ * mix them up. */
+static bool shows_case(const s_worker_t *w, long idx, const Fq__OpsReply *rep)
+{
+    char title[160];
+    case_title(w, idx, title);
+    return rep->n_cases > 0 && rep->cases[0]->case_no && rep->cases[0]->title &&
+           strcmp(rep->cases[0]->title, title) == 0;
+}
+
+/* What the reply REP (NULL: none came) to case IDX's submission says: 0 taken in, its number
+ * to CASE_NO; 1 refused; -1 no answer, or an answer about another case. Frees REP. */
+static int submit_outcome(s_worker_t *w, long idx, Fq__OpsReply *rep, char case_no[64])
+{
     if (!rep)
         return -1;
-    int rc = rep->status != 0 ? 1 : rep->n_cases > 0 && rep->cases[0]->case_no ? 0 : -1;
+    int rc = rep->status != 0 ? 1 : shows_case(w, idx, rep) ? 0 : -1;
+    if (rc < 0)
+        say(w, "submit", "the reply does not show the case submitted");
     if (rc == 1 && !meant_to_fail(w->run->o, idx))
         say(w, "submit", rep->error ? rep->error : "refused");
     if (rc == 0)
         snprintf(case_no, 64, "%s", rep->cases[0]->case_no);
     fq__ops_reply__free_unpacked(rep, NULL);
     return rc;
+}
+
+/* Take case IDX in over W's REQ socket; see submit_outcome. */
+static int submit(s_worker_t *w, long idx, char case_no[64])
+{
+    size_t len;
+    uint8_t *buf = pack_submit(w, idx, &len);
+    Fq__OpsReply *rep = buf ? exchange(w, "submit", buf, len) : NULL;
+    free(buf);
+    return submit_outcome(w, idx, rep, case_no);
 }
 
 static void record(s_worker_t *w, const char *case_no)
@@ -276,25 +323,43 @@ static long take_turn(s_run_t *run)
     return idx;
 }
 
+/* Judge submission outcome RC (submit_outcome) by what case IDX was meant to do: 0 taken in,
+ * 1 refused as it was meant to be, -1 otherwise. */
+static int submit_verdict(s_worker_t *w, long idx, int rc, const char *case_no)
+{
+    if (!meant_to_fail(w->run->o, idx))
+        return rc == 0 ? 0 : -1;
+    if (rc == 0)
+        say(w, case_no, "taken in although its category is unknown");
+    return rc == 1 ? 1 : -1;
+}
+
 /* One case through the MODE's requests: 0 when all succeeded, 1 when refused as it was
  * meant to be, -1 otherwise. */
 static int one_case(s_worker_t *w, long idx)
 {
-    char case_no[64];
-    int rc = submit(w, idx, case_no);
-    if (meant_to_fail(w->run->o, idx)) {
-        if (rc == 0)
-            say(w, case_no, "taken in although its category is unknown");
-        return rc == 1 ? 1 : -1;
-    }
+    char case_no[64] = "";
+    int rc = submit_verdict(w, idx, submit(w, idx, case_no), case_no);
     if (rc != 0)
-        return -1;
+        return rc;
     if (strcmp(w->run->o->mode, "escalate") == 0 &&
         (act(w, "accept", case_no, "accepted") < 0 ||
          act(w, "escalate", case_no, "escalated") < 0))
         return -1;
     record(w, case_no);
     return 0;
+}
+
+/* Count a case's verdict RC; a case that went through also counts its latency from START. */
+static void tally(s_worker_t *w, int rc, double start)
+{
+    if (rc == 0) {
+        w->ok++;
+        lat_add(&w->lat, (now_s() - start) * 1000.0);
+    } else if (rc == 1)
+        w->refused++;
+    else
+        w->failed++;
 }
 
 static void *intake_thread(void *arg)
@@ -304,15 +369,84 @@ static void *intake_thread(void *arg)
     while ((idx = take_turn(w->run)) >= 0) {
         double start = now_s();
         w->sent++;
-        int rc = one_case(w, idx);
-        if (rc == 0) {
-            w->ok++;
-            lat_add(&w->lat, (now_s() - start) * 1000.0);
-        } else if (rc == 1)
-            w->refused++;
-        else
-            w->failed++;
+        tally(w, one_case(w, idx), start);
     }
+    return NULL;
+}
+
+/* ---- submit --pipeline: many submissions in flight per client ---------------------------- */
+
+typedef struct {
+    long idx;
+    double start;
+} s_flight_t;
+
+/* Send case IDX's submission on W's DEALER socket as [empty][request], as REQ would. */
+static int send_submit(s_worker_t *w, long idx)
+{
+    size_t len;
+    uint8_t *buf = pack_submit(w, idx, &len);
+    int rc = buf && zmq_send(w->sock, "", 0, ZMQ_SNDMORE) >= 0 &&
+                     zmq_send(w->sock, buf, len, 0) >= 0
+                 ? 0
+                 : -1;
+    free(buf);
+    return rc;
+}
+
+/* The next reply on W's DEALER socket ([empty][reply]), or NULL after the timeout. */
+static Fq__OpsReply *recv_reply(s_worker_t *w)
+{
+    zmq_msg_t delim, msg;
+    zmq_msg_init(&delim);
+    zmq_msg_init(&msg);
+    Fq__OpsReply *rep = NULL;
+    if (zmq_msg_recv(&delim, w->sock, 0) >= 0 && zmq_msg_size(&delim) == 0 &&
+        zmq_msg_more(&delim) && zmq_msg_recv(&msg, w->sock, 0) >= 0)
+        rep = fq__ops_reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+    zmq_msg_close(&delim);
+    zmq_msg_close(&msg);
+    return rep;
+}
+
+/* Keep up to --pipeline submissions in flight. The daemon answers one connection's requests in
+ * the order they came, so each reply belongs to the oldest case still in flight. */
+static void *pipeline_thread(void *arg)
+{
+    s_worker_t *w = arg;
+    size_t depth = (size_t)w->run->o->pipeline, head = 0, inflight = 0;
+    s_flight_t *ring = calloc(depth, sizeof *ring);
+    bool more = ring != NULL;
+    while (more || inflight > 0) {
+        long idx;
+        while (more && inflight < depth && (more = (idx = take_turn(w->run)) >= 0)) {
+            w->sent++;
+            if (send_submit(w, idx) < 0) {
+                say(w, "submit", "cannot send");
+                w->failed++;
+                more = false;
+                break;
+            }
+            ring[(head + inflight++) % depth] = (s_flight_t){idx, now_s()};
+        }
+        if (inflight == 0)
+            break;
+        Fq__OpsReply *rep = recv_reply(w);
+        if (!rep) {
+            say(w, "submit", "no answer within the timeout");
+            w->failed += (long)inflight;
+            break;
+        }
+        s_flight_t f = ring[head];
+        head = (head + 1) % depth;
+        inflight--;
+        char case_no[64] = "";
+        int rc = submit_verdict(w, f.idx, submit_outcome(w, f.idx, rep, case_no), case_no);
+        if (rc == 0)
+            record(w, case_no);
+        tally(w, rc, f.start);
+    }
+    free(ring);
     return NULL;
 }
 
@@ -455,6 +589,7 @@ static int usage(FILE *f, int rc)
 {
     fputs("usage: fq-load submit   --endpoint EP --count M [--clients N] [--rate R] [--duration S]\n"
           "                        [--category C] [--title T] [--out FILE] [--refuse-every K]\n"
+          "                        [--pipeline K]\n"
           "       fq-load escalate --community EP --count M [same options as submit]\n"
           "       fq-load street   --endpoint EP (--count M | --until-file FILE) [--clients N]\n"
           "                        [--timeout S]\n",
@@ -471,10 +606,10 @@ static int parse(int argc, char **argv, s_opts_t *o)
         {"category", required_argument, 0, 'C'}, {"title", required_argument, 0, 't'},
         {"out", required_argument, 0, 'o'},      {"until-file", required_argument, 0, 'u'},
         {"timeout", required_argument, 0, 'T'},  {"refuse-every", required_argument, 0, 'R'},
-        {"help", no_argument, 0, 'h'},
+        {"pipeline", required_argument, 0, 'p'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     *o = (s_opts_t){.mode = argc > 1 ? argv[1] : "", .category = "neighbour",
-                    .title = "压力测试：楼上噪音扰民", .clients = 4};
+                    .title = "压力测试：楼上噪音扰民", .clients = 4, .pipeline = 1};
     int ch;
     optind = 2;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -490,6 +625,7 @@ static int parse(int argc, char **argv, s_opts_t *o)
         case 'u': o->until_file = optarg; break;
         case 'T': o->timeout_s = atof(optarg); break;
         case 'R': o->refuse_every = atol(optarg); break;
+        case 'p': o->pipeline = atoi(optarg); break;
         default: return -1;
         }
     }
@@ -498,7 +634,9 @@ static int parse(int argc, char **argv, s_opts_t *o)
     if (optind != argc || !o->endpoint || o->clients < 1 || o->clients > MAX_CLIENTS ||
         !(street || intake) || (intake && o->count < 1) ||
         (street && o->count < 1 && !o->until_file) || o->refuse_every < 0 ||
-        (o->refuse_every > 0 && strcmp(o->mode, "submit") != 0))
+        (o->refuse_every > 0 && strcmp(o->mode, "submit") != 0) || o->pipeline < 1 ||
+        o->pipeline > MAX_PIPELINE ||
+        (o->pipeline > 1 && (strcmp(o->mode, "submit") != 0 || o->rate > 0)))
         return -1;
     return 0;
 }
@@ -528,7 +666,9 @@ static void print_summary(s_worker_t *ws, int n, double seconds)
 static int open_workers(s_run_t *run, s_worker_t *ws, int n)
 {
     for (int i = 0; i < n; i++) {
-        ws[i] = (s_worker_t){.run = run, .sock = open_req(run->ctx, run->o->endpoint)};
+        /* the last socket is the street's lister, always one request at a time */
+        int type = run->o->pipeline > 1 && i < n - 1 ? ZMQ_DEALER : ZMQ_REQ;
+        ws[i] = (s_worker_t){.run = run, .sock = open_socket(run->ctx, run->o->endpoint, type)};
         if (!ws[i].sock) {
             fprintf(stderr, "fq-load: cannot connect to %s: %s\n", run->o->endpoint,
                     zmq_strerror(zmq_errno()));
@@ -543,8 +683,9 @@ static int drive(s_run_t *run, s_worker_t *ws, int n)
 {
     if (strcmp(run->o->mode, "street") == 0)
         return run_street(ws, n, &ws[n]);
+    void *(*fn)(void *) = run->o->pipeline > 1 ? pipeline_thread : intake_thread;
     for (int i = 0; i < n; i++)
-        pthread_create(&ws[i].thread, NULL, intake_thread, &ws[i]);
+        pthread_create(&ws[i].thread, NULL, fn, &ws[i]);
     for (int i = 0; i < n; i++)
         pthread_join(ws[i].thread, NULL);
     return 0;
