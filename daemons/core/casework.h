@@ -36,12 +36,13 @@ typedef struct {
 } fq_caserow_t;
 
 /* The select list and table a fq_caserow_t is read from, and the reading of row R. */
-#define FQ_CASEROW_SELECT                                                                       \
-    "SELECT uuid, case_no, state, holder, origin_unit, coalesce(from_child, ''), sent_up,"     \
-    " track, category, risk, amount, (SELECT count(*) FROM case_parties p WHERE p.unit ="      \
-    " c.unit AND p.uuid = c.uuid), bounce_count, binding, title, description,"                \
-    " coalesce((extract(epoch FROM deadline) * 1000)::int8, 0), clock_start_ms, paused_ms,"     \
-    " extension_days, unsatisfied FROM cases c"
+#define FQ_CASEROW_COLUMNS                                                                         \
+    "uuid, case_no, state, holder, origin_unit, coalesce(from_child, ''), sent_up,"                \
+    " track, category, risk, amount, (SELECT count(*) FROM case_parties p WHERE p.unit ="          \
+    " c.unit AND p.uuid = c.uuid), bounce_count, binding, title, description,"                     \
+    " coalesce((extract(epoch FROM deadline) * 1000)::int8, 0), clock_start_ms, paused_ms,"        \
+    " extension_days, unsatisfied"
+#define FQ_CASEROW_SELECT "SELECT " FQ_CASEROW_COLUMNS " FROM cases c"
 void fq_caserow_fill(const PGresult *res, int r, fq_caserow_t *row);
 
 /* The batch's locked row of the case REF names into *ROW, the first time it is asked for;

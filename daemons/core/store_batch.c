@@ -113,9 +113,8 @@ fq_store_rc_t fq_store_batch_lock(const fq_store_t *st, const char *const *refs,
     forget_rows(b);
     /* in uuid order, as every locker of many cases should take them */
     PGresult *res = fq_store_run_by_refs(st,
-                                         FQ_CASEROW_SELECT
-                                         " WHERE unit = $1 AND (case_no = ANY($2::text[])"
-                                         " OR uuid = ANY($3::uuid[])) ORDER BY uuid FOR UPDATE",
+                                         "SELECT " FQ_CASEROW_COLUMNS
+                                         FQ_CASES_BY_REFS("FOR UPDATE") " ORDER BY k.key",
                                          refs, n, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;

@@ -32,6 +32,22 @@ Fq__Case *fq_store_row_to_case(const PGresult *res, int row);
 PGresult *fq_store_run_by_refs(const fq_store_t *st, const char *sql, const char *const *refs,
                                size_t n, char *err, size_t errlen);
 
+/* FROM clauses: the rows of cases, as c, found by one primary-key probe per key, in uuid order,
+ * locked when LOCK is "FOR UPDATE". FQ_CASES_BY_UUIDS takes the uuids of array parameter PARAM;
+ * FQ_CASES_BY_REFS the refs of fq_store_run_by_refs ($2 case numbers, $3 uuids). A plain
+ * `uuid = ANY(...)` is planned from the table's statistics, and on a table not yet analyzed (a
+ * street filling with a backlog) the planner read every row of the unit for each lookup. */
+#define FQ_CASES_BY_KEYS(KEYS, LOCK)                                                               \
+    " FROM (SELECT DISTINCT u FROM (" KEYS ") AS a(u) ORDER BY u) AS k(key)"                       \
+    " CROSS JOIN LATERAL (SELECT * FROM cases WHERE uuid = k.key AND unit = $1 " LOCK ") c"
+#define FQ_CASES_BY_UUIDS(PARAM, LOCK)                                                             \
+    FQ_CASES_BY_KEYS("SELECT unnest(" PARAM "::uuid[])", LOCK)
+#define FQ_CASES_BY_REFS(LOCK)                                                                     \
+    FQ_CASES_BY_KEYS("SELECT unnest($3::uuid[]) UNION ALL SELECT n.uuid"                           \
+                     " FROM unnest($2::text[]) AS r(no) CROSS JOIN LATERAL"                        \
+                     " (SELECT uuid FROM cases WHERE case_no = r.no AND unit = $1) n",             \
+                     LOCK)
+
 /* True when REF has the shape of a uuid rather than a case number. */
 bool fq_store_looks_like_uuid(const char *ref);
 

@@ -345,9 +345,7 @@ static fq_store_rc_t load_rows(const fq_store_t *st, const char *const *refs, si
                                Fq__Case **out, char *err, size_t errlen)
 {
     PGresult *res = fq_store_run_by_refs(st,
-                                         "SELECT " FQ_CASE_COLUMNS " FROM cases WHERE unit = $1"
-                                         " AND (case_no = ANY($2::text[])"
-                                         " OR uuid = ANY($3::uuid[]))",
+                                         "SELECT " FQ_CASE_COLUMNS FQ_CASES_BY_REFS(""),
                                          refs, n, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;

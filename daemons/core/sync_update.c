@@ -111,8 +111,7 @@ static fq_store_rc_t lock_held(s_run_t *r, char *err, size_t errlen)
     else
         res = fq_db_run_once(r->st->db,
                              "SELECT uuid::text, version, coalesce(from_child, ''), sent_up"
-                             " FROM cases WHERE unit = $1 AND uuid = ANY($2::uuid[])"
-                             " ORDER BY uuid FOR UPDATE",
+                             FQ_CASES_BY_UUIDS("$2", "FOR UPDATE") " ORDER BY k.key",
                              &p, err, errlen);
     fq_arr_free(&uuids);
     if (!res)
