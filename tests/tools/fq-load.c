@@ -590,7 +590,8 @@ static int usage(FILE *f, int rc)
     fputs("usage: fq-load submit   --endpoint EP --count M [--clients N] [--rate R] [--duration S]\n"
           "                        [--category C] [--title T] [--out FILE] [--refuse-every K]\n"
           "                        [--pipeline K]\n"
-          "       fq-load escalate --community EP --count M [same options as submit]\n"
+          "       fq-load escalate --community EP --count M [as submit, without --refuse-every\n"
+          "                        and --pipeline]\n"
           "       fq-load street   --endpoint EP (--count M | --until-file FILE) [--clients N]\n"
           "                        [--timeout S]\n",
           f);
