@@ -32,8 +32,8 @@ Fq__Case *fq_store_row_to_case(const PGresult *res, int row);
 PGresult *fq_store_run_by_refs(const fq_store_t *st, const char *sql, const char *const *refs,
                                size_t n, char *err, size_t errlen);
 
-/* FROM clauses: the rows of cases, as c, found by one primary-key probe per key, in uuid order,
- * locked when LOCK is "FOR UPDATE". FQ_CASES_BY_UUIDS takes the uuids of array parameter PARAM;
+/* FROM clauses: the rows of cases of the unit in $1, as c, found by one primary-key probe per key,
+ * in uuid order, locked when LOCK is "FOR UPDATE". FQ_CASES_BY_UUIDS takes the uuids of array parameter PARAM;
  * FQ_CASES_BY_REFS the refs of fq_store_run_by_refs ($2 case numbers, $3 uuids). A plain
  * `uuid = ANY(...)` is planned from the table's statistics, and on a table not yet analyzed (a
  * street filling with a backlog) the planner read every row of the unit for each lookup. */
