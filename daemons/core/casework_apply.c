@@ -88,7 +88,7 @@ static fq_store_rc_t apply_attach(const fq_store_t *st, const fq_caserow_t *row,
 {
     const Fq__Document *d = a->document;
     char doc_uuid[37];
-    fq_uuid4(doc_uuid);
+    fq_uuid7(doc_uuid);
     const char *texts[] = {
         st->self->code,       row->uuid,          doc_uuid,          d->kind, d->number, d->date,
         or_empty(d->parties), or_empty(d->terms), or_empty(d->court)};
@@ -108,7 +108,7 @@ static fq_store_rc_t apply_feedback(const fq_store_t *st, const fq_caserow_t *ro
                                     const fq_act_t *a, char *err, size_t errlen)
 {
     char fb_uuid[37];
-    fq_uuid4(fb_uuid);
+    fq_uuid7(fb_uuid);
     const char *texts[] = {st->self->code,       row->uuid,         fb_uuid,
                            or_empty(a->channel), or_empty(a->text), or_empty(a->answer),
                            or_empty(a->comment)};
@@ -145,7 +145,7 @@ static fq_store_rc_t apply_notice(const fq_store_t *st, const fq_caserow_t *row,
         return FQ_STORE_REFUSED;
     int year = fq_case_day(st->now_ms) / 10000;
     char notice_uuid[37];
-    fq_uuid4(notice_uuid);
+    fq_uuid7(notice_uuid);
     const char *texts[] = {st->self->code,  row->uuid,          notice_uuid, a->notice_kind, tag,
                            plan->notice_to, plan->notice_reason};
     const int64_t ints[] = {year, st->now_ms};

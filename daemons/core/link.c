@@ -162,7 +162,7 @@ static int send_envelope(fq_link_t *link, const fq_dest_t *to, Fq__Envelope *env
 {
     char msg_id[37];
     if (!env->msg_id) {
-        fq_uuid4(msg_id);
+        fq_uuid7(msg_id);
         env->msg_id = msg_id;
     }
     env->version = FQ_LINK_PROTOCOL_VERSION;

@@ -37,8 +37,9 @@ void fq_pb_notices_free(Fq__Notice **notices, size_t n);
 int fq_pb_case_add_notice(Fq__Case *c, Fq__Notice *n);
 int fq_pb_case_add_feedback(Fq__Case *c, Fq__Feedback *f);
 
-/* A random (version 4) uuid in its 36-character text form. */
-void fq_uuid4(char out[37]);
+/* A new uuid in its 36-character text form: time-ordered (version 7), so keys made later sort
+ * later. */
+void fq_uuid7(char out[37]);
 
 /* Wall-clock time in milliseconds since the epoch, moved forward by the test clock when
  * FQ_TEST_CLOCK_FILE is set (tests only; see pb.c). */

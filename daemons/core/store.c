@@ -35,7 +35,7 @@ fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const c
     if (st->batch)
         return fq_store_batch_add_event(st, uuid, action, from, to, actor, note, err, errlen);
     char event_uuid[37];
-    fq_uuid4(event_uuid);
+    fq_uuid7(event_uuid);
     const char *texts[] = {st->self->code, uuid, event_uuid,      action,
                            from,           to,   fq_or_empty(actor), fq_or_empty(note)};
     const int64_t ints[] = {st->now_ms};

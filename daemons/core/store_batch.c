@@ -283,7 +283,7 @@ fq_store_rc_t fq_store_batch_add_event(const fq_store_t *st, const char *uuid, c
     }
     snprintf(ev->cases[ev->n++], sizeof ev->cases[0], "%s", uuid);
     char event_uuid[37];
-    fq_uuid4(event_uuid);
+    fq_uuid7(event_uuid);
     fq_arr_text(&ev->cols[EV_UUID], uuid);
     fq_arr_text(&ev->cols[EV_EVENT], event_uuid);
     fq_arr_text(&ev->cols[EV_ACTION], action);

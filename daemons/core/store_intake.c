@@ -120,7 +120,7 @@ static fq_store_rc_t number_cases(const fq_store_t *st, fq_submission_t *subs, s
             snprintf(err, errlen, "cannot number a case for unit %s", st->self->code);
             return FQ_STORE_DBERR;
         }
-        fq_uuid4(subs[i].uuid);
+        fq_uuid7(subs[i].uuid);
     }
     return FQ_STORE_OK;
 }
@@ -227,7 +227,7 @@ static fq_store_rc_t insert_first_events(const fq_store_t *st, const fq_submissi
         if (!accepted(&subs[i]))
             continue;
         char event_uuid[37];
-        fq_uuid4(event_uuid);
+        fq_uuid7(event_uuid);
         fq_arr_text(&cols[E_UUID], subs[i].uuid);
         fq_arr_text(&cols[E_EVENT], event_uuid);
         fq_arr_text(&cols[E_ACTOR],

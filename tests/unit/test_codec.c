@@ -1,6 +1,8 @@
 /* test_codec.c - the wire messages: envelopes and ops requests survive a round trip, and
  * truncated or corrupted bytes are rejected by the decoder instead of half-read. */
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "fengqiao.pb-c.h"
@@ -126,10 +128,16 @@ static void test_hand_built_case_free(void)
 static void test_uuid(void)
 {
     char a[37], b[37];
-    fq_uuid4(a);
-    fq_uuid4(b);
-    CHECK(strlen(a) == 36 && a[8] == '-' && a[14] == '4');
-    CHECK(strcmp(a, b) != 0);
+    fq_uuid7(a);
+    struct timespec pause = {0, 2000000}; /* 2 ms: the next key's millisecond is later */
+    nanosleep(&pause, NULL);
+    fq_uuid7(b);
+    CHECK(strlen(a) == 36 && a[8] == '-' && a[14] == '7');
+    CHECK(strchr("89ab", a[19]) != NULL); /* the RFC 9562 variant */
+    CHECK(strcmp(a, b) < 0);              /* made later, sorts later */
+    char c[37];
+    fq_uuid7(c);
+    CHECK(strcmp(b, c) != 0 && strncmp(b, c, 8) <= 0);
 }
 
 static void test_log_masking(void)
