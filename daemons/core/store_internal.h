@@ -73,11 +73,14 @@ void fq_store_event_columns(const char *case_uuid, const Fq__Event *e,
                             const char *texts[FQ_EVENT_TEXTS]);
 
 /* The hash of the entry a new entry of case UUID (an SQL expression; $1 is the unit) chains
- * to: the case's one entry that no other entry names as previous, or '' for the first. */
+ * to: the case's one entry that no other entry names as previous, or '' for the first. The
+ * entries are walked newest first in the order of the index (uuid, unit, at), so the tip, which
+ * is nearly always the newest, ends the walk: one probe for it, not one for every entry. `at`
+ * is made from at_ms everywhere, so the two orders agree. */
 #define FQ_CHAIN_TIP(UUID)                                                                      \
     "coalesce((SELECT e.hash FROM case_events e WHERE e.unit = $1 AND e.uuid = " UUID           \
     " AND NOT EXISTS (SELECT 1 FROM case_events f WHERE f.unit = e.unit AND f.uuid = e.uuid"    \
-    " AND f.prev_hash = e.hash) ORDER BY e.at_ms DESC LIMIT 1), '')"
+    " AND f.prev_hash = e.hash) ORDER BY e.at DESC LIMIT 1), '')"
 
 /* Append one history entry to case UUID; sent ahead (fq_db_send), its outcome known by COMMIT.
  * In a batch (ST->batch) it waits for the batch's next history write instead. */
