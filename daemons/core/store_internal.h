@@ -27,25 +27,30 @@ static inline const char *fq_or_empty(const char *s)
 /* A Case from row ROW of a result selected with FQ_CASE_COLUMNS; NULL when out of memory. */
 Fq__Case *fq_store_row_to_case(const PGresult *res, int row);
 
-/* Run SQL, planned for its values, with this unit as $1 and the refs among REFS[0..N) that
- * are case numbers as $2 (text[]) and those that are uuids as $3 (uuid[]). */
+/* Run SQL (prepared once: it finds its cases with FQ_CASES_BY_REFS) with this unit as $1 and
+ * the refs among REFS[0..N) that are case numbers as $2 (text[]) and those that are uuids as
+ * $3 (uuid[]). */
 PGresult *fq_store_run_by_refs(const fq_store_t *st, const char *sql, const char *const *refs,
                                size_t n, char *err, size_t errlen);
 
-/* FROM clauses: the rows of cases of the unit in $1, as c, found by one primary-key probe per key,
- * in uuid order, locked when LOCK is "FOR UPDATE". FQ_CASES_BY_UUIDS takes the uuids of array parameter PARAM;
- * FQ_CASES_BY_REFS the refs of fq_store_run_by_refs ($2 case numbers, $3 uuids). A plain
- * `uuid = ANY(...)` is planned from the table's statistics, and on a table not yet analyzed (a
- * street filling with a backlog) the planner read every row of the unit for each lookup. */
+/* FROM clauses: the rows of cases of the unit in $1, as c, found by one primary-key probe per
+ * key, in uuid order, locked when LOCK is "FOR UPDATE". FQ_CASES_BY_UUIDS takes the uuids of
+ * array parameter PARAM; FQ_CASES_BY_REFS the refs of fq_store_run_by_refs ($2 case numbers, $3
+ * uuids). A plain `uuid = ANY(...)` is planned from the table's statistics, and on a table not
+ * yet analyzed (a street filling with a backlog) the planner read every row of the unit for
+ * each lookup. OFFSET 0 keeps each probe a subquery the planner may not fold into a join over
+ * the table, so these statements are prepared once per connection and not planned again for
+ * every list, which cost more than running them. */
 #define FQ_CASES_BY_KEYS(KEYS, LOCK)                                                               \
     " FROM (SELECT DISTINCT u FROM (" KEYS ") AS a(u) ORDER BY u) AS k(key)"                       \
-    " CROSS JOIN LATERAL (SELECT * FROM cases WHERE uuid = k.key AND unit = $1 " LOCK ") c"
+    " CROSS JOIN LATERAL"                                                                          \
+    " (SELECT * FROM cases WHERE uuid = k.key AND unit = $1 OFFSET 0 " LOCK ") c"
 #define FQ_CASES_BY_UUIDS(PARAM, LOCK)                                                             \
     FQ_CASES_BY_KEYS("SELECT unnest(" PARAM "::uuid[])", LOCK)
 #define FQ_CASES_BY_REFS(LOCK)                                                                     \
     FQ_CASES_BY_KEYS("SELECT unnest($3::uuid[]) UNION ALL SELECT n.uuid"                           \
                      " FROM unnest($2::text[]) AS r(no) CROSS JOIN LATERAL"                        \
-                     " (SELECT uuid FROM cases WHERE case_no = r.no AND unit = $1) n",             \
+                     " (SELECT uuid FROM cases WHERE case_no = r.no AND unit = $1 OFFSET 0) n",    \
                      LOCK)
 
 /* True when REF has the shape of a uuid rather than a case number. */

@@ -57,8 +57,8 @@ static fq_store_rc_t drop_held(const fq_store_t *st, const Fq__Case *const *copi
     if (!list)
         snprintf(err, errlen, "out of memory");
     else
-        res = fq_db_run_once(st->db, "SELECT uuid::text" FQ_CASES_BY_UUIDS("$2", "FOR UPDATE"),
-                             &p, err, errlen);
+        res = fq_db_run(st->db, "SELECT uuid::text" FQ_CASES_BY_UUIDS("$2", "FOR UPDATE"), &p,
+                        err, errlen);
     fq_arr_free(&uuids);
     if (!res)
         return FQ_STORE_DBERR;

@@ -109,10 +109,10 @@ static fq_store_rc_t lock_held(s_run_t *r, char *err, size_t errlen)
     if (!list)
         snprintf(err, errlen, "out of memory");
     else
-        res = fq_db_run_once(r->st->db,
-                             "SELECT uuid::text, version, coalesce(from_child, ''), sent_up"
-                             FQ_CASES_BY_UUIDS("$2", "FOR UPDATE") " ORDER BY k.key",
-                             &p, err, errlen);
+        res = fq_db_run(r->st->db,
+                        "SELECT uuid::text, version, coalesce(from_child, ''), sent_up"
+                        FQ_CASES_BY_UUIDS("$2", "FOR UPDATE") " ORDER BY k.key",
+                        &p, err, errlen);
     fq_arr_free(&uuids);
     if (!res)
         return FQ_STORE_DBERR;
