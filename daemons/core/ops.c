@@ -235,16 +235,22 @@ static void forget_replies(Fq__OpsReply *const *reps, size_t n)
     }
 }
 
-/* write_all batched; when that comes out late, again with a savepoint per action. */
+/* write_all batched; when that comes out late, again with a savepoint per action. *KEPT is
+ * the batch when it committed, for the replies to take their cases from (the caller's), else
+ * NULL. */
 static fq_store_rc_t write_batched(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
                                    Fq__OpsReply *const *reps, size_t n, fq_submission_t *subs,
-                                   fq_submission_t **sub_of, char *err, size_t errlen)
+                                   fq_submission_t **sub_of, fq_store_batch_t **kept, char *err,
+                                   size_t errlen)
 {
     fq_store_batch_t *batch = fq_store_batch_new();
     bool late = false;
     size_t ns = gather_submissions(reqs, n, subs, sub_of);
     fq_store_rc_t rc = write_all(d, reqs, reps, n, subs, ns, batch, &late, err, errlen);
-    fq_store_batch_destroy(&batch);
+    if (rc == FQ_STORE_OK && !late)
+        *kept = batch;
+    else
+        fq_store_batch_destroy(&batch);
     if (late) {
         fq_info("ops: an action was refused after writing; running its batch of %zu again "
                 "with a savepoint per action", n);
@@ -255,20 +261,42 @@ static fq_store_rc_t write_batched(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
     return rc;
 }
 
-/* After COMMIT: the actions DONE[0..N) (indexes into REQS) succeeded; each is answered with
- * its case as it now stands, the cases read back together. A case two of them named is read
- * again on its own for the second. */
-static void reply_acted(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsReply *const *reps,
-                        const size_t *done, size_t n)
+/* The cases of the actions DONE[0..N) into CASES (the caller's): those BATCH read for their
+ * copies taken from it, the others read together. */
+static void cases_acted(fq_daemon_t *d, fq_store_batch_t *batch, Fq__OpsRequest *const *reqs,
+                        const size_t *done, size_t n, Fq__Case **cases)
 {
     char err[ERRLEN];
     fq_store_t st = store_of(d);
     const char **refs = calloc(n, sizeof *refs);
+    size_t *at = calloc(n, sizeof *at), nrefs = 0;
+    Fq__Case **read = calloc(n, sizeof *read);
+    for (size_t k = 0; k < n; k++) {
+        const char *ref = reqs[done[k]]->case_ref;
+        if (!(cases[k] = fq_store_batch_take_flushed(batch, ref)) && refs && at) {
+            at[nrefs] = k;
+            refs[nrefs++] = ref;
+        }
+    }
+    if (nrefs && refs && at && read &&
+        fq_store_load_many(&st, refs, nrefs, read, err, sizeof err) == FQ_STORE_OK)
+        for (size_t j = 0; j < nrefs; j++)
+            cases[at[j]] = read[j];
+    free(refs);
+    free(at);
+    free(read);
+}
+
+/* After COMMIT: the actions DONE[0..N) (indexes into REQS) succeeded; each is answered with
+ * its case as it now stands: as BATCH (when given) read it for its copies, or read back with
+ * the others. A case two of them named is read again on its own for the second. */
+static void reply_acted(fq_daemon_t *d, fq_store_batch_t *batch, Fq__OpsRequest *const *reqs,
+                        Fq__OpsReply *const *reps, const size_t *done, size_t n)
+{
+    char err[ERRLEN];
     Fq__Case **cases = calloc(n, sizeof *cases);
-    for (size_t k = 0; refs && k < n; k++)
-        refs[k] = reqs[done[k]]->case_ref;
-    if (refs && cases && fq_store_load_many(&st, refs, n, cases, err, sizeof err) != FQ_STORE_OK)
-        memset(cases, 0, n * sizeof *cases);
+    if (cases)
+        cases_acted(d, batch, reqs, done, n, cases);
     for (size_t k = 0; k < n; k++) {
         const Fq__OpsRequest *req = reqs[done[k]];
         fq_info("case %s: %s by %s", req->case_ref, req->verb, req->actor ? req->actor : "-");
@@ -278,7 +306,6 @@ static void reply_acted(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsRepl
         } else
             reply_case(d, req->case_ref, reps[done[k]], err);
     }
-    free(refs);
     free(cases);
 }
 
@@ -292,8 +319,9 @@ static void write_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsRepl
     fq_submission_t *subs = calloc(n, sizeof *subs), **sub_of = calloc(n, sizeof *sub_of);
     size_t *done = calloc(n, sizeof *done), ndone = 0;
     fq_store_rc_t rc = FQ_STORE_DBERR;
+    fq_store_batch_t *batch = NULL;
     if (subs && sub_of && done)
-        rc = write_batched(d, reqs, reps, n, subs, sub_of, err, sizeof err);
+        rc = write_batched(d, reqs, reps, n, subs, sub_of, &batch, err, sizeof err);
     for (size_t i = 0; i < n; i++) {
         if (sub_of && sub_of[i] && sub_of[i]->rc == FQ_STORE_REFUSED)
             reply_rc(reps[i], FQ_STORE_REFUSED, sub_of[i]->err);
@@ -308,7 +336,8 @@ static void write_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsRepl
             done[ndone++] = i;
     }
     if (ndone)
-        reply_acted(d, reqs, reps, done, ndone);
+        reply_acted(d, batch, reqs, reps, done, ndone);
+    fq_store_batch_destroy(&batch);
     if (rc == FQ_STORE_OK)
         fq_link_kick(d->link);
     free(subs);

@@ -154,6 +154,12 @@ fq_store_rc_t fq_store_batch_flush(const fq_store_t *st, char *err, size_t errle
  * with a savepoint per action. */
 bool fq_store_batch_late(const fq_store_batch_t *b);
 
+/* After the batch's COMMIT: the case REF (number or uuid) names as fq_store_batch_flush read it
+ * for its copies, which is how the COMMIT left it, or NULL when no copy of it was queued. The
+ * caller owns it (fq_pb_case_free); a second take of the same case gives NULL. Spares a
+ * reply the reading of a case just read. */
+Fq__Case *fq_store_batch_take_flushed(fq_store_batch_t *b, const char *ref);
+
 /* Recompute case REF's hash chain. OK when every entry matches (MESSAGE says how many were
  * checked); REFUSED naming the first entry that does not. */
 fq_store_rc_t fq_store_verify(const fq_store_t *st, const char *ref, char *message,

@@ -56,6 +56,8 @@ struct fq_store_batch {
     size_t nowed, owed_cap;
     s_events_t events;
     fq_arr_t updates[UP_COLS];
+    Fq__Case **flushed; /* the cases as their copies were queued, kept for the replies */
+    size_t nflushed;
     bool late;
 };
 
@@ -67,6 +69,15 @@ fq_store_batch_t *fq_store_batch_new(void)
     for (int c = 0; b && c < UP_COLS; c++)
         b->updates[c] = (fq_arr_t)FQ_ARR_INIT;
     return b;
+}
+
+static void forget_flushed(fq_store_batch_t *b)
+{
+    for (size_t i = 0; i < b->nflushed; i++)
+        fq_pb_case_free(b->flushed[i]);
+    free(b->flushed);
+    b->flushed = NULL;
+    b->nflushed = 0;
 }
 
 static void forget_rows(fq_store_batch_t *b)
@@ -90,6 +101,7 @@ void fq_store_batch_destroy(fq_store_batch_t **self_p)
     free(b->events.cases);
     for (int c = 0; c < UP_COLS; c++)
         fq_arr_free(&b->updates[c]);
+    forget_flushed(b);
     free(b);
     *self_p = NULL;
 }
@@ -403,10 +415,27 @@ fq_store_rc_t fq_store_batch_flush(const fq_store_t *st, char *err, size_t errle
     for (size_t i = 0; rc == FQ_STORE_OK && i < n; i++)
         if (first_for_peer(b, i))
             rc = queue_for_peer(st, b->owed[i].peer, cases, err, errlen);
-    for (size_t i = 0; cases && i < n; i++)
-        fq_pb_case_free(cases[i]);
+    forget_flushed(b);
+    if (rc == FQ_STORE_OK) {
+        b->flushed = cases; /* as the COMMIT will leave them: nothing is written after this */
+        b->nflushed = n;
+    } else {
+        for (size_t i = 0; cases && i < n; i++)
+            fq_pb_case_free(cases[i]);
+        free(cases);
+    }
     free(refs);
-    free(cases);
     b->nowed = 0;
     return rc;
+}
+
+Fq__Case *fq_store_batch_take_flushed(fq_store_batch_t *b, const char *ref)
+{
+    for (size_t i = 0; b && i < b->nflushed; i++)
+        if (b->flushed[i] && fq_store_names(b->flushed[i], ref)) {
+            Fq__Case *c = b->flushed[i];
+            b->flushed[i] = NULL;
+            return c;
+        }
+    return NULL;
 }

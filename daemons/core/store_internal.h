@@ -53,6 +53,9 @@ PGresult *fq_store_run_by_refs(const fq_store_t *st, const char *sql, const char
                      " (SELECT uuid FROM cases WHERE case_no = r.no AND unit = $1 OFFSET 0) n",    \
                      LOCK)
 
+/* Is C the case REF names (its number, or its uuid in any case)? */
+bool fq_store_names(const Fq__Case *c, const char *ref);
+
 /* True when REF has the shape of a uuid rather than a case number. */
 bool fq_store_looks_like_uuid(const char *ref);
 

@@ -323,8 +323,7 @@ fq_store_rc_t fq_store_load(const fq_store_t *st, const char *ref, Fq__Case **ou
     return FQ_STORE_OK;
 }
 
-/* Is C the case REF names (its number, or its uuid in any case)? */
-static bool names(const Fq__Case *c, const char *ref)
+bool fq_store_names(const Fq__Case *c, const char *ref)
 {
     return c && (strcmp(c->case_no, ref) == 0 || strcasecmp(c->uuid, ref) == 0);
 }
@@ -359,7 +358,7 @@ static fq_store_rc_t load_rows(const fq_store_t *st, const char *const *refs, si
     for (int r = 0; r < PQntuples(res); r++) {
         Fq__Case *c = fq_store_row_to_case(res, r);
         size_t i = 0;
-        while (c && i < n && (out[i] || !names(c, refs[i])))
+        while (c && i < n && (out[i] || !fq_store_names(c, refs[i])))
             i++;
         if (i < n)
             out[i] = c;
