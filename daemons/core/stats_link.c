@@ -86,49 +86,69 @@ fq_store_rc_t fq_stats_receive(const fq_store_t *st, const char *peer,
 
 /* ---- reporting up -------------------------------------------------------------------------- */
 
-/* Days (YYYYMMDD) on which the figures of a case taken in here may have changed since $2: every
- * day any figure of a case that changed since then falls on (its intake, first resolution,
- * first closing, answers), limited to $3..$4. */
+/* Days (YYYYMMDD) on which the figures of a case taken in here may have changed since the last
+ * report: every day any figure of such a case falls on (its intake, first resolution, first
+ * closing, answers), limited to $3..$4.
+ *
+ * Those are the cases of which this unit recorded a history entry since $2, the last report's
+ * time by the database's clock (recorded_at is the database's now() of the writing
+ * transaction). Every write that can move a figure records one in the same transaction: an
+ * intake its first entry; an action (resolution, closing, an answer or its review, a new track)
+ * its own; a copy from a neighbour is the whole case file as the sender holds it, so whatever it
+ * brings that moves a figure (a new state, track or resolved_on_time, an answer, a review) comes
+ * with the entry of the action that made it, new here. The entries are found through
+ * case_events_recorded (migration 0008): the cost follows what changed, not the table's size.
+ * The old condition's other terms (the case's created_at and updated_at, an answer's at_ms)
+ * find no case the entries miss, and made the query read every case; they are when the action
+ * was taken, by the clock of the daemon that took it, and miss a copy that arrives late.
+ * now() as an upper bound excludes nothing (what is recorded after it is the next report's,
+ * whose $2 is this report's now()), but makes the condition a range, which a generic plan
+ * takes as narrow: the index is used whatever the table's statistics say. Each changed case's
+ * days are then looked up by that case (LATERAL), so no plan joins by reading a whole table. */
 static const char s_touched_sql[] =
-    "WITH changed AS (SELECT c.uuid, c.created_at FROM cases c"
-    "  WHERE c.unit = $1 AND c.origin_unit = $1"
-    "  AND (c.updated_at >= to_timestamp($2::int8 / 1000.0)"
-    "   OR c.created_at >= to_timestamp($2::int8 / 1000.0)"
-    "   OR EXISTS (SELECT 1 FROM case_events e WHERE e.unit = c.unit AND e.uuid = c.uuid"
-    "              AND e.recorded_at >= to_timestamp($2::int8 / 1000.0))"
-    "   OR EXISTS (SELECT 1 FROM feedback f WHERE f.unit = c.unit AND f.uuid = c.uuid"
-    "              AND f.at_ms >= $2::int8)))"
+    "WITH changed AS (SELECT DISTINCT c.uuid, c.created_at FROM case_events e"
+    "  JOIN cases c ON c.uuid = e.uuid AND c.unit = e.unit"
+    "  WHERE e.recorded_at >= $2::timestamptz AND e.recorded_at <= now() AND e.unit = $1"
+    "  AND c.origin_unit = $1)"
     " SELECT DISTINCT day FROM ("
-    "  SELECT to_char(created_at AT TIME ZONE INTERVAL '+08:00', 'YYYYMMDD')::int AS day"
-    "   FROM changed"
-    "  UNION ALL SELECT to_char(to_timestamp(min(e.at_ms) / 1000.0) AT TIME ZONE"
-    "   INTERVAL '+08:00', 'YYYYMMDD')::int FROM case_events e JOIN changed USING (uuid)"
-    "   WHERE e.unit = $1 AND e.to_state IN ('resolved', 'closed') GROUP BY e.uuid, e.to_state"
-    "  UNION ALL SELECT to_char(to_timestamp(f.at_ms / 1000.0) AT TIME ZONE INTERVAL '+08:00',"
-    "   'YYYYMMDD')::int FROM feedback f JOIN changed USING (uuid) WHERE f.unit = $1) d"
+    "  SELECT to_char(w.at AT TIME ZONE INTERVAL '+08:00', 'YYYYMMDD')::int AS day FROM changed c"
+    "  CROSS JOIN LATERAL (SELECT c.created_at AS at"
+    "   UNION ALL SELECT to_timestamp(min(e.at_ms) / 1000.0) FROM case_events e"
+    "    WHERE e.unit = $1 AND e.uuid = c.uuid AND e.to_state IN ('resolved', 'closed')"
+    "    GROUP BY e.to_state"
+    "   UNION ALL SELECT to_timestamp(f.at_ms / 1000.0) FROM feedback f"
+    "    WHERE f.unit = $1 AND f.uuid = c.uuid) w) d"
     " WHERE day BETWEEN $3::int AND $4::int ORDER BY day";
 
-static int read_through(const fq_store_t *st, int64_t *through, char *err, size_t errlen)
+/* When this unit last reported, by two clocks: *THROUGH by the daemon's (st->now_ms then, 0
+ * before the first report), which paces the reports, and SINCE by the database's (its now()
+ * then, as text; "-infinity" before the first report), which history entries are compared
+ * with. */
+static int read_last_report(const fq_store_t *st, int64_t *through, char *since, size_t sincelen,
+                            char *err, size_t errlen)
 {
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
-    PGresult *res =
-        fq_db_run(st->db, "SELECT through_ms FROM stats_sent WHERE unit = $1", &p, err, errlen);
+    PGresult *res = fq_db_run(st->db,
+                              "SELECT through_ms, coalesce(recorded_through, '-infinity')::text"
+                              " FROM stats_sent WHERE unit = $1",
+                              &p, err, errlen);
     if (!res)
         return -1;
     *through = PQntuples(res) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    snprintf(since, sincelen, "%s", PQntuples(res) ? PQgetvalue(res, 0, 1) : "-infinity");
     PQclear(res);
     return 0;
 }
 
-/* The touched days since THROUGH, ascending, today always last. *DAYS is the caller's (free). */
-static int touched_days(const fq_store_t *st, int64_t through, int **days, size_t *n, char *err,
+/* The days touched SINCE, ascending, today always last. *DAYS is the caller's (free). */
+static int touched_days(const fq_store_t *st, const char *since, int **days, size_t *n, char *err,
                         size_t errlen)
 {
     int today = fq_cal_day_of(st->now_ms);
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
-    fq_p_int(&p, through);
+    fq_p_text(&p, since);
     fq_p_int(&p, fq_cal_day_of(st->now_ms - (FQ_STATS_REPORT_DAYS - 1) * DAY_MS));
     fq_p_int(&p, today);
     PGresult *res = fq_db_run(st->db, s_touched_sql, &p, err, errlen);
@@ -169,13 +189,13 @@ static Fq__DayFigures **pick_days(const fq_store_t *st, const int *days, size_t 
     return out;
 }
 
-/* Compute and queue the figures of the days touched since THROUGH. */
-static int queue_report(const fq_store_t *st, int64_t through, char *err, size_t errlen)
+/* Compute and queue the figures of the days touched SINCE. */
+static int queue_report(const fq_store_t *st, const char *since, char *err, size_t errlen)
 {
     int *days = NULL;
     size_t n = 0, nown = 0;
     Fq__DayFigures **own = NULL, **picked = NULL;
-    int rc = touched_days(st, through, &days, &n, err, errlen);
+    int rc = touched_days(st, since, &days, &n, err, errlen);
     if (rc == 0 &&
         fq_stats_own_days(st, days[0], days[n - 1], &own, &nown, err, errlen) != FQ_STORE_OK)
         rc = -1;
@@ -202,8 +222,10 @@ static int mark_sent(const fq_store_t *st, char *err, size_t errlen)
     fq_p_text(&p, st->self->code);
     fq_p_int(&p, st->now_ms);
     return fq_db_exec(st->db,
-                      "INSERT INTO stats_sent (unit, through_ms) VALUES ($1, $2)"
-                      " ON CONFLICT (unit) DO UPDATE SET through_ms = EXCLUDED.through_ms",
+                      "INSERT INTO stats_sent (unit, through_ms, recorded_through)"
+                      " VALUES ($1, $2, now()) ON CONFLICT (unit) DO UPDATE"
+                      " SET through_ms = EXCLUDED.through_ms,"
+                      " recorded_through = EXCLUDED.recorded_through",
                       &p, err, errlen);
 }
 
@@ -214,7 +236,8 @@ int fq_stats_report_up(const fq_store_t *st, char *err, size_t errlen)
     if (fq_db_begin(st->db, err, errlen) < 0)
         return -1;
     int64_t through = 0;
-    if (read_through(st, &through, err, errlen) < 0) {
+    char since[64];
+    if (read_last_report(st, &through, since, sizeof since, err, errlen) < 0) {
         fq_db_rollback(st->db);
         return -1;
     }
@@ -222,7 +245,7 @@ int fq_stats_report_up(const fq_store_t *st, char *err, size_t errlen)
         fq_db_rollback(st->db);
         return 0;
     }
-    if (queue_report(st, through, err, errlen) < 0 || mark_sent(st, err, errlen) < 0) {
+    if (queue_report(st, since, err, errlen) < 0 || mark_sent(st, err, errlen) < 0) {
         fq_db_rollback(st->db);
         return -1;
     }

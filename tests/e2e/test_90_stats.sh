@@ -15,7 +15,10 @@
 # - the district's monthly report (月报) and daily report (日报) exist as Markdown and CSV (with a
 #   UTF-8 BOM), carry the Chinese headings, and their numbers are the `stats` numbers, per unit
 #   too; the daily report lists the high-risk case as a key dispute;
-# - a case resolved late and then reopened after a 不满意 still counts as resolved late.
+# - a case resolved late and then reopened after a 不满意 still counts as resolved late;
+# - a resolution that reaches the community that took the case in only as a copy from the
+#   street after the community has moved on to the next day (Thursday 2026-11-19) and
+#   reported, still reaches the district for the day it fell on.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -350,6 +353,50 @@ j=$(stats_json "$E2E_COMM2" --from "$MONTH-01" --to "$MONTH-30")
 assert_eq "$(jq .on_time <<<"$want")" "$(jq .on_time <<<"$j")" \
     "community 2's on-time resolutions (按期化解) after the late-resolved c3 was reopened"
 assert_eq "$want" "$(project <<<"$j")" "community 2's figures after c3 was reopened"
+wait_until 20 matches "$E2E_DISTRICT" "$ALL_UNITS" "$MONTH-01" "$MONTH-30"
+
+# ---- a change that reaches the unit that took the case in only as a copy --------------------
+# c11 community 2: wage arrears, sent up; the street resolves it on day 2 while community 2 is
+# down. The street is stopped too, so community 2 comes back on day 3 and reports (day 3 is its
+# today) before the copy with the resolution arrives. From then on nothing community 2 does
+# itself touches day 2: only the copy from above changes its figures for that day, and they
+# must still reach the street and the district.
+c11=$(submit "$E2E_COMM2" wage_arrears grid '物业拖欠保洁工资')
+book R "$E2E_COMM2" $D2 wage_arrears complex grid
+ctl "$E2E_COMM2" accept "$c11" --actor s2 >/dev/null
+ctl "$E2E_COMM2" escalate "$c11" --note '需街道协调' --actor s2 >/dev/null
+wait_until 15 has_state "$E2E_STREET" "$c11" escalated "$E2E_STREET"
+ctl "$E2E_STREET" accept "$c11" --actor st1 >/dev/null
+wait_until 15 has_state "$E2E_COMM2" "$c11" accepted "$E2E_STREET"
+cluster kill "$cfg" "$E2E_COMM2" >/dev/null
+ctl "$E2E_STREET" resolve "$c11" --note '物业已补发' --actor st1 >/dev/null
+book V "$E2E_COMM2" $D2 1 0
+cluster kill "$cfg" "$E2E_STREET" >/dev/null
+D3=2026-11-19
+e2e_clock_set "$D3 09:00"
+cluster start "$cfg" "$E2E_COMM2" >/dev/null
+# c3, reopened on day 2 and due at 17:30, is overdue now: community 2 issues its 工作提示函 by
+# itself, which touches day 2 as well; let that happen and be reported before the copy comes.
+c3_uuid=$(field "$E2E_COMM2" "$c3" .uuid)
+d3_ms=$(($(date -d "$D3 00:00 +08:00" +%s) * 1000))
+prompted() {
+    [[ $(psql_q "SELECT count(*) FROM community.notices WHERE unit = '$E2E_COMM2'
+                 AND uuid = '$c3_uuid' AND kind = 'work_prompt' AND at_ms >= $d3_ms") == 1 ]]
+}
+reported_since_own_entries() { # through_ms and at_ms are both the daemon's clock
+    [[ $(psql_q "SELECT s.through_ms > (SELECT max(at_ms) FROM community.case_events
+                 WHERE unit = '$E2E_COMM2' AND at_unit = '$E2E_COMM2')
+                 FROM community.stats_sent s WHERE s.unit = '$E2E_COMM2'") == t ]]
+}
+wait_until 15 prompted
+wait_until 15 reported_since_own_entries
+assert_eq "accepted $E2E_STREET" "$(field "$E2E_COMM2" "$c11" '"\(.state) \(.unit)"')" \
+    "c11 at community 2 before the copy from the street arrives"
+cluster start "$cfg" "$E2E_STREET" >/dev/null
+wait_until 20 has_state "$E2E_COMM2" "$c11" resolved "$E2E_COMM2"
+wait_until 5 matches "$E2E_COMM2" "$E2E_COMM2" "$D2" "$D2"
+wait_until 20 matches "$E2E_STREET" "$STREET_AREA" "$D2" "$D2"
+wait_until 20 matches "$E2E_DISTRICT" "$ALL_UNITS" "$D2" "$D2"
 wait_until 20 matches "$E2E_DISTRICT" "$ALL_UNITS" "$MONTH-01" "$MONTH-30"
 
 echo "test_90_stats: ok"
