@@ -168,7 +168,7 @@ static int add_feedback(Fq__Case *c, const PGresult *res, int row)
 #define PART_COLUMNS 10   /* then the part's number (column 10) and position */
 #define PART_CASE_UUID 12 /* the case's uuid */
 #define PART_ROWS(KEYS, TABLE)                                                                     \
-    " " KEYS " CROSS JOIN LATERAL (SELECT * FROM " TABLE                                       \
+    " " KEYS " CROSS JOIN LATERAL (SELECT * FROM " TABLE                                           \
     " WHERE uuid = k.key AND unit = $1 OFFSET 0) t"
 #define PARTS_SQL(KEYS)                                                                            \
     "SELECT * FROM ("                                                                              \
