@@ -10,8 +10,9 @@
 #     documents as the community's copy; the known case ends up as the community has it.
 # (b) Playing a community ourselves (fq-poke copies, sent back to back so they arrive as one
 #     run): new copies, a second copy of one of them, and an invalid copy. The new ones are
-#     inserted by one statement (their rows share one xmin), the second copy updates after the
-#     first, the invalid one is quarantined, the sequence moves past all of it.
+#     inserted by one statement (their rows share one xmin; two when the run arrived in two
+#     reads), the second copy updates after the first, the invalid one is quarantined, the
+#     sequence moves past all of it.
 # (c) A run the database refuses at once (one copy carries a department role the schema's CHECK
 #     refuses): it is rolled back and applied one by one; the good copies land, the bad one is
 #     quarantined with the database's reason, and the link goes on carrying cases.
@@ -174,9 +175,13 @@ assert_eq "2 2 2" "$(rows 3)" "case 3"
 assert_eq "" "$(rows 4)" "the invalid copy"
 assert_eq "2 2 2" "$(rows 5)" "case 5"
 assert_eq $((q0 + 1)) "$(qcount)" "quarantined copies from $C2"
-assert_eq "1 $C2 false" "$(psql_q "SELECT count(DISTINCT xmin::text) || ' ' || min(from_child) || ' ' || bool_or(sent_up)
-    FROM street.cases WHERE unit = '$S' AND uuid IN ('$(pu 2)', '$(pu 3)', '$(pu 5)')")" \
-    "new copies of one run inserted by one statement (one xmin), from_child, sent_up"
+# The street reads what has arrived: on a busy machine the run can reach it in two reads (ZeroMQ
+# hands over what one read of the TCP socket decoded), each committed as a run of its own. One by
+# one, each copy would have its own savepoint, so its own xmin: three. Set-based, at most two.
+xmins=$(psql_q "SELECT count(DISTINCT xmin::text) || ' ' || min(from_child) || ' ' || bool_or(sent_up)
+    FROM street.cases WHERE unit = '$S' AND uuid IN ('$(pu 2)', '$(pu 3)', '$(pu 5)')")
+[[ $xmins == "1 $C2 false" || $xmins == "2 $C2 false" ]] ||
+    fail "new copies of one run inserted by one statement (one xmin, two if the run came in two reads), from_child, sent_up: expected '1 $C2 false' (or '2 ...'), got '$xmins'"
 assert_eq 0 "$(fallbacks)" "runs the street had to apply one by one"
 
 # =============================================================================================
