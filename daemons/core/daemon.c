@@ -182,7 +182,7 @@ static int open_all(fq_daemon_t *d)
 {
     char err[ERRLEN];
     d->zctx = zmq_ctx_new();
-    d->db = fq_db_new(d->cfg->database_url, d->self->tier);
+    d->db = fq_db_new(d->cfg->database_url, d->self->tier, d->self->code);
     if (!d->zctx || !d->db) {
         fq_error("out of memory");
         return 1;

@@ -15,6 +15,7 @@
 struct fq_db {
     char *conninfo;
     fq_tier_t tier;
+    char app_name[64]; /* "fengqiao UNIT": pg_stat_activity tells whose connection it is */
     PGconn *conn;
     const char *prepared[MAX_PREPARED]; /* statements prepared on this connection, by address */
     size_t nprepared;
@@ -57,13 +58,14 @@ void fq_p_bytes(fq_params_t *p, const void *data, size_t len)
     p->n++;
 }
 
-fq_db_t *fq_db_new(const char *conninfo, fq_tier_t tier)
+fq_db_t *fq_db_new(const char *conninfo, fq_tier_t tier, const char *unit)
 {
     fq_db_t *db = calloc(1, sizeof *db);
     if (!db)
         return NULL;
     db->conninfo = strdup(conninfo);
     db->tier = tier;
+    snprintf(db->app_name, sizeof db->app_name, "fengqiao %s", unit);
     if (!db->conninfo) {
         free(db);
         return NULL;
@@ -429,7 +431,7 @@ int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
     snprintf(options, sizeof options, "-c search_path=%s -c client_min_messages=warning",
              fq_db_schema(db));
     const char *keys[] = {"dbname", "options", "application_name", "connect_timeout", NULL};
-    const char *vals[] = {db->conninfo, options, "fengqiao", "5", NULL};
+    const char *vals[] = {db->conninfo, options, db->app_name, "5", NULL};
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
         snprintf(err, errlen, "cannot connect: %s",

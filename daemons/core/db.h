@@ -35,8 +35,9 @@ void fq_p_text(fq_params_t *p, const char *value); /* NULL is SQL NULL */
 void fq_p_int(fq_params_t *p, int64_t value);
 void fq_p_bytes(fq_params_t *p, const void *data, size_t len);
 
-/* A new, unconnected handle for TIER's schema; NULL on allocation failure. */
-fq_db_t *fq_db_new(const char *conninfo, fq_tier_t tier);
+/* A new, unconnected handle for TIER's schema, for the daemon of UNIT (its connection is named
+ * "fengqiao UNIT" in pg_stat_activity); NULL on allocation failure. */
+fq_db_t *fq_db_new(const char *conninfo, fq_tier_t tier, const char *unit);
 void fq_db_destroy(fq_db_t **self_p);
 
 /* Connect, set the search path to the tier's schema and apply pending migrations. Returns 0,

@@ -26,6 +26,13 @@ assert_contains "$status" "postgresql: running" "PostgreSQL in scripts/cluster s
 # The private database is reachable the way the tests reach it.
 assert_eq fengqiao "$(psql_q 'SELECT current_database()')" "psql_q database"
 
+# Each daemon's connection is named after its unit, so that pg_stat_activity (and the bench,
+# counting each tier's CPU) can tell whose backend is whose.
+names=$(psql_q "SELECT string_agg(application_name, ',' ORDER BY application_name)
+                  FROM pg_stat_activity WHERE application_name LIKE 'fengqiao %'")
+assert_eq "fengqiao $E2E_DISTRICT,fengqiao $E2E_STREET,fengqiao $E2E_COMM1,fengqiao $E2E_COMM2" "$names" \
+    "connections named after their units"
+
 # Remember what must be gone after `down`.
 pids=()
 for code in "${units[@]}"; do
