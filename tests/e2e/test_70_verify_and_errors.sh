@@ -288,6 +288,25 @@ done
 other=${ALL[0]}
 assert_exit 0 ctl "$S" verify "$other"
 
+# The hash is SHA-256 over the length-prefixed fields (schema/core/0002_casework.sql), whoever
+# computes it: the submit entry and the three tiers' accept entries, as the community holds
+# them, recomputed here outside PostgreSQL. (Their fields are ASCII, so a length in characters
+# is one in bytes.)
+while IFS='|' read -r prev id ms unit action from to actor note hash; do
+    line="$prev$id$ms$unit$action$from$to$actor$note"
+    [[ $line != *[![:ascii:]]* ]] || fail "entry $action of $v is not ASCII: $line"
+    s=""
+    for f in "$prev" "$id" "$ms" "$unit" "$action" "$from" "$to" "$actor" "$note"; do
+        s+="${#f}:$f"
+    done
+    assert_eq "$(printf '%s' "$s" | sha256sum | cut -d' ' -f1)" "$hash" "hash of the $action entry"
+done < <(psql_q "SELECT prev_hash, event_uuid, at_ms, at_unit, action, from_state, to_state, actor,
+                        note, hash FROM community.case_events
+                  WHERE unit = '$E2E_COMM1' AND uuid = '$v_uuid' AND action IN ('submit', 'accept')
+                  ORDER BY at_ms")
+[[ $(psql_q "SELECT count(*) FROM community.case_events WHERE unit = '$E2E_COMM1' AND uuid = '$v_uuid'
+              AND action IN ('submit', 'accept')") == 4 ]] || fail "not 4 submit and accept entries of $v"
+
 # The street's 3rd entry (the community's escalate), in the order verify walks the file.
 third=$(psql_q "SELECT event_uuid FROM street.case_events WHERE unit='$S' AND uuid='$v_uuid'
                 ORDER BY at_ms, recorded_at OFFSET 2 LIMIT 1")
