@@ -4,6 +4,16 @@
  * unnest it in SQL ("INSERT ... SELECT ... FROM unnest($1::text[], $2::int8[])"), so a batch
  * of N rows costs one statement, not N. The values are escaped here and travel as parameter
  * data; no SQL is built from them.
+ *
+ * Prepared statements that look cases up by a list, or write one history entry per case, read
+ * (one of) their arrays through a scalar subquery: "unnest((SELECT $1::uuid[]), ...)", or
+ * "= ANY((SELECT $1::uuid[])::uuid[])" (the cast keeps ANY from taking the subquery for a set of
+ * rows). Then no plan sees how long the list is. PostgreSQL plans a prepared statement for its
+ * values five times, then keeps the generic plan only if it costs no more than those did; a
+ * plan that saw a list of one or two rows always looked cheaper than the generic plan's guess,
+ * so every run of these statements was planned again: at a light load, for longer than it ran.
+ * Their generic plans are right at any table size: each probes an index that begins with the
+ * case.
  */
 #ifndef FQ_DB_ARRAY_H
 #define FQ_DB_ARRAY_H

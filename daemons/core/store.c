@@ -46,7 +46,7 @@ fq_store_rc_t fq_store_add_event(const fq_store_t *st, const char *uuid, const c
                " SELECT $1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9::int8 / 1000.0),"
                " $9::int8,"
                " $1, t.prev, event_hash(t.prev, $3::uuid, $9::int8, $1, $4, $5, $6, $7,"
-               " $8) FROM (SELECT " FQ_CHAIN_TIP("$2") " AS prev) t",
+               " $8) FROM (SELECT " FQ_CHAIN_TIP("$2") " AS prev OFFSET 0) t",
                texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;

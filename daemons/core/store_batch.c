@@ -257,10 +257,10 @@ static fq_store_rc_t write_events(const fq_store_t *st, char *err, size_t errlen
         " SELECT $1, r.uuid, r.event_uuid, r.action, r.from_state, r.to_state, r.actor, r.note,"
         " to_timestamp(r.at_ms / 1000.0), r.at_ms, $1, t.prev, event_hash(t.prev, r.event_uuid,"
         " r.at_ms, $1, r.action, r.from_state, r.to_state, r.actor, r.note)"
-        " FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],"
-        " $8::text[], $9::int8[])"
+        " FROM unnest((SELECT $2::uuid[]), $3::uuid[], $4::text[], $5::text[], $6::text[],"
+        " $7::text[], $8::text[], $9::int8[])"
         " AS r(uuid, event_uuid, action, from_state, to_state, actor, note, at_ms)"
-        " CROSS JOIN LATERAL (SELECT " FQ_CHAIN_TIP("r.uuid") " AS prev) t",
+        " CROSS JOIN LATERAL (SELECT " FQ_CHAIN_TIP("r.uuid") " AS prev OFFSET 0) t",
         head, FQ_NELEMS(head), ev->cols, EV_COLS, err, errlen);
     for (int c = 0; c < EV_COLS; c++)
         ev->cols[c] = (fq_arr_t)FQ_ARR_INIT; /* exec_arrays freed them */

@@ -40,16 +40,17 @@ PGresult *fq_store_run_by_refs(const fq_store_t *st, const char *sql, const char
  * yet analyzed (a street filling with a backlog) the planner read every row of the unit for
  * each lookup. OFFSET 0 keeps each probe a subquery the planner may not fold into a join over
  * the table, so these statements are prepared once per connection and not planned again for
- * every list, which cost more than running them. */
+ * every list, which cost more than running them. The lists are read through a scalar subquery
+ * (db_array.h says why). */
 #define FQ_CASES_BY_KEYS(KEYS, LOCK)                                                               \
     " FROM (SELECT DISTINCT u FROM (" KEYS ") AS a(u) ORDER BY u) AS k(key)"                       \
     " CROSS JOIN LATERAL"                                                                          \
     " (SELECT * FROM cases WHERE uuid = k.key AND unit = $1 OFFSET 0 " LOCK ") c"
 #define FQ_CASES_BY_UUIDS(PARAM, LOCK)                                                             \
-    FQ_CASES_BY_KEYS("SELECT unnest(" PARAM "::uuid[])", LOCK)
+    FQ_CASES_BY_KEYS("SELECT unnest((SELECT " PARAM "::uuid[]))", LOCK)
 #define FQ_CASES_BY_REFS(LOCK)                                                                     \
-    FQ_CASES_BY_KEYS("SELECT unnest($3::uuid[]) UNION ALL SELECT n.uuid"                           \
-                     " FROM unnest($2::text[]) AS r(no) CROSS JOIN LATERAL"                        \
+    FQ_CASES_BY_KEYS("SELECT unnest((SELECT $3::uuid[])) UNION ALL SELECT n.uuid"                  \
+                     " FROM unnest((SELECT $2::text[])) AS r(no) CROSS JOIN LATERAL"               \
                      " (SELECT uuid FROM cases WHERE case_no = r.no AND unit = $1 OFFSET 0) n",    \
                      LOCK)
 
@@ -81,7 +82,9 @@ void fq_store_event_columns(const char *case_uuid, const Fq__Event *e,
                             const char *texts[FQ_EVENT_TEXTS]);
 
 /* The hash of the entry a new entry of case UUID (an SQL expression; $1 is the unit) chains
- * to: the case's one entry that no other entry names as previous, or '' for the first. The
+ * to: the case's one entry that no other entry names as previous, or '' for the first. Taken
+ * as `prev` of a subquery with OFFSET 0, so that it is looked up once per entry: folded into
+ * the statement, it would be looked up again for each place prev is used. The
  * entries are walked newest first in the order of the index (uuid, unit, at), so the tip, which
  * is nearly always the newest, ends the walk: one probe for it, not one for every entry. `at`
  * is made from at_ms everywhere, so the two orders agree. */

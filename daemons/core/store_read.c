@@ -204,7 +204,7 @@ static int add_feedback(Fq__Case *c, const PGresult *res, int row)
  * cost more than running it (about 1.9 ms against 0.6 ms for 27 cases). */
 static const char s_parts_one_sql[] = PARTS_SQL("(SELECT $2::uuid) AS k(key)");
 static const char s_parts_many_sql[] =
-    PARTS_SQL("(SELECT DISTINCT u FROM unnest($2::uuid[]) AS a(u)) AS k(key)");
+    PARTS_SQL("(SELECT DISTINCT u FROM unnest((SELECT $2::uuid[])) AS a(u)) AS k(key)");
 
 typedef int (*s_add_fn)(Fq__Case *c, const PGresult *res, int row);
 

@@ -210,9 +210,10 @@ static fq_store_rc_t replace_departments(const s_run_t *r, char *err, size_t err
         if (r->newer[i])
             fq_arr_text(&uuids, r->copies[i]->uuid);
     const char *head[] = {r->st->self->code};
-    if (fq_db_exec_arrays_once(
-            r->st->db, "DELETE FROM case_departments WHERE unit = $1 AND uuid = ANY($2::uuid[])",
-            head, FQ_NELEMS(head), &uuids, 1, err, errlen) < 0)
+    if (fq_db_exec_arrays(r->st->db,
+                          "DELETE FROM case_departments WHERE unit = $1"
+                          " AND uuid = ANY((SELECT $2::uuid[])::uuid[])",
+                          head, FQ_NELEMS(head), &uuids, 1, err, errlen) < 0)
         return FQ_STORE_DBERR;
     return fq_store_add_departments(r->st, r->copies, r->n, r->newer, err, errlen);
 }
