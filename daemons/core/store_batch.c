@@ -1,8 +1,7 @@
 /* store_batch.c - many actions under one commit with few statements: the cases they name are
  * locked with one statement up front, their changes and history entries are written together
- * (a statement per table), and the
- * copies they owe the neighbours are queued once per case and peer, a statement per peer, just
- * before the COMMIT. */
+ * (a statement per table), and the copies they owe the neighbours are queued once per case and
+ * peer, a statement per peer, just before the COMMIT. */
 #include "casework.h"
 
 #include <stdio.h>
@@ -52,7 +51,7 @@ struct fq_store_batch {
     fq_caserow_t *rows; /* locked by fq_store_batch_lock */
     bool *taken;        /* rows[i] was handed to an action already */
     size_t nrows;
-    s_owed_t *owed; /* copies owed, in the order first owed */
+    s_owed_t *owed;     /* copies owed, in the order first owed */
     size_t nowed, owed_cap;
     s_events_t events;
     fq_arr_t updates[UP_COLS];
