@@ -125,7 +125,7 @@ static fq_store_rc_t apply_message(void *arg, const char *peer, const Fq__Envelo
                                    char *err, size_t errlen)
 {
     fq_daemon_t *d = arg;
-    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL};
+    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL, &d->queued};
     switch (env->body_case) {
     case FQ__ENVELOPE__BODY_SYNC: return fq_store_apply(&st, peer, env->sync->case_, err, errlen);
     case FQ__ENVELOPE__BODY_DIRECTIVE:
@@ -144,7 +144,7 @@ static fq_store_rc_t apply_run(void *arg, const char *peer, const Fq__Envelope *
                                size_t n, bool *taken, char *err, size_t errlen)
 {
     fq_daemon_t *d = arg;
-    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL};
+    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL, &d->queued};
     const Fq__Case **copies = calloc(n ? n : 1, sizeof *copies);
     if (!copies) {
         snprintf(err, errlen, "out of memory");
@@ -206,20 +206,15 @@ static void on_supervision_timer(fq_daemon_t *d)
     if (!fq_db_connected(d->db) || now < d->supervise_at_ms)
         return;
     d->supervise_at_ms = now + 1000;
-    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL};
+    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL, &d->queued};
     char err[ERRLEN];
     int issued = fq_store_supervise(&st, err, sizeof err);
     if (issued < 0)
         fq_warn("supervision pass failed: %s", err);
-    else if (issued > 0) {
+    else if (issued > 0)
         fq_info("issued %d notice(s)", issued);
-        fq_link_kick(d->link);
-    }
-    int reported = fq_stats_report_up(&st, err, sizeof err);
-    if (reported < 0)
+    if (fq_stats_report_up(&st, err, sizeof err) < 0)
         fq_warn("statistics report failed: %s", err);
-    else if (reported > 0)
-        fq_link_kick(d->link);
 }
 
 static void serve(fq_daemon_t *d)
@@ -235,8 +230,10 @@ static void serve(fq_daemon_t *d)
         if (items[0].revents & ZMQ_POLLIN)
             fq_ops_on_readable(d);
         fq_link_on_readable(d->link, d->db, items + 1, n - 1);
-        fq_link_on_timer(d->link, d->db);
         on_supervision_timer(d);
+        /* what the requests, the link's input and the supervision pass queued is committed */
+        fq_link_kick_queued(d->link, &d->queued);
+        fq_link_on_timer(d->link, d->db);
         if (s_hup) {
             s_hup = 0;
             fq_info("SIGHUP: nothing to reload; restart the daemon to change the deployment");

@@ -8,12 +8,14 @@
 #include "config.h"
 #include "db.h"
 #include "link.h"
+#include "outbox.h"
 
 typedef struct {
     fq_cfg_t *cfg;
     const fq_unit_cfg_t *self; /* borrowed from cfg */
     fq_db_t *db;
     fq_link_t *link;
+    fq_queued_t queued;        /* peers given outbox rows, for the link to look at (outbox.h) */
     void *zctx;
     void *ops;                 /* ROUTER for casectl */
     int64_t db_retry_at_ms;    /* monotonic time of the next reconnect attempt */

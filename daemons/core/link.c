@@ -71,6 +71,7 @@ static fq_peer_t *add_peer(fq_link_t *link, const char *code, bool is_child)
     memset(p, 0, sizeof *p);
     snprintf(p->code, sizeof p->code, "%s", code);
     p->is_child = is_child;
+    p->kicked = p->more = true; /* nothing is known of its outbox yet */
     return p;
 }
 
@@ -98,7 +99,7 @@ fq_link_t *fq_link_new(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self
     link->cfg = cfg;
     link->self = self;
     link->handler = *handler;
-    link->kicked = true;
+    link->kicked = true; /* every peer is (add_peer) */
     const fq_unit_cfg_t *parent = fq_cfg_parent(cfg, self);
     if (make_peers(link) < 0 || (self->link && !(link->down = open_down(ctx, cfg, self, err,
                                                                          errlen))) ||
@@ -135,7 +136,20 @@ int fq_link_poll_items(fq_link_t *link, zmq_pollitem_t *items, int max)
 
 void fq_link_kick(fq_link_t *link)
 {
-    link->kicked = true;
+    for (size_t i = 0; i < link->npeers; i++)
+        fq_link_kick_peer(link, &link->peers[i]);
+}
+
+void fq_link_kick_queued(fq_link_t *link, fq_queued_t *q)
+{
+    if (q->all)
+        fq_link_kick(link);
+    for (size_t i = 0; i < q->n && !q->all; i++) {
+        fq_peer_t *peer = fq_link_find_peer(link, q->peer[i]);
+        if (peer)
+            fq_link_kick_peer(link, peer);
+    }
+    memset(q, 0, sizeof *q);
 }
 
 fq_peer_t *fq_link_find_peer(fq_link_t *link, const char *code)
@@ -236,21 +250,24 @@ static int send_row(fq_link_t *link, const fq_peer_t *peer, const fq_outmsg_t *m
 static void pump(fq_link_t *link, fq_db_t *db, fq_peer_t *peer)
 {
     uint64_t in_flight = peer->sent_upto - peer->acked;
-    if (!peer->up || in_flight >= (uint64_t)link->cfg->window)
+    if (!peer->up || in_flight >= (uint64_t)link->cfg->window) {
+        peer->more = true;
         return;
+    }
     fq_outmsg_t *msgs = NULL;
     size_t n = 0;
+    int room = link->cfg->window - (int)in_flight;
     char err[ERRLEN];
-    if (fq_outbox_fetch(db, link->self->code, peer->code, peer->sent_upto,
-                        link->cfg->window - (int)in_flight, &msgs, &n, err, sizeof err) < 0) {
+    if (fq_outbox_fetch(db, link->self->code, peer->code, peer->sent_upto, room, &msgs, &n, err,
+                        sizeof err) < 0) {
         fq_warn("outbox of link to %s unreadable: %s", peer->code, err);
+        peer->more = true;
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (send_row(link, peer, &msgs[i]) < 0)
-            break;
-        peer->sent_upto = msgs[i].seq;
-    }
+    size_t sent = 0;
+    for (; sent < n && send_row(link, peer, &msgs[sent]) == 0; sent++)
+        peer->sent_upto = msgs[sent].seq;
+    peer->more = n == (size_t)room || sent < n; /* then look again on the next ack */
     fq_outbox_free(msgs, n);
 }
 
@@ -281,7 +298,7 @@ static void track_liveness(fq_link_t *link, fq_peer_t *peer, int64_t now)
     peer->up = up;
 }
 
-static void peer_timer(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, int64_t now, bool pump_now)
+static void peer_timer(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, int64_t now)
 {
     if (!peer->loaded && load_peer(link, db, peer) < 0)
         return;
@@ -297,9 +314,12 @@ static void peer_timer(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, int64_t no
         peer->progress_ms = now;
         peer->pumped_ms = 0;
     }
-    /* The daemon kicks its sender after every commit that queues a message; the periodic look
-     * is only a backstop, once a heartbeat interval. */
-    if (pump_now || now - peer->pumped_ms >= link->cfg->heartbeat_ms) {
+    /* The daemon kicks the peers it queued messages for after their commit, and an ack kicks
+     * a peer whose window was full; the periodic look is only a backstop, once a heartbeat
+     * interval. */
+    bool kicked = peer->kicked;
+    peer->kicked = false;
+    if (kicked || now - peer->pumped_ms >= link->cfg->heartbeat_ms) {
         peer->pumped_ms = now;
         pump(link, db, peer);
     }
@@ -310,10 +330,9 @@ void fq_link_on_timer(fq_link_t *link, fq_db_t *db)
     if (!fq_db_connected(db))
         return;
     int64_t now = fq_mono_ms();
-    bool pump_now = link->kicked;
     link->kicked = false;
     for (size_t i = 0; i < link->npeers; i++)
-        peer_timer(link, db, &link->peers[i], now, pump_now);
+        peer_timer(link, db, &link->peers[i], now);
 }
 
 int fq_link_timeout_ms(const fq_link_t *link)

@@ -57,8 +57,13 @@ void fq_link_on_readable(fq_link_t *link, fq_db_t *db, const zmq_pollitem_t *ite
 /* Heartbeats, liveness, resends and sending what the outbox holds; call often (every loop). */
 void fq_link_on_timer(fq_link_t *link, fq_db_t *db);
 
-/* The outbox has new rows: send them at the next timer instead of waiting for the poll. */
+/* Every outbox may have new rows: look into each at the next timer instead of waiting for the
+ * periodic look (after a reconnect to the database). */
 void fq_link_kick(fq_link_t *link);
+
+/* The same for the peers noted in Q, which is then emptied: call it after the commits of the
+ * transactions that queued for them. */
+void fq_link_kick_queued(fq_link_t *link, fq_queued_t *q);
 
 /* Milliseconds until the link next needs fq_link_on_timer. */
 int fq_link_timeout_ms(const fq_link_t *link);

@@ -17,6 +17,8 @@ typedef struct {
     bool is_child;
     bool loaded;          /* acked/applied read from the database */
     bool up;
+    bool kicked;          /* its outbox may have new rows: look at the next timer */
+    bool more;            /* the last look was cut short by the window: look again on an ack */
     int64_t heard_ms;     /* monotonic time we last heard from it, 0 never */
     int64_t heard_wall_ms;
     int64_t beat_ms;      /* monotonic time of our last heartbeat to it */
@@ -36,8 +38,15 @@ struct fq_link {
     fq_peer_t *peers;
     size_t npeers;
     fq_link_handler_t handler;
-    bool kicked;
+    bool kicked; /* some peer is */
 };
+
+/* PEER's outbox may have new rows to send, or room for more of them. */
+static inline void fq_link_kick_peer(fq_link_t *link, fq_peer_t *peer)
+{
+    peer->kicked = true;
+    link->kicked = true;
+}
 
 /* Where a message goes: up the DEALER, or down the ROUTER to a routing id. */
 typedef struct {

@@ -91,7 +91,8 @@ static void on_ack(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, uint64_t upto,
     if (peer->sent_upto < peer->acked)
         peer->sent_upto = peer->acked;
     peer->progress_ms = fq_mono_ms();
-    link->kicked = true;
+    if (peer->more)
+        fq_link_kick_peer(link, peer); /* the window has room for what it held back */
 }
 
 /* A refused ack is handled at once (its row must be marked before a later cumulative ack would
@@ -278,7 +279,6 @@ static void apply_run(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, s_frame_t *
         fq_link_send_ack(link, &to, rej[i].seq, rej[i].seq, rej[i].reason);
     }
     fq_link_send_ack(link, &to, last, 0, NULL);
-    link->kicked = last != first || link->kicked;
     free(rej);
     free(flags);
     return;

@@ -30,7 +30,7 @@ static void reply_status(Fq__OpsReply *rep, int status, const char *error)
 
 static fq_store_t store_of(fq_daemon_t *d)
 {
-    return (fq_store_t){d->db, d->cfg, d->self, fq_now_ms(), NULL};
+    return (fq_store_t){d->db, d->cfg, d->self, fq_now_ms(), NULL, &d->queued};
 }
 
 /* Map a store outcome to the reply: refusals are the caller's (1), database failures ours. */
@@ -338,8 +338,6 @@ static void write_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsRepl
     if (ndone)
         reply_acted(d, batch, reqs, reps, done, ndone);
     fq_store_batch_destroy(&batch);
-    if (rc == FQ_STORE_OK)
-        fq_link_kick(d->link);
     free(subs);
     free(sub_of);
     free(done);
@@ -417,7 +415,6 @@ static void on_extension(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply
                                                  "to the unit holding the case"
                                                : "extension refused; the decision is on its way "
                                                  "to the unit holding the case");
-        fq_link_kick(d->link);
     }
 }
 

@@ -7,9 +7,24 @@
 
 #include "db_array.h"
 
-int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, int kind,
-                      const void *body, size_t len, char *err, size_t errlen)
+void fq_queued_note(fq_queued_t *q, const char *peer)
 {
+    if (!q || q->all)
+        return;
+    for (size_t i = 0; i < q->n; i++)
+        if (strcmp(q->peer[i], peer) == 0)
+            return;
+    if (q->n == FQ_QUEUED_MAX) {
+        q->all = true;
+        return;
+    }
+    snprintf(q->peer[q->n++], sizeof q->peer[0], "%s", peer);
+}
+
+int fq_outbox_enqueue(fq_db_t *db, fq_queued_t *queued, const char *unit, const char *peer,
+                      int kind, const void *body, size_t len, char *err, size_t errlen)
+{
+    fq_queued_note(queued, peer);
     fq_params_t p = {0};
     fq_p_text(&p, unit);
     fq_p_text(&p, peer);
@@ -24,9 +39,11 @@ int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, int kind,
                       &p, err, errlen);
 }
 
-int fq_outbox_enqueue_many(fq_db_t *db, const char *unit, const char *peer, int kind,
-                           struct fq_arr *bodies, char *err, size_t errlen)
+int fq_outbox_enqueue_many(fq_db_t *db, fq_queued_t *queued, const char *unit,
+                           const char *peer, int kind, struct fq_arr *bodies, char *err,
+                           size_t errlen)
 {
+    fq_queued_note(queued, peer);
     char kind_text[16];
     snprintf(kind_text, sizeof kind_text, "%d", kind);
     const char *head[] = {unit, peer, kind_text};
@@ -46,8 +63,8 @@ int fq_outbox_enqueue_many(fq_db_t *db, const char *unit, const char *peer, int 
 }
 
 /* Pack MSG with PACK (its generated pack function) and queue it as KIND. */
-static int enqueue_packed(fq_db_t *db, const char *unit, const char *peer, int kind,
-                          const ProtobufCMessage *msg, char *err, size_t errlen)
+static int enqueue_packed(fq_db_t *db, fq_queued_t *queued, const char *unit, const char *peer,
+                          int kind, const ProtobufCMessage *msg, char *err, size_t errlen)
 {
     size_t len = protobuf_c_message_get_packed_size(msg);
     uint8_t *buf = malloc(len ? len : 1);
@@ -56,22 +73,25 @@ static int enqueue_packed(fq_db_t *db, const char *unit, const char *peer, int k
         return -1;
     }
     protobuf_c_message_pack(msg, buf);
-    int rc = fq_outbox_enqueue(db, unit, peer, kind, buf, len, err, errlen);
+    int rc = fq_outbox_enqueue(db, queued, unit, peer, kind, buf, len, err, errlen);
     free(buf);
     return rc;
 }
 
-int fq_outbox_enqueue_stats(fq_db_t *db, const char *unit, const char *peer,
-                            const Fq__StatsReport *report, char *err, size_t errlen)
+int fq_outbox_enqueue_stats(fq_db_t *db, fq_queued_t *queued, const char *unit,
+                            const char *peer, const Fq__StatsReport *report, char *err,
+                            size_t errlen)
 {
-    return enqueue_packed(db, unit, peer, FQ__ENVELOPE__BODY_STATS, &report->base, err, errlen);
+    return enqueue_packed(db, queued, unit, peer, FQ__ENVELOPE__BODY_STATS, &report->base, err,
+                          errlen);
 }
 
-int fq_outbox_enqueue_directive(fq_db_t *db, const char *unit, const char *peer,
-                                const Fq__Directive *directive, char *err, size_t errlen)
+int fq_outbox_enqueue_directive(fq_db_t *db, fq_queued_t *queued, const char *unit,
+                                const char *peer, const Fq__Directive *directive, char *err,
+                                size_t errlen)
 {
-    return enqueue_packed(db, unit, peer, FQ__ENVELOPE__BODY_DIRECTIVE, &directive->base, err,
-                          errlen);
+    return enqueue_packed(db, queued, unit, peer, FQ__ENVELOPE__BODY_DIRECTIVE, &directive->base,
+                          err, errlen);
 }
 
 static int row_to_msg(const PGresult *res, int row, fq_outmsg_t *m)

@@ -4,11 +4,27 @@
 #ifndef FQ_OUTBOX_H
 #define FQ_OUTBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "db.h"
 #include "fengqiao.pb-c.h"
+
+/* The peers given new outbox rows, noted by whoever queued them, so that the sender looks into
+ * those outboxes only: most commits queue nothing, or for one neighbour of several. A note of
+ * a transaction that is then rolled back costs one look that finds nothing. More peers than
+ * fit are noted as ALL. */
+#define FQ_QUEUED_MAX 8
+typedef struct {
+    char peer[FQ_QUEUED_MAX][FQ_UNIT_CODE_LEN + 1];
+    size_t n;
+    bool all;
+} fq_queued_t;
+
+/* Note PEER in Q (NULL: nobody is listening). */
+void fq_queued_note(fq_queued_t *q, const char *peer);
 
 typedef struct {
     uint64_t seq;
@@ -27,21 +43,25 @@ typedef struct {
 /* Queue BODY (a packed Envelope body of KIND: FQ__ENVELOPE__BODY_SYNC, _DIRECTIVE or _STATS)
  * for PEER under the next sequence number of the link UNIT -> PEER. Runs inside the caller's
  * transaction, so the message exists exactly when the change does; it is sent ahead
- * (fq_db_send), and its outcome is known by the transaction's COMMIT. */
-int fq_outbox_enqueue(fq_db_t *db, const char *unit, const char *peer, int kind,
-                      const void *body, size_t len, char *err, size_t errlen);
+ * (fq_db_send), and its outcome is known by the transaction's COMMIT. PEER is noted in
+ * QUEUED (may be NULL), as by every fq_outbox_enqueue_*. */
+int fq_outbox_enqueue(fq_db_t *db, fq_queued_t *queued, const char *unit, const char *peer,
+                      int kind, const void *body, size_t len, char *err, size_t errlen);
 
 /* fq_outbox_enqueue for the bodies BODIES (hex elements, fq_arr_hex; consumed) under
  * consecutive sequence numbers, with one statement; waits for its outcome. */
 struct fq_arr;
-int fq_outbox_enqueue_many(fq_db_t *db, const char *unit, const char *peer, int kind,
-                           struct fq_arr *bodies, char *err, size_t errlen);
+int fq_outbox_enqueue_many(fq_db_t *db, fq_queued_t *queued, const char *unit,
+                           const char *peer, int kind, struct fq_arr *bodies, char *err,
+                           size_t errlen);
 
 /* Pack and queue a StatsReport / Directive for PEER (see fq_outbox_enqueue). */
-int fq_outbox_enqueue_stats(fq_db_t *db, const char *unit, const char *peer,
-                            const Fq__StatsReport *report, char *err, size_t errlen);
-int fq_outbox_enqueue_directive(fq_db_t *db, const char *unit, const char *peer,
-                                const Fq__Directive *directive, char *err, size_t errlen);
+int fq_outbox_enqueue_stats(fq_db_t *db, fq_queued_t *queued, const char *unit,
+                            const char *peer, const Fq__StatsReport *report, char *err,
+                            size_t errlen);
+int fq_outbox_enqueue_directive(fq_db_t *db, fq_queued_t *queued, const char *unit,
+                                const char *peer, const Fq__Directive *directive, char *err,
+                                size_t errlen);
 
 /* Up to LIMIT unpoisoned rows with seq > AFTER, in order. *OUT is the caller's (fq_outbox_free). */
 int fq_outbox_fetch(fq_db_t *db, const char *unit, const char *peer, uint64_t after, int limit,

@@ -79,7 +79,7 @@ fq_store_rc_t fq_stats_receive(const fq_store_t *st, const char *peer,
         rc = keep_day(st, report->days[i], err, errlen);
     if (rc != FQ_STORE_OK || !st->self->parent[0] || report->n_days == 0)
         return rc;
-    if (fq_outbox_enqueue_stats(st->db, st->self->code, st->self->parent, report, err, errlen) < 0)
+    if (fq_outbox_enqueue_stats(st->db, st->queued, st->self->code, st->self->parent, report, err, errlen) < 0)
         return FQ_STORE_DBERR;
     return FQ_STORE_OK;
 }
@@ -208,7 +208,7 @@ static int queue_report(const fq_store_t *st, const char *since, char *err, size
         report.days = picked;
         report.n_days = n;
         rc =
-            fq_outbox_enqueue_stats(st->db, st->self->code, st->self->parent, &report, err, errlen);
+            fq_outbox_enqueue_stats(st->db, st->queued, st->self->code, st->self->parent, &report, err, errlen);
     }
     fq_stats_days_free(picked, picked ? n : 0);
     fq_stats_days_free(own, nown);

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "db.h"
 #include "fengqiao.pb-c.h"
+#include "outbox.h"
 
 /* Outcome of a store call: done, refused because of the request (ERR says why, nothing
  * changed), or the database failed (nothing acknowledged). */
@@ -20,13 +21,15 @@ typedef struct fq_store_batch fq_store_batch_t;
 
 /* Who is asking: this unit, its configuration (borrowed) and the time of the request. BATCH,
  * when set, is the batch the request belongs to (borrowed): its cases were locked together and
- * the copies it owes the neighbours wait for fq_store_batch_flush. */
+ * the copies it owes the neighbours wait for fq_store_batch_flush. QUEUED (borrowed, may be
+ * NULL) collects the peers given outbox rows, for the sender to look at after the commit. */
 typedef struct {
     fq_db_t *db;
     const fq_cfg_t *cfg;
     const fq_unit_cfg_t *self;
     int64_t now_ms;
     fq_store_batch_t *batch;
+    fq_queued_t *queued;
 } fq_store_t;
 
 /* One submission of a batch: IN and ACTOR are borrowed; the rest is the outcome. */

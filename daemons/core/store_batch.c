@@ -378,7 +378,7 @@ static fq_store_rc_t queue_for_peer(const fq_store_t *st, const char *peer, Fq__
             return FQ_STORE_DBERR;
         }
     }
-    return fq_outbox_enqueue_many(st->db, st->self->code, peer, FQ__ENVELOPE__BODY_SYNC, &bodies,
+    return fq_outbox_enqueue_many(st->db, st->queued, st->self->code, peer, FQ__ENVELOPE__BODY_SYNC, &bodies,
                                   err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;

@@ -54,7 +54,7 @@ fq_store_rc_t fq_store_decide_extension(const fq_store_t *st, const char *ref, b
     d.note = (char *)note;
     d.has_days = 1;
     d.days = c->extension_days;
-    rc = fq_outbox_enqueue_directive(st->db, st->self->code, holder->code, &d, err, errlen) < 0
+    rc = fq_outbox_enqueue_directive(st->db, st->queued, st->self->code, holder->code, &d, err, errlen) < 0
              ? FQ_STORE_DBERR
              : FQ_STORE_OK;
     fq_pb_case_free(c);

@@ -35,7 +35,7 @@ fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *
     }
     fq__case_sync__pack(&sync, buf);
     fq_pb_case_free(c);
-    int ok = fq_outbox_enqueue(st->db, st->self->code, peer, FQ__ENVELOPE__BODY_SYNC, buf, len, err,
+    int ok = fq_outbox_enqueue(st->db, st->queued, st->self->code, peer, FQ__ENVELOPE__BODY_SYNC, buf, len, err,
                                errlen);
     free(buf);
     return ok < 0 ? FQ_STORE_DBERR : FQ_STORE_OK;
