@@ -155,7 +155,8 @@ typedef struct {
 static int apply_one(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, const s_frame_t *f,
                      s_rejection_t *rej, char *err, size_t errlen)
 {
-    if (fq_db_exec(db, "SAVEPOINT apply", NULL, err, errlen) < 0)
+    /* savepoints are sent ahead: a failure shows in the next statement that waits, or COMMIT */
+    if (fq_db_send(db, "SAVEPOINT apply", NULL, err, errlen) < 0)
         return -1;
     fq_store_rc_t rc = link->handler.apply(link->handler.arg, peer->code, f->env, err, errlen);
     if (rc != FQ_STORE_OK) {
@@ -169,7 +170,7 @@ static int apply_one(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, const s_fram
                           zmq_msg_size((zmq_msg_t *)&f->body), err, errlen) < 0)
             return -1;
     }
-    if (fq_db_exec(db, "RELEASE SAVEPOINT apply", NULL, err, errlen) < 0)
+    if (fq_db_send(db, "RELEASE SAVEPOINT apply", NULL, err, errlen) < 0)
         return -1;
     return rc == FQ_STORE_OK ? 0 : 1;
 }
@@ -195,7 +196,7 @@ static int try_at_once(fq_link_t *link, fq_db_t *db, fq_peer_t *peer,
                        size_t errlen)
 {
     const fq_link_handler_t *h = &link->handler;
-    if (fq_db_exec(db, "SAVEPOINT apply_run", NULL, err, errlen) < 0)
+    if (fq_db_send(db, "SAVEPOINT apply_run", NULL, err, errlen) < 0)
         return -1;
     if (h->apply_run(h->arg, peer->code, envs, m, got, err, errlen) != FQ_STORE_OK) {
         if (!fq_db_connected(db))
@@ -206,7 +207,7 @@ static int try_at_once(fq_link_t *link, fq_db_t *db, fq_peer_t *peer,
         if (fq_db_exec(db, "ROLLBACK TO SAVEPOINT apply_run", NULL, err, errlen) < 0)
             return -1;
     }
-    return fq_db_exec(db, "RELEASE SAVEPOINT apply_run", NULL, err, errlen) < 0 ? -1 : 0;
+    return fq_db_send(db, "RELEASE SAVEPOINT apply_run", NULL, err, errlen) < 0 ? -1 : 0;
 }
 
 /* Apply what it can of the frames RUN[i] marked NEXT at once, marking TAKEN[i] for each; only

@@ -154,25 +154,29 @@ int fq_outbox_ack(fq_db_t *db, const char *unit, const char *peer, uint64_t upto
     fq_p_text(&poison, reason && *reason ? reason : "rejected by peer");
     if (fq_db_begin(db, err, errlen) < 0)
         return -1;
-    if ((rejected && fq_db_exec(db,
+    if ((rejected && fq_db_send(db,
                                 "UPDATE outbox SET poisoned_reason = $4 WHERE unit = $1 AND "
                                 "peer = $2 AND seq = $3",
                                 &poison, err, errlen) < 0) ||
         /* from the last recorded ack on: the rows below it are gone, and an index scan from
          * the start of the link would walk past every one of them not yet vacuumed */
-        fq_db_exec(db,
+        fq_db_send(db,
                    "DELETE FROM outbox WHERE unit = $1 AND peer = $2 AND seq <= $3 AND "
                    "seq > (SELECT acked_seq FROM link_out WHERE unit = $1 AND peer = $2) AND "
                    "poisoned_reason IS NULL",
                    &p, err, errlen) < 0 ||
-        fq_db_exec(db,
+        fq_db_send(db,
                    "UPDATE link_out SET acked_seq = GREATEST(acked_seq, $3) WHERE unit = $1 "
                    "AND peer = $2",
                    &p, err, errlen) < 0) {
         fq_db_rollback(db);
         return -1;
     }
-    return fq_db_commit(db, err, errlen);
+    if (fq_db_commit(db, err, errlen) < 0) { /* where a statement sent ahead fails too */
+        fq_db_rollback(db);
+        return -1;
+    }
+    return 0;
 }
 
 int fq_outbox_acked(fq_db_t *db, const char *unit, const char *peer, uint64_t *acked, char *err,
@@ -219,7 +223,7 @@ int fq_inbox_last(fq_db_t *db, const char *unit, const char *peer, int lock, uin
     fq_params_t p = {0};
     fq_p_text(&p, unit);
     fq_p_text(&p, peer);
-    if (lock && fq_db_exec(db,
+    if (lock && fq_db_send(db,
                            "INSERT INTO inbox (unit, peer) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                            &p, err, errlen) < 0)
         return -1;
@@ -242,7 +246,7 @@ int fq_inbox_advance(fq_db_t *db, const char *unit, const char *peer, uint64_t s
     fq_p_text(&p, unit);
     fq_p_text(&p, peer);
     fq_p_int(&p, (int64_t)seq);
-    return fq_db_exec(db, "UPDATE inbox SET last_seq = $3 WHERE unit = $1 AND peer = $2", &p,
+    return fq_db_send(db, "UPDATE inbox SET last_seq = $3 WHERE unit = $1 AND peer = $2", &p,
                       err, errlen);
 }
 

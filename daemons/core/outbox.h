@@ -83,6 +83,7 @@ int fq_outbox_stats(fq_db_t *db, const char *unit, const char *peer, fq_outbox_s
 /* Highest sequence applied from PEER; with LOCK the row is locked until the transaction ends. */
 int fq_inbox_last(fq_db_t *db, const char *unit, const char *peer, int lock, uint64_t *last,
                   char *err, size_t errlen);
+/* Record SEQ as applied from PEER; sent ahead (fq_db_send), inside the applying transaction. */
 int fq_inbox_advance(fq_db_t *db, const char *unit, const char *peer, uint64_t seq, char *err,
                      size_t errlen);
 
