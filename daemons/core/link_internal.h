@@ -18,7 +18,8 @@ typedef struct {
     bool loaded;          /* acked/applied read from the database */
     bool up;
     bool kicked;          /* its outbox may have new rows: look at the next timer */
-    bool more;            /* the last look was cut short by the window: look again on an ack */
+    bool more;            /* the last look was cut short (window full, a send failed, link
+                           * down): look again on the next ack */
     int64_t heard_ms;     /* monotonic time we last heard from it, 0 never */
     int64_t heard_wall_ms;
     int64_t beat_ms;      /* monotonic time of our last heartbeat to it */
