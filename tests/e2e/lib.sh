@@ -18,6 +18,9 @@
 #   fail MSG                      print MSG and exit 1
 #   e2e_skip MSG                  exit 77: scripts/test counts the test as skipped
 #
+# At the end, the look-ups the tests share (show_json, field, has_state, link_is, db_up, ...) and
+# the crafted runs of fq-poke copies (pu, poke_copies, ...); each names its arguments.
+#
 # Units of the small config: E2E_DISTRICT, E2E_STREET, E2E_COMM1, E2E_COMM2.
 # A test runs with `set -euo pipefail`; any failing command fails it.
 
@@ -325,4 +328,89 @@ e2e_clock_set() {
     echo "$((target - $(date +%s)))" >"$FQ_TEST_CLOCK_FILE.tmp"
     mv -f "$FQ_TEST_CLOCK_FILE.tmp" "$FQ_TEST_CLOCK_FILE"
     sleep 0.3
+}
+
+# ---- looking at cases, links and daemons ------------------------------------------------------
+
+# alive PID: the process runs (a zombie, not reaped yet, has an empty cmdline and counts as gone).
+alive() { [[ -n $(tr -d '\0' 2>/dev/null <"/proc/$1/cmdline") ]]; }
+
+# show_json CODE CASE: the case (number or uuid) as unit CODE knows it (one JSON object).
+show_json() { ctl "$1" --json show "$2"; }
+
+# field CODE CASE JQ_EXPR: one value of CODE's view of CASE (jq -r).
+field() { show_json "$1" "$2" | jq -r "$3"; }
+
+# uuid_of CODE CASE: the uuid of CASE as CODE knows it.
+uuid_of() { field "$1" "$2" .uuid; }
+
+# has_state CODE CASE STATE [HOLDER]: CODE sees CASE in STATE (held by HOLDER); if not, prints
+# what it sees and returns 1 (just 1 when `show` fails, e.g. the case has not arrived yet).
+has_state() {
+    local j
+    j=$(show_json "$1" "$2") || return 1
+    [[ $(jq -r .state <<<"$j") == "$3" ]] || { echo "state $(jq -r .state <<<"$j")"; return 1; }
+    if (($# > 3)); then
+        [[ $(jq -r .unit <<<"$j") == "$4" ]] || { echo "holder $(jq -r .unit <<<"$j")"; return 1; }
+    fi
+}
+
+# has_entries CODE CASE N: CODE's history of CASE has N entries (if not, prints how many).
+has_entries() {
+    local n
+    n=$(field "$1" "$2" '.history | length') || return 1
+    [[ $n == "$3" ]] || { echo "$n entries"; return 1; }
+}
+
+# steps CODE CASE: CODE's history of CASE, one entry a line: unit action from_state to_state actor.
+steps() { field "$1" "$2" '.history[] | [.unit, .action, .from_state, .to_state, .actor] | join(" ")'; }
+
+# db_up CODE: unit CODE answers `status`, with its database up.
+db_up() {
+    local st
+    st=$(ctl "$1" --json status) || return 1
+    [[ $(jq -r .database <<<"$st") == up ]]
+}
+
+# link_is CODE PEER true|false: CODE's `status` shows its link to PEER up (true) or down (false).
+link_is() {
+    [[ $(ctl "$1" --json status | jq -r --arg p "$2" '.links[] | select(.peer == $p) | .up') == "$3" ]]
+}
+
+# outbox_empty SCHEMA PEER: nothing waits in the SCHEMA tier's outbox for PEER.
+outbox_empty() { [[ $(psql_q "SELECT count(*) FROM $1.outbox WHERE peer = '$2'") == 0 ]]; }
+
+# fallbacks CODE: how many runs of copies CODE's daemon had to apply one by one (its log says so).
+fallbacks() { grep -c 'not applied at once' "$FQ_RUN_DIR/$1.log" || true; }
+
+# link_endpoint CODE: the link endpoint (tcp://HOST:PORT) of unit CODE in E2E_CONFIG; fails if none.
+link_endpoint() {
+    local ep
+    ep=$(grep -E "code: \"$1\"" "$E2E_CONFIG" | grep -oE 'link: "[^"]+"' | cut -d'"' -f2) || true
+    [[ $ep == tcp://* ]] || fail "no link endpoint for $1 in $E2E_CONFIG"
+    echo "$ep"
+}
+
+# ---- crafted runs: the test plays community 2 (E2E_COMM2, stopped first) toward the street -------
+
+# pu N: the uuid fq-poke gives crafted case N.
+pu() { printf '00000000-0000-4000-8000-%012d' "$1"; }
+
+# poke_copies FIRST_SEQ COPY...: fq-poke sends the copies (N:VERSION[:bad], category neighbour) to
+# the street as community 2, back to back as one run, with seqs from FIRST_SEQ; output in E2E_OUT.
+poke_copies() {
+    local first=$1 link args=() c
+    shift
+    link=$(link_endpoint "$E2E_STREET")
+    for c in "$@"; do args+=(--copy "$c"); done
+    assert_exit 0 "$FQ_BUILD_DIR/fq-poke" link "$link" copies --identity "$E2E_COMM2" --to "$E2E_STREET" \
+        --category neighbour --seq "$first" --timeout 5000 "${args[@]}"
+}
+
+# crafted_seq: the last seq the street's inbox took from community 2.
+crafted_seq() { psql_q "SELECT last_seq FROM street.inbox WHERE unit = '$E2E_STREET' AND peer = '$E2E_COMM2'"; }
+
+# crafted_quarantined: how many messages from community 2 the street has quarantined.
+crafted_quarantined() {
+    psql_q "SELECT count(*) FROM street.quarantine WHERE unit = '$E2E_STREET' AND peer = '$E2E_COMM2'"
 }

@@ -44,8 +44,7 @@ pg_pid=$(head -n 1 "$pg_dir/data/postmaster.pid")
 
 e2e_down
 
-# A process that exited but was not reaped (a zombie) has an empty cmdline: count it as gone.
-alive() { [[ -n $(tr -d '\0' 2>/dev/null <"/proc/$1/cmdline") ]]; }
+# Nothing is left running (alive counts a zombie, not reaped yet, as gone).
 for pid in "${pids[@]}"; do
     if alive "$pid"; then
         fail "daemon pid $pid still running after down: $(tr '\0' ' ' <"/proc/$pid/cmdline")"

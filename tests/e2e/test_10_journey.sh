@@ -23,22 +23,6 @@ CASE_NO_RE='^440311001001-[0-9]{8}-[0-9]{4}$'
 NOTE='提级会诊后双方达成调解协议'
 PHONE=13800138000
 
-# show_json CODE CASE: the case as unit CODE knows it (one JSON object).
-show_json() { ctl "$1" --json show "$2"; }
-
-# field CODE CASE JQ_EXPR: one value of CODE's view of CASE.
-field() { show_json "$1" "$2" | jq -r "$3"; }
-
-# has_state CODE CASE STATE [HOLDER]: succeeds when CODE sees CASE in STATE (held by HOLDER).
-has_state() {
-    local j
-    j=$(show_json "$1" "$2") || return 1
-    [[ $(jq -r .state <<<"$j") == "$3" ]] || { echo "state $(jq -r .state <<<"$j")"; return 1; }
-    if (($# > 3)); then
-        [[ $(jq -r .unit <<<"$j") == "$4" ]] || { echo "holder $(jq -r .unit <<<"$j")"; return 1; }
-    fi
-}
-
 # resolved_with_note CODE CASE: CODE sees CASE resolved and the district's note in its history.
 resolved_with_note() {
     local j

@@ -90,7 +90,7 @@ wait_until 60 street_busy
 old_street_pid=$(<"$FQ_RUN_DIR/$E2E_STREET.pid")
 district_before_kill=$(at_district)
 cluster kill "$cfg" "$E2E_STREET" KILL
-if [[ -n $(tr -d '\0' 2>/dev/null <"/proc/$old_street_pid/cmdline") ]]; then
+if alive "$old_street_pid"; then
     fail "streetd pid $old_street_pid still alive after SIGKILL"
 fi
 ((district_before_kill < 2 * (N + M))) || fail "all cases were at the district before the kill"
@@ -104,11 +104,8 @@ for i in "${!prod_pids[@]}"; do
 done
 
 # Phase 2: the street is down; the communities notice and keep working.
-link_down() {
-    [[ $(ctl "$1" --json status | jq -r --arg p "$E2E_STREET" '.links[] | select(.peer == $p) | .up') == false ]]
-}
 for code in "${COMMS[@]}"; do
-    wait_until 10 link_down "$code"
+    wait_until 10 link_is "$code" "$E2E_STREET" false
 done
 for code in "${COMMS[@]}"; do
     produce "$code" "$M" down >"$work/$code.produce2.log" 2>&1 ||

@@ -33,13 +33,6 @@ C2=$E2E_COMM2
 street_log=$FQ_RUN_DIR/$S.log
 [[ -f $street_log ]] || fail "no street log at $street_log"
 
-has_state() { [[ $(ctl "$1" --json show "$2" 2>/dev/null | jq -r .state) == "$3" ]]; }
-uuid_of() { ctl "$1" --json show "$2" | jq -r .uuid; }
-link_down() {
-    [[ $(ctl "$1" --json status | jq -r --arg p "$S" '.links[] | select(.peer == $p) | .up') == false ]]
-}
-fallbacks() { grep -c 'not applied at once' "$street_log" || true; }
-
 # digest SCHEMA UNIT UUID: everything a copy carries about the case, as this unit stores it.
 digest() {
     local w="unit = '$2' AND uuid = '$3'"
@@ -78,8 +71,8 @@ wait_until 15 has_state "$S" "$k" accepted
 k_uuid=$(uuid_of "$C1" "$k")
 
 cluster kill "$cfg" "$S" KILL
-wait_until 10 link_down "$C1"
-wait_until 10 link_down "$C2"
+wait_until 10 link_is "$C1" "$S" false
+wait_until 10 link_is "$C2" "$S" false
 
 # new_case CODE I: a case with three parties, a document and five history entries, escalated.
 new_case() {
@@ -136,45 +129,32 @@ wait_until 10 has_state "$S" "$k" resolved
 assert_eq "$(digest community "$C1" "$k_uuid")" "$(digest street "$S" "$k_uuid")" "the street's copy of $k"
 assert_exit 0 ctl "$S" verify "$k"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM street.quarantine")" "messages quarantined at the street"
-assert_eq 0 "$(fallbacks)" "runs the street had to apply one by one"
+assert_eq 0 "$(fallbacks "$S")" "runs the street had to apply one by one"
 
 # =============================================================================================
 # (b) Crafted runs from C2 (we play it; the real one is stopped once its outbox is empty).
-street_link=$(grep -E "code: \"$S\"" "$cfg" | grep -oE 'link: "[^"]+"' | cut -d'"' -f2)
-[[ $street_link == tcp://* ]] || fail "no link endpoint for $S in $cfg"
 cluster kill "$cfg" "$C2" TERM
-inbox() { psql_q "SELECT last_seq FROM street.inbox WHERE unit = '$S' AND peer = '$C2'"; }
-pu() { printf '00000000-0000-4000-8000-%012d' "$1"; }
-qcount() { psql_q "SELECT count(*) FROM street.quarantine WHERE unit = '$S' AND peer = '$C2'"; }
 # rows N: "version events parties" of crafted case N at the street, or nothing.
 rows() {
     psql_q "SELECT c.version || ' ' || (SELECT count(*) FROM street.case_events e WHERE e.unit = c.unit AND e.uuid = c.uuid)
                 || ' ' || (SELECT count(*) FROM street.case_parties p WHERE p.unit = c.unit AND p.uuid = c.uuid)
               FROM street.cases c WHERE c.unit = '$S' AND c.uuid = '$(pu "$1")'"
 }
-poke_copies() {
-    local first=$1
-    shift
-    local args=() c
-    for c in "$@"; do args+=(--copy "$c"); done
-    assert_exit 0 "$FQ_BUILD_DIR/fq-poke" link "$street_link" copies --identity "$C2" --to "$S" \
-        --seq "$first" --timeout 5000 "${args[@]}"
-}
 
-seq0=$(inbox)
+seq0=$(crafted_seq)
 [[ $seq0 =~ ^[0-9]+$ ]] || fail "no inbox row at the street for $C2"
-q0=$(qcount)
+q0=$(crafted_quarantined)
 # 1, 2, 3 and 5 are new; the fourth copy is a later version of 1; the fifth is invalid.
 poke_copies $((seq0 + 1)) 1:2 2:3 3:2 1:3 4:0 5:2
 assert_contains "$E2E_OUT" "ack seq=$((seq0 + 5)) rejected=$((seq0 + 5)) reason=" "refusal of the invalid copy"
 assert_contains "$E2E_OUT" "ack seq=$((seq0 + 6)) rejected=0" "cumulative ack of the crafted run"
-assert_eq $((seq0 + 6)) "$(inbox)" "street inbox from $C2 after the crafted run"
+assert_eq $((seq0 + 6)) "$(crafted_seq)" "street inbox from $C2 after the crafted run"
 assert_eq "3 3 2" "$(rows 1)" "case 1 after its new copy and its update in one run"
 assert_eq "3 3 2" "$(rows 2)" "case 2"
 assert_eq "2 2 2" "$(rows 3)" "case 3"
 assert_eq "" "$(rows 4)" "the invalid copy"
 assert_eq "2 2 2" "$(rows 5)" "case 5"
-assert_eq $((q0 + 1)) "$(qcount)" "quarantined copies from $C2"
+assert_eq $((q0 + 1)) "$(crafted_quarantined)" "quarantined copies from $C2"
 # The street reads what has arrived: on a busy machine the run can reach it in two reads (ZeroMQ
 # hands over what one read of the TCP socket decoded), each committed as a run of its own. One by
 # one, each copy would have its own savepoint, so its own xmin: three. Set-based, at most two.
@@ -182,23 +162,23 @@ xmins=$(psql_q "SELECT count(DISTINCT xmin::text) || ' ' || min(from_child) || '
     FROM street.cases WHERE unit = '$S' AND uuid IN ('$(pu 2)', '$(pu 3)', '$(pu 5)')")
 [[ $xmins == "1 $C2 false" || $xmins == "2 $C2 false" ]] ||
     fail "new copies of one run inserted by one statement (one xmin, two if the run came in two reads), from_child, sent_up: expected '1 $C2 false' (or '2 ...'), got '$xmins'"
-assert_eq 0 "$(fallbacks)" "runs the street had to apply one by one"
+assert_eq 0 "$(fallbacks "$S")" "runs the street had to apply one by one"
 
 # =============================================================================================
 # (c) A run the database refuses at once falls back to one by one.
-seq1=$(inbox)
+seq1=$(crafted_seq)
 poke_copies $((seq1 + 1)) 6:2 7:2:bad 8:2
 assert_contains "$E2E_OUT" "ack seq=$((seq1 + 2)) rejected=$((seq1 + 2)) reason=" "refusal of the copy the database refuses"
 assert_contains "$E2E_OUT" "check constraint" "the database's reason"
 assert_contains "$E2E_OUT" "ack seq=$((seq1 + 3)) rejected=0" "cumulative ack after the fallback"
-assert_eq $((seq1 + 3)) "$(inbox)" "street inbox from $C2 after the fallback"
+assert_eq $((seq1 + 3)) "$(crafted_seq)" "street inbox from $C2 after the fallback"
 assert_eq "2 2 2" "$(rows 6)" "case 6, before the bad copy"
 assert_eq "" "$(rows 7)" "the copy the database refuses"
 assert_eq "2 2 2" "$(rows 8)" "case 8, after the bad copy"
-assert_eq $((q0 + 2)) "$(qcount)" "quarantined copies from $C2"
+assert_eq $((q0 + 2)) "$(crafted_quarantined)" "quarantined copies from $C2"
 assert_contains "$(psql_q "SELECT reason FROM street.quarantine WHERE peer = '$C2' ORDER BY id DESC LIMIT 1")" \
     "check constraint" "quarantine reason of the refused copy"
-assert_eq 1 "$(fallbacks)" "runs the street applied one by one"
+assert_eq 1 "$(fallbacks "$S")" "runs the street applied one by one"
 
 # The link is not wedged: the next crafted copy lands, and a real case still goes end to end.
 poke_copies $((seq1 + 4)) 9:1

@@ -32,14 +32,6 @@ S=$E2E_STREET
 C1=$E2E_COMM1
 C2=$E2E_COMM2
 
-has_state() { [[ $(ctl "$1" --json show "$2" 2>/dev/null | jq -r .state) == "$3" ]]; }
-uuid_of() { ctl "$1" --json show "$2" | jq -r .uuid; }
-link_up() {
-    [[ $(ctl "$1" --json status | jq -r --arg p "$2" '.links[] | select(.peer == $p) | .up') == "$3" ]]
-}
-fallbacks() { grep -c 'not applied at once' "$FQ_RUN_DIR/$1.log" || true; }
-outbox_empty() { [[ $(psql_q "SELECT count(*) FROM $1.outbox WHERE peer = '$2'") == 0 ]]; }
-
 # digest SCHEMA UNIT UUID: what a copy sets of the case at the receiver, as this unit stores it.
 digest() {
     local w="unit = '$2' AND uuid = '$3'"
@@ -83,7 +75,7 @@ for no in "${cases[@]}"; do
 done
 
 cluster kill "$cfg" "$C1" KILL
-wait_until 10 link_up "$S" "$C1" false
+wait_until 10 link_is "$S" "$C1" false
 
 # Two copies or more of every case wait for community 1.
 for no in "${cases[@]}"; do
@@ -130,7 +122,7 @@ xmins=$(psql_q "SELECT count(DISTINCT xmin::text) FROM community.cases WHERE uni
 # =============================================================================================
 # (b) The street is down while the district acts: its copies reach community 1 through the street.
 cluster kill "$cfg" "$S" KILL
-wait_until 10 link_up "$D" "$S" false
+wait_until 10 link_is "$D" "$S" false
 ctl "$D" resolve "${cases[0]}" --actor district-staff --note 区里化解 >/dev/null
 ctl "$D" accept "${cases[1]}" --actor district-staff >/dev/null
 ctl "$D" assign "${cases[1]}" --lead labour_inspection --actor district-staff >/dev/null
@@ -148,42 +140,31 @@ assert_eq 0 "$(psql_q "SELECT count(*) FROM street.quarantine")" "messages quara
 
 # =============================================================================================
 # (c) Crafted runs from community 2 (we play it; the real one is stopped).
-street_link=$(grep -E "code: \"$S\"" "$cfg" | grep -oE 'link: "[^"]+"' | cut -d'"' -f2)
-[[ $street_link == tcp://* ]] || fail "no link endpoint for $S in $cfg"
 wait_until 15 outbox_empty community "$S"
 cluster kill "$cfg" "$C2" TERM
-inbox() { psql_q "SELECT last_seq FROM street.inbox WHERE unit = '$S' AND peer = '$C2'"; }
-pu() { printf '00000000-0000-4000-8000-%012d' "$1"; }
-qcount() { psql_q "SELECT count(*) FROM street.quarantine WHERE unit = '$S' AND peer = '$C2'"; }
+# rows N: "version events" of crafted case N at the street, or nothing.
 rows() {
     psql_q "SELECT c.version || ' ' || (SELECT count(*) FROM street.case_events e WHERE e.unit = c.unit AND e.uuid = c.uuid)
               FROM street.cases c WHERE c.unit = '$S' AND c.uuid = '$(pu "$1")'"
 }
+# xmin_of N: the transaction that last wrote crafted case N's row at the street.
 xmin_of() { psql_q "SELECT xmin FROM street.cases WHERE unit = '$S' AND uuid = '$(pu "$1")'"; }
-poke_copies() {
-    local first=$1
-    shift
-    local args=() c
-    for c in "$@"; do args+=(--copy "$c"); done
-    assert_exit 0 "$FQ_BUILD_DIR/fq-poke" link "$street_link" copies --identity "$C2" --to "$S" \
-        --category neighbour --seq "$first" --timeout 5000 "${args[@]}"
-}
 
-seq0=$(inbox)
+seq0=$(crafted_seq)
 [[ $seq0 =~ ^[0-9]+$ ]] || seq0=0
 poke_copies $((seq0 + 1)) 1:2 2:2 3:3 4:2
 assert_eq "2 2|2 2|3 3|2 2" "$(rows 1)|$(rows 2)|$(rows 3)|$(rows 4)" "crafted cases, first copies"
-q0=$(qcount)
+q0=$(crafted_quarantined)
 x3=$(xmin_of 3)
 # 1 and 2 move on, 1 twice in the run; 3 gets an older copy; the fourth is invalid; 4 moves on.
 poke_copies $((seq0 + 5)) 1:3 2:4 3:2 9:0 1:5 4:3
 assert_contains "$E2E_OUT" "ack seq=$((seq0 + 8)) rejected=$((seq0 + 8)) reason=" "refusal of the invalid copy"
 assert_contains "$E2E_OUT" "ack seq=$((seq0 + 10)) rejected=0" "cumulative ack of the crafted run"
-assert_eq $((seq0 + 10)) "$(inbox)" "street inbox from $C2 after the crafted run"
+assert_eq $((seq0 + 10)) "$(crafted_seq)" "street inbox from $C2 after the crafted run"
 assert_eq "5 5|4 4|3 3|3 3" "$(rows 1)|$(rows 2)|$(rows 3)|$(rows 4)" "crafted cases after their updates"
 assert_eq "$x3" "$(xmin_of 3)" "case 3's row after an older copy"
 assert_eq "" "$(rows 9)" "the invalid copy"
-assert_eq $((q0 + 1)) "$(qcount)" "quarantined copies from $C2"
+assert_eq $((q0 + 1)) "$(crafted_quarantined)" "quarantined copies from $C2"
 assert_eq 1 "$(psql_q "SELECT count(DISTINCT xmin::text) FROM street.cases WHERE unit = '$S' AND uuid IN ('$(pu 1)', '$(pu 2)', '$(pu 4)')")" \
     "updates of one run written by one statement per round (one xmin)"
 assert_eq 0 "$(fallbacks "$S")" "runs $S had to apply one by one"

@@ -33,16 +33,12 @@ C1=$E2E_COMM1
 
 psql_q "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
 cluster pg-restart "$cfg" >/dev/null
-db_up() { [[ $(ctl "$1" --json status | jq -r .database) == up ]]; }
 for code in "$E2E_DISTRICT" "$S" "$C1" "$E2E_COMM2"; do
     wait_until 30 db_up "$code"
 done
 psql_q "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
-link_up() {
-    [[ $(ctl "$1" --json status | jq -r --arg p "$2" '.links[] | select(.peer == $p) | .up') == true ]]
-}
-wait_until 10 link_up "$C1" "$S"
-wait_until 10 link_up "$S" "$E2E_DISTRICT"
+wait_until 10 link_is "$C1" "$S" true
+wait_until 10 link_is "$S" "$E2E_DISTRICT" true
 sleep 0.5 # the reconnects' own looks (every outbox, once) are behind us
 
 # reads: outbox reads by every daemon since the last reset (the fetch statement, all schemas).
@@ -51,8 +47,6 @@ reads() {
             WHERE query LIKE 'SELECT seq, msg_id, body, body_kind FROM outbox%'"
 }
 reset() { psql_q "SELECT pg_stat_statements_reset()" >/dev/null; }
-state_at() { ctl "$1" --json show "$2" 2>/dev/null | jq -r .state; }
-has_state() { [[ $(state_at "$1" "$2") == "$3" ]]; }
 submit() {
     ctl "$C1" submit --title "$1" --category neighbour --actor grid-01 |
         grep -oE '[0-9]{12}-[0-9]{8}-[0-9]{4}' | head -1

@@ -22,7 +22,6 @@ COMMS=("$E2E_COMM1" "$E2E_COMM2")
 work=$FQ_RUN_DIR/work
 mkdir -p "$work"
 
-alive() { [[ -n $(tr -d '\0' 2>/dev/null <"/proc/$1/cmdline") ]]; }
 declare -A pid_before
 for code in "${UNITS[@]}"; do
     pid_before[$code]=$(<"$FQ_RUN_DIR/$code.pid")
@@ -71,11 +70,6 @@ just_before=$(cat "$work/$E2E_COMM1.escalated" "$work/$E2E_COMM2.escalated" | so
 cluster pg-restart "$cfg"
 
 # Every unit answers again, with its database up, without being restarted.
-db_up() {
-    local st
-    st=$(ctl "$1" --json status) || return 1
-    [[ $(jq -r .database <<<"$st") == up ]]
-}
 for code in "${UNITS[@]}"; do
     wait_until 30 db_up "$code"
 done
@@ -111,7 +105,7 @@ for no in "${after[@]}"; do
 done
 for no in "${after[@]}"; do
     wait_until 15 has_at "$E2E_DISTRICT" "$no"
-    assert_eq escalated "$(ctl "$E2E_DISTRICT" --json show "$no" | jq -r .state)" "state of $no at the district"
+    assert_eq escalated "$(field "$E2E_DISTRICT" "$no" .state)" "state of $no at the district"
 done
 
 # Nothing confirmed is lost: every case casectl printed is at its community, and every

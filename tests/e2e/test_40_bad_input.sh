@@ -177,8 +177,7 @@ assert_eq up "$(ctl "$E2E_COMM1" --json status | jq -r .database)" "community da
 
 # =============================================================================================
 # (c) Hostile frames on the street's link endpoint.
-street_link=$(grep -E "code: \"$E2E_STREET\"" "$cfg" | grep -oE 'link: "[^"]+"' | cut -d'"' -f2)
-[[ $street_link == tcp://* ]] || fail "no link endpoint for $E2E_STREET in $cfg"
+street_link=$(link_endpoint "$E2E_STREET")
 inbox_of() { psql_q "SELECT coalesce(max(last_seq), 0) FROM street.inbox WHERE unit='$E2E_STREET' AND peer='$1'"; }
 inbox_before="$(inbox_of "$E2E_COMM1") $(inbox_of "$E2E_COMM2")"
 qcount() { psql_q "SELECT count(*) FROM street.quarantine WHERE unit='$E2E_STREET'"; }
@@ -237,7 +236,6 @@ journey() {
     ctl "$code" close "$no" >/dev/null
     wait_until 15 has_state "$E2E_DISTRICT" "$no" closed
 }
-has_state() { [[ $(ctl "$1" --json show "$2" 2>/dev/null | jq -r .state) == "$3" ]]; }
 journey "$E2E_COMM1"
 journey "$E2E_COMM2"
 for code in "$E2E_COMM1" "$E2E_COMM2" "$E2E_STREET"; do
@@ -249,7 +247,7 @@ assert_eq 0 "$(psql_q "SELECT count(*) FROM street.quarantine WHERE peer IN ('$E
 # =============================================================================================
 # (d) Illegal changes through casectl.
 no=$(ctl "$E2E_COMM1" submit --title '非法操作测试' --category neighbour --actor grid-bad)
-before=$(ctl "$E2E_COMM1" --json show "$no")
+before=$(show_json "$E2E_COMM1" "$no")
 snap() { jq -c '{state, unit, version, updated, n: (.history | length)}' <<<"$1"; }
 
 rc=0
@@ -259,21 +257,21 @@ assert_contains "$msg" "casectl: $E2E_COMM1: " "refusal prefix"
 assert_contains "$msg" "reported" "refusal names the state"
 assert_contains "$msg" "close" "refusal names the action"
 assert_contains "$msg" "$no" "refusal names the case"
-assert_eq "$(snap "$before")" "$(snap "$(ctl "$E2E_COMM1" --json show "$no")")" "case after a refused close"
+assert_eq "$(snap "$before")" "$(snap "$(show_json "$E2E_COMM1" "$no")")" "case after a refused close"
 
 # Other illegal moves on a reported case change nothing either.
 assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note 不应成功
 assert_exit 1 ctl "$E2E_COMM1" escalate "$no"
 assert_exit 1 ctl "$E2E_STREET" accept "$no"
-assert_eq "$(snap "$before")" "$(snap "$(ctl "$E2E_COMM1" --json show "$no")")" "case after refused resolve/escalate"
+assert_eq "$(snap "$before")" "$(snap "$(show_json "$E2E_COMM1" "$no")")" "case after refused resolve/escalate"
 
 # resolve without a note is refused.
 ctl "$E2E_COMM1" accept "$no" --actor grid-bad >/dev/null
-before=$(ctl "$E2E_COMM1" --json show "$no")
+before=$(show_json "$E2E_COMM1" "$no")
 assert_eq accepted "$(jq -r .state <<<"$before")" "state after accept"
 assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --actor grid-bad
 assert_contains "$E2E_OUT" note "refusal of resolve without a note"
-assert_eq "$(snap "$before")" "$(snap "$(ctl "$E2E_COMM1" --json show "$no")")" "case after resolve without a note"
+assert_eq "$(snap "$before")" "$(snap "$(show_json "$E2E_COMM1" "$no")")" "case after resolve without a note"
 assert_eq 2 "$(psql_q "SELECT count(*) FROM community.case_events WHERE unit='$E2E_COMM1' AND uuid='$(jq -r .uuid <<<"$before")'")" \
     "history rows after refused changes"
 

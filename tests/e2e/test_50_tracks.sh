@@ -32,32 +32,6 @@ command -v jq >/dev/null || fail "jq is needed by this test"
 AUTO='系统 (自动)'
 TODAY=$(TZ=Asia/Shanghai date +%F)
 
-# show_json CODE CASE: the case as unit CODE knows it (one JSON object).
-show_json() { ctl "$1" --json show "$2"; }
-
-# field CODE CASE JQ_EXPR: one value of CODE's view of CASE.
-field() { show_json "$1" "$2" | jq -r "$3"; }
-
-# has_state CODE CASE STATE [HOLDER]: succeeds when CODE sees CASE in STATE (held by HOLDER).
-has_state() {
-    local j
-    j=$(show_json "$1" "$2") || return 1
-    [[ $(jq -r .state <<<"$j") == "$3" ]] || { echo "state $(jq -r .state <<<"$j")"; return 1; }
-    if (($# > 3)); then
-        [[ $(jq -r .unit <<<"$j") == "$4" ]] || { echo "holder $(jq -r .unit <<<"$j")"; return 1; }
-    fi
-}
-
-# has_entries CODE CASE N: CODE's history of CASE has N entries.
-has_entries() {
-    local n
-    n=$(field "$1" "$2" '.history | length') || return 1
-    [[ $n == "$3" ]] || { echo "$n entries"; return 1; }
-}
-
-# steps CODE CASE: the history, one entry a line: unit action from_state to_state actor.
-steps() { field "$1" "$2" '.history[] | [.unit, .action, .from_state, .to_state, .actor] | join(" ")'; }
-
 # drained: every unit's outbox is empty (nothing is still on its way to another tier).
 drained() {
     local code d

@@ -24,27 +24,12 @@ command -v jq >/dev/null || fail "jq is needed by this test"
 
 AUTO='系统 (自动)'
 
-show_json() { ctl "$1" --json show "$2"; }
-field() { show_json "$1" "$2" | jq -r "$3"; }
-
-# has_state CODE CASE STATE [HOLDER]: succeeds when CODE sees CASE in STATE (held by HOLDER).
-has_state() {
-    local j
-    j=$(show_json "$1" "$2") || return 1
-    [[ $(jq -r .state <<<"$j") == "$3" ]] || { echo "state $(jq -r .state <<<"$j")"; return 1; }
-    if (($# > 3)); then
-        [[ $(jq -r .unit <<<"$j") == "$4" ]] || { echo "holder $(jq -r .unit <<<"$j")"; return 1; }
-    fi
-}
-
 # has_field CODE CASE JQ_EXPR VALUE: CODE's view of CASE has that value.
 has_field() {
     local v
     v=$(field "$1" "$2" "$3") || return 1
     [[ $v == "$4" ]] || { echo "$3 = $v"; return 1; }
 }
-
-steps() { field "$1" "$2" '.history[] | [.unit, .action, .from_state, .to_state, .actor] | join(" ")'; }
 
 # summary JSON: state holder bounce_count binding version history-length
 summary() { jq -r '"\(.state) \(.unit) \(.bounce_count) \(.binding) \(.version) \(.history | length)"' <<<"$1"; }

@@ -34,24 +34,6 @@ YESTERDAY=$(TZ=Asia/Shanghai date -d yesterday +%F)
 TOMORROW=$(TZ=Asia/Shanghai date -d tomorrow +%F)
 NO_RE='44031100[0-9]{4}-[0-9]{8}-[0-9]{4}'
 
-show_json() { ctl "$1" --json show "$2"; }
-field() { show_json "$1" "$2" | jq -r "$3"; }
-
-has_state() {
-    local j
-    j=$(show_json "$1" "$2") || return 1
-    [[ $(jq -r .state <<<"$j") == "$3" ]] || { echo "state $(jq -r .state <<<"$j")"; return 1; }
-    if (($# > 3)); then
-        [[ $(jq -r .unit <<<"$j") == "$4" ]] || { echo "holder $(jq -r .unit <<<"$j")"; return 1; }
-    fi
-}
-
-has_entries() {
-    local n
-    n=$(field "$1" "$2" '.history | length') || return 1
-    [[ $n == "$3" ]] || { echo "$n entries"; return 1; }
-}
-
 # =============================================================================================
 # (c) The list.
 CATS=(neighbour noise wage_arrears safety_hazard land_housing)

@@ -33,19 +33,6 @@ command -v jq >/dev/null || fail "jq is needed by this test"
 SUP='系统 (督办)'
 AUTO='系统 (自动)'
 
-show_json() { ctl "$1" --json show "$2"; }
-field() { show_json "$1" "$2" | jq -r "$3"; }
-
-# has_state CODE CASE STATE [HOLDER]
-has_state() {
-    local j
-    j=$(show_json "$1" "$2") || return 1
-    [[ $(jq -r .state <<<"$j") == "$3" ]] || { echo "state $(jq -r .state <<<"$j")"; return 1; }
-    if (($# > 3)); then
-        [[ $(jq -r .unit <<<"$j") == "$4" ]] || { echo "holder $(jq -r .unit <<<"$j")"; return 1; }
-    fi
-}
-
 # kinds CODE CASE [--all]: the kinds of the notices on CASE in CODE's `notices` list, oldest
 # first, space-separated.
 kinds() {
@@ -90,8 +77,8 @@ ms() {
     echo $((s * 1000 + 10#$frac))
 }
 
-# steps CODE CASE [N]: the last N (default all) history entries: action from to actor.
-steps() {
+# last_steps CODE CASE [N]: the last N (default all) history entries: action from to actor.
+last_steps() {
     field "$1" "$2" ".history[-${3:-1000}:][] | [.action, .from_state, .to_state, .actor] | join(\" \")"
 }
 
@@ -232,7 +219,7 @@ reminder_no=$(jq -r .number <<<"$n")
 assert_eq "东周社区|时限 2026-09-23 23:59 将至|$E2E_COMM1|null|" \
     "$(jq -r '"\(.addressee)|\(.reason)|\(.unit)|\(.acked)|\(.acked_by)"' <<<"$n")" "(a) the reminder"
 (($(ms "$(jq -r .at <<<"$n")") >= a_half)) || fail "(a) reminder at $(jq -r .at <<<"$n"), before the halfway point"
-assert_eq "notice accepted accepted $SUP" "$(steps "$E2E_COMM1" "$a" 1)" "(a) the reminder's history entry"
+assert_eq "notice accepted accepted $SUP" "$(last_steps "$E2E_COMM1" "$a" 1)" "(a) the reminder's history entry"
 assert_contains "$(field "$E2E_COMM1" "$a" '.history[-1].note')" "时限提醒" "(a) its note"
 assert_eq "reminder" "$(field "$E2E_COMM1" "$a" '[.notices[].kind] | join(" ")')" "(a) notices in show"
 
@@ -260,7 +247,7 @@ assert_eq "work_prompt" "$(kinds "$E2E_COMM1" "$a")" "(a) unacknowledged notices
 assert_eq "reminder work_prompt" "$(kinds "$E2E_COMM1" "$a" --all)" "(a) all notices after the ack"
 n=$(notice_of "$E2E_COMM1" "$a" reminder --all)
 assert_eq "comm1-head 2026-09-24" "$(jq -r '"\(.acked_by) \(.acked[0:10])"' <<<"$n")" "(a) the acknowledged reminder"
-assert_eq "ack accepted accepted comm1-head" "$(steps "$E2E_COMM1" "$a" 1)" "(a) the ack's history entry"
+assert_eq "ack accepted accepted comm1-head" "$(last_steps "$E2E_COMM1" "$a" 1)" "(a) the ack's history entry"
 assert_contains "$(field "$E2E_COMM1" "$a" '.history[-1].note')" "$reminder_no" "(a) the ack entry names the notice"
 assert_exit 1 ctl "$E2E_COMM1" ack "$a" --notice "$reminder_no" --actor comm1-head
 assert_contains "$E2E_OUT" "already acknowledged" "(a) a second ack"
@@ -279,7 +266,7 @@ warning_no=$(jq -r .number <<<"$n")
 assert_eq "东周社区负责人; 光明街道综治中心|时限 2026-09-23 23:59 已过, 逾期 2 个工作日|2026-09-25" \
     "$(jq -r '"\(.addressee)|\(.reason)|\(.at[0:10])"' <<<"$n")" "(a) the 风险预警函"
 assert_eq "notice accepted accepted $SUP
-escalate accepted escalated $AUTO" "$(steps "$E2E_COMM1" "$a" 2)" "(a) warning, then the automatic escalation"
+escalate accepted escalated $AUTO" "$(last_steps "$E2E_COMM1" "$a" 2)" "(a) warning, then the automatic escalation"
 assert_eq "风险预警后自动提级" "$(field "$E2E_COMM1" "$a" '.history[-1].note')" "(a) the escalation's note"
 assert_eq "submit accept notice notice ack notice escalate" \
     "$(field "$E2E_COMM1" "$a" '[.history[].action] | join(" ")')" "(a) the whole history at community 1"
@@ -328,7 +315,7 @@ e2e_clock_set '2026-09-28 09:00'
 wait_until 10 has_state "$E2E_COMM1" "$pc" escalated "$E2E_STREET"
 assert_eq "reminder work_prompt risk_warning" "$(kinds "$E2E_COMM1" "$pc")" "(p) notices on the 28th"
 assert_eq "notice accepted accepted $SUP
-escalate accepted escalated $AUTO" "$(steps "$E2E_COMM1" "$pc" 2)" "(p) warning, then the automatic escalation"
+escalate accepted escalated $AUTO" "$(last_steps "$E2E_COMM1" "$pc" 2)" "(p) warning, then the automatic escalation"
 
 # (h) Accepted Tuesday 2026-09-29 at community 2. Working days after it: Wed 30 (1); Oct 1..7
 # National Day; Thu 8 (2), Fri 9 (3), Sat 10 (调休, 4), Mon 12 (5), Tue 13 (6), Wed 14 (7).

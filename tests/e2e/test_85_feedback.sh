@@ -25,18 +25,6 @@ e2e_up "$cfg"
 
 AUTO='系统 (自动)'
 
-show_json() { ctl "$1" --json show "$2"; }
-field() { show_json "$1" "$2" | jq -r "$3"; }
-
-has_state() {
-    local j
-    j=$(show_json "$1" "$2") || return 1
-    [[ $(jq -r .state <<<"$j") == "$3" ]] || { echo "state $(jq -r .state <<<"$j")"; return 1; }
-    if (($# > 3)); then
-        [[ $(jq -r .unit <<<"$j") == "$4" ]] || { echo "holder $(jq -r .unit <<<"$j")"; return 1; }
-    fi
-}
-
 # tail_steps JSON N: the last N history entries: action from to actor|note, one a line.
 tail_steps() {
     jq -r ".history[-$2:][] | \"\(.action) \(.from_state) \(.to_state) \(.actor)|\(.note)\"" <<<"$1"

@@ -40,17 +40,6 @@ declare -A NAME=([$E2E_DISTRICT]='光明区综治中心' [$E2E_STREET]='光明�
 declare -A SCHEMA=([$E2E_DISTRICT]=district [$E2E_STREET]=street [$E2E_COMM1]=community
     [$E2E_COMM2]=community)
 
-show_json() { ctl "$1" --json show "$2"; }
-field() { show_json "$1" "$2" | jq -r "$3"; }
-has_state() {
-    local j
-    j=$(show_json "$1" "$2") || return 1
-    [[ $(jq -r .state <<<"$j") == "$3" ]] || { echo "state $(jq -r .state <<<"$j")"; return 1; }
-    if (($# > 3)); then
-        [[ $(jq -r .unit <<<"$j") == "$4" ]] || { echo "holder $(jq -r .unit <<<"$j")"; return 1; }
-    fi
-}
-
 # ---- the ledger ------------------------------------------------------------------------------
 # One line per figure the test caused, for the unit that took the case in (its origin):
 #   R UNIT DAY CATEGORY TRACK SOURCE   taken in (受理)
