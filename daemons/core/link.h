@@ -21,6 +21,10 @@
 
 typedef struct fq_link fq_link_t;
 
+/* Why ENV, decoded from what unit FROM sent, cannot be taken by unit SELF (a message to quarantine
+ * and refuse); NULL when it can. Checks only the envelope, not what its body says. */
+const char *fq_link_envelope_problem(const Fq__Envelope *env, const char *from, const char *self);
+
 /* Apply a neighbour's sequenced message (a case copy, a directive or statistics) inside the
  * receive transaction. REFUSED quarantines it; DBERR leaves it unacked. */
 typedef fq_store_rc_t (*fq_link_apply_fn)(void *arg, const char *peer, const Fq__Envelope *env,

@@ -34,14 +34,13 @@ static bool sequenced(const Fq__Envelope *env)
            env->body_case == FQ__ENVELOPE__BODY_STATS;
 }
 
-static const char *check_envelope(const fq_link_t *link, const fq_peer_t *peer,
-                                  const Fq__Envelope *env)
+const char *fq_link_envelope_problem(const Fq__Envelope *env, const char *from, const char *self)
 {
     if (env->version != FQ_LINK_PROTOCOL_VERSION)
         return "unsupported protocol version";
-    if (strcmp(env->from_unit, peer->code) != 0)
+    if (strcmp(env->from_unit, from) != 0)
         return "envelope's from_unit is not the sending unit";
-    if (strcmp(env->to_unit, link->self->code) != 0)
+    if (strcmp(env->to_unit, self) != 0)
         return "envelope is addressed to another unit";
     if (env->body_case == FQ__ENVELOPE__BODY__NOT_SET)
         return "envelope without a body";
@@ -65,7 +64,7 @@ static void classify(const fq_link_t *link, s_frame_t *f)
     else if (!(f->env = fq__envelope__unpack(NULL, len, zmq_msg_data(&f->body))))
         f->bad = "not a fengqiao Envelope";
     else
-        f->bad = check_envelope(link, f->peer, f->env);
+        f->bad = fq_link_envelope_problem(f->env, f->peer->code, link->self->code);
 }
 
 /* ---- acks from the peer (our outbox) ------------------------------------------------------ */
