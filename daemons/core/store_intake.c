@@ -35,9 +35,8 @@ static int check_party(const Fq__Party *p, size_t i, char *err, size_t errlen)
     return 0;
 }
 
-/* Refuse a submission that is incomplete, oversized or names an unknown category. */
-static int check_new_case(const fq_cfg_t *cfg, const Fq__Case *in, const char *actor, char *err,
-                          size_t errlen)
+int fq_store_check_submission(const fq_cfg_t *cfg, const Fq__Case *in, const char *actor, char *err,
+                              size_t errlen)
 {
     if (!in) {
         snprintf(err, errlen, "submit needs a case");
@@ -252,8 +251,8 @@ fq_store_rc_t fq_store_submit_many(const fq_store_t *st, fq_submission_t *subs, 
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        bool ok = check_new_case(st->cfg, subs[i].in, subs[i].actor, subs[i].err,
-                                 sizeof subs[i].err) == 0;
+        bool ok = fq_store_check_submission(st->cfg, subs[i].in, subs[i].actor, subs[i].err,
+                                            sizeof subs[i].err) == 0;
         subs[i].rc = ok ? FQ_STORE_OK : FQ_STORE_REFUSED;
         k += ok;
     }

@@ -104,6 +104,11 @@ fq_store_rc_t fq_store_insert_parties(const fq_store_t *st, const char *uuid,
                                       Fq__Party *const *parties, size_t n, char *err,
                                       size_t errlen);
 
+/* A submission IN by ACTOR must be complete, within its sizes and name a known category: 0, or
+ * -1 with the reason in ERR. Pure; checked before anything of a batch is written. */
+int fq_store_check_submission(const fq_cfg_t *cfg, const Fq__Case *in, const char *actor, char *err,
+                              size_t errlen);
+
 /* A neighbour's copy C must be complete and talk about units and categories we know: 0, or -1
  * with the reason in ERR. Pure; both ways of applying copies check with it. */
 int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen);

@@ -26,7 +26,8 @@ static const fq_unit_cfg_t *s_from; /* its community sending */
 static const fq_unit_cfg_t *first_of_tier(fq_tier_t tier, const char *parent)
 {
     for (size_t i = 0; i < s_cfg->nunits; i++)
-        if (s_cfg->units[i].tier == tier && (!parent || strcmp(s_cfg->units[i].parent, parent) == 0))
+        if (s_cfg->units[i].tier == tier &&
+            (!parent || strcmp(s_cfg->units[i].parent, parent) == 0))
             return &s_cfg->units[i];
     return NULL;
 }
@@ -61,9 +62,9 @@ static void write_case_seed(const char *dir)
     parties[1].name = "李某", parties[1].phone = "13700000002", parties[1].role = "被申请人";
     Fq__Event events[2] = {FQ__EVENT__INIT, FQ__EVENT__INIT};
     Fq__Event *ep[2] = {&events[0], &events[1]};
-    const char *actions[2][4] = {{"0190f3a2-7c4e-7a1b-8c2d-000000000001", "submit", "none", "reported"},
-                                 {"0190f3a2-7c4e-7a1b-8c2d-000000000002", "escalate", "accepted",
-                                  "escalated"}};
+    const char *actions[2][4] = {
+        {"0190f3a2-7c4e-7a1b-8c2d-000000000001", "submit", "none", "reported"},
+        {"0190f3a2-7c4e-7a1b-8c2d-000000000002", "escalate", "accepted", "escalated"}};
     for (int i = 0; i < 2; i++) {
         events[i].uuid = (char *)actions[i][0];
         events[i].action = (char *)actions[i][1];
@@ -136,7 +137,8 @@ static void write_seeds(const char *dir)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *path = getenv("FQ_FUZZ_CONFIG") ? getenv("FQ_FUZZ_CONFIG") : "config/guangming.yaml";
+    const char *path =
+        getenv("FQ_FUZZ_CONFIG") ? getenv("FQ_FUZZ_CONFIG") : "config/guangming.yaml";
     char err[512];
     if (!(s_cfg = fq_cfg_load(path, err, sizeof err))) {
         fprintf(stderr, "fuzz_link: %s\n", err);
