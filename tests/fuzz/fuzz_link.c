@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "fengqiao.pb-c.h"
+#include "fuzz_seed.h"
 #include "link.h"
 #include "store_internal.h"
 
@@ -34,6 +35,7 @@ static const fq_unit_cfg_t *first_of_tier(fq_tier_t tier, const char *parent)
 
 /* ---- seeds ------------------------------------------------------------------------------- */
 
+/* Address ENV from the community to the street and write it as DIR/NAME. */
 static void write_seed(const char *dir, const char *name, Fq__Envelope *env)
 {
     env->version = 1;
@@ -41,17 +43,7 @@ static void write_seed(const char *dir, const char *name, Fq__Envelope *env)
     env->from_unit = (char *)s_from->code;
     env->to_unit = (char *)s_self->code;
     env->sent_ms = 1795000000000;
-    size_t len = fq__envelope__get_packed_size(env);
-    uint8_t *buf = malloc(len ? len : 1);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!buf || !f || fwrite(buf, 1, fq__envelope__pack(env, buf), f) != len) {
-        fprintf(stderr, "fuzz_link: cannot write %s\n", path);
-        exit(1);
-    }
-    fclose(f);
-    free(buf);
+    fuzz_write_seed(dir, name, &env->base);
 }
 
 static void write_case_seed(const char *dir)

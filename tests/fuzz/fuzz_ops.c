@@ -18,26 +18,12 @@
 #include "case.h"
 #include "config.h"
 #include "fengqiao.pb-c.h"
+#include "fuzz_seed.h"
 #include "store_internal.h"
 
 static fq_cfg_t *s_cfg;
 
 /* ---- seeds ------------------------------------------------------------------------------- */
-
-static void write_seed(const char *dir, const char *name, const Fq__OpsRequest *req)
-{
-    size_t len = fq__ops_request__get_packed_size(req);
-    uint8_t *buf = malloc(len ? len : 1);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!buf || !f || fwrite(buf, 1, fq__ops_request__pack(req, buf), f) != len) {
-        fprintf(stderr, "fuzz_ops: cannot write %s\n", path);
-        exit(1);
-    }
-    fclose(f);
-    free(buf);
-}
 
 static void write_seeds(const char *dir)
 {
@@ -59,18 +45,18 @@ static void write_seeds(const char *dir)
         fprintf(stderr, "fuzz_ops: the seed submission is refused: %s\n", err);
         exit(1);
     }
-    write_seed(dir, "submit", &req);
+    fuzz_write_seed(dir, "submit", &req.base);
 
     req = (Fq__OpsRequest)FQ__OPS_REQUEST__INIT;
     req.verb = "list", req.state_filter = "escalated", req.from_day = "2026-11-01";
     req.to_day = "2026-11-22", req.has_limit = 1, req.limit = 20, req.has_overdue = 1;
     req.overdue = 1;
-    write_seed(dir, "list", &req);
+    fuzz_write_seed(dir, "list", &req.base);
 
     req = (Fq__OpsRequest)FQ__OPS_REQUEST__INIT;
     req.verb = "escalate", req.case_ref = "440311001001-20261122-0001", req.actor = "grid-01";
     req.note = "需要街道协调";
-    write_seed(dir, "escalate", &req);
+    fuzz_write_seed(dir, "escalate", &req.base);
 }
 
 /* ---- the target -------------------------------------------------------------------------- */
