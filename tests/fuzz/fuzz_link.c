@@ -16,7 +16,7 @@
 
 #include "config.h"
 #include "fengqiao.pb-c.h"
-#include "fuzz_seed.h"
+#include "fuzz_common.h"
 #include "link.h"
 #include "store_internal.h"
 
@@ -129,17 +129,11 @@ static void write_seeds(const char *dir)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *path =
-        getenv("FQ_FUZZ_CONFIG") ? getenv("FQ_FUZZ_CONFIG") : "config/guangming.yaml";
-    char err[512];
-    if (!(s_cfg = fq_cfg_load(path, err, sizeof err))) {
-        fprintf(stderr, "fuzz_link: %s\n", err);
-        exit(1);
-    }
+    s_cfg = fuzz_load_config("fuzz_link");
     s_self = first_of_tier(FQ_TIER_STREET, NULL);
     s_from = s_self ? first_of_tier(FQ_TIER_COMMUNITY, s_self->code) : NULL;
     if (!s_from) {
-        fprintf(stderr, "fuzz_link: %s has no street with a community\n", path);
+        fprintf(stderr, "fuzz_link: the deployment has no street with a community\n");
         exit(1);
     }
     if (getenv("FQ_FUZZ_SEEDS")) {

@@ -18,7 +18,7 @@
 #include "case.h"
 #include "config.h"
 #include "fengqiao.pb-c.h"
-#include "fuzz_seed.h"
+#include "fuzz_common.h"
 #include "store_internal.h"
 
 static fq_cfg_t *s_cfg;
@@ -63,13 +63,7 @@ static void write_seeds(const char *dir)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    const char *path =
-        getenv("FQ_FUZZ_CONFIG") ? getenv("FQ_FUZZ_CONFIG") : "config/guangming.yaml";
-    char err[512];
-    if (!(s_cfg = fq_cfg_load(path, err, sizeof err))) {
-        fprintf(stderr, "fuzz_ops: %s\n", err);
-        exit(1);
-    }
+    s_cfg = fuzz_load_config("fuzz_ops");
     if (getenv("FQ_FUZZ_SEEDS")) {
         write_seeds(getenv("FQ_FUZZ_SEEDS"));
         exit(0);
