@@ -33,6 +33,11 @@ void fq_figures_sort(Fq__DayFigures *d);
 /* Is DAY a real date written YYYYMMDD (years 1970..9999)? */
 bool fq_stats_day_valid(int day);
 
+/* A report of figures from the child PEER must be about PEER or units below it, each for a
+ * valid day: OK, or REFUSED with the reason in ERR. Pure; checked before anything is kept. */
+fq_store_rc_t fq_stats_check_report(const fq_store_t *st, const char *peer,
+                                    const Fq__StatsReport *report, char *err, size_t errlen);
+
 /* Totals over FROM_DAY..TO_DAY per unit: (*OUT)[0] is this unit's own figures (always there,
  * possibly all zero), then one per unit below that reported any day of the period, by code.
  * Each has day 0. *OUT is the caller's (fq_stats_days_free). */

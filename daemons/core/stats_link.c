@@ -30,8 +30,8 @@ static fq_store_rc_t refuse(char *err, size_t errlen, const char *what, const ch
     return FQ_STORE_REFUSED;
 }
 
-static fq_store_rc_t check_report(const fq_store_t *st, const char *peer,
-                                  const Fq__StatsReport *report, char *err, size_t errlen)
+fq_store_rc_t fq_stats_check_report(const fq_store_t *st, const char *peer,
+                                    const Fq__StatsReport *report, char *err, size_t errlen)
 {
     if (strcmp(peer, st->self->code) == 0 || !is_under(st->cfg, peer, st->self->code))
         return refuse(err, errlen, "not a unit below this one", peer, peer);
@@ -74,7 +74,7 @@ static fq_store_rc_t keep_day(const fq_store_t *st, const Fq__DayFigures *d, cha
 fq_store_rc_t fq_stats_receive(const fq_store_t *st, const char *peer,
                                const Fq__StatsReport *report, char *err, size_t errlen)
 {
-    fq_store_rc_t rc = check_report(st, peer, report, err, errlen);
+    fq_store_rc_t rc = fq_stats_check_report(st, peer, report, err, errlen);
     for (size_t i = 0; rc == FQ_STORE_OK && i < report->n_days; i++)
         rc = keep_day(st, report->days[i], err, errlen);
     if (rc != FQ_STORE_OK || !st->self->parent[0] || report->n_days == 0)

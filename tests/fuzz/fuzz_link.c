@@ -1,13 +1,17 @@
 /* fuzz_link.c - libFuzzer target: bytes as a neighbour's link message (an Envelope).
  *
  * Runs what a receiver runs before it touches its database: the envelope's decoding and checks
- * (fq_link_envelope_problem), then for a case copy the copy's checks (fq_store_check_copy) and,
- * for a copy that passes them, the columns it would be written as (fq_store_copy_columns). The
- * receiver is the first street of the deployment (FQ_FUZZ_CONFIG, default
+ * (fq_link_envelope_problem), then
+ * - for a case copy, the copy's checks (fq_store_check_copy) and, when it passes them, the
+ *   columns it would be written as (fq_store_copy_columns);
+ * - for a report of figures, its checks (fq_stats_check_report) and, when it passes them, its
+ *   days summed and sorted as the tier above does when it answers for its area.
+ * The receiver is the first street of the deployment (FQ_FUZZ_CONFIG, default
  * config/guangming.yaml) and the sender its first community.
  *
  * With FQ_FUZZ_SEEDS=DIR it writes a few well-formed messages there (a heartbeat, an ack, a
- * directive, a full case copy) and exits: the corpus scripts/fuzz starts from.
+ * directive, a report of figures, a full case copy) and exits: the corpus scripts/fuzz starts
+ * from.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 #include "fengqiao.pb-c.h"
 #include "fuzz_common.h"
 #include "link.h"
+#include "stats_internal.h"
 #include "store_internal.h"
 
 static fq_cfg_t *s_cfg;
@@ -122,6 +127,28 @@ static void write_seeds(const char *dir)
     env.body_case = FQ__ENVELOPE__BODY_DIRECTIVE, env.directive = &dir_msg;
     write_seed(dir, "directive", &env);
 
+    Fq__Count counts[2] = {FQ__COUNT__INIT, FQ__COUNT__INIT};
+    Fq__Count *cp[2] = {&counts[0], &counts[1]};
+    counts[0].key = "neighbour", counts[0].has_n = 1, counts[0].n = 3;
+    counts[1].key = "noise", counts[1].has_n = 1, counts[1].n = 1;
+    Fq__DayFigures day = FQ__DAY_FIGURES__INIT;
+    Fq__DayFigures *dp[1] = {&day};
+    day.unit = (char *)s_from->code, day.has_day = 1, day.day = 20261122;
+    day.has_received = 1, day.received = 4, day.has_resolved = 1, day.resolved = 2;
+    day.n_by_category = 2, day.by_category = cp;
+    Fq__StatsReport report = FQ__STATS_REPORT__INIT;
+    report.n_days = 1, report.days = dp;
+    fq_store_t st = {.cfg = s_cfg, .self = s_self};
+    char err[256];
+    if (fq_stats_check_report(&st, s_from->code, &report, err, sizeof err) != FQ_STORE_OK) {
+        fprintf(stderr, "fuzz_link: the seed report is refused: %s\n", err);
+        exit(1);
+    }
+    env = (Fq__Envelope)FQ__ENVELOPE__INIT;
+    env.seq = 9;
+    env.body_case = FQ__ENVELOPE__BODY_STATS, env.stats = &report;
+    write_seed(dir, "stats", &env);
+
     write_case_seed(dir);
 }
 
@@ -160,18 +187,33 @@ static size_t touch_columns(const Fq__Case *c)
     return sum;
 }
 
+/* Sum a report's days into one total and sort its counts, as the tier above does when it
+ * answers for its area. */
+static void add_up(const Fq__StatsReport *report)
+{
+    Fq__DayFigures *total = fq_figures_new(s_self->code, 0);
+    for (size_t i = 0; total && i < report->n_days; i++)
+        if (fq_figures_add(total, report->days[i]) < 0)
+            break;
+    if (total)
+        fq_figures_sort(total);
+    fq_figures_free(total);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     Fq__Envelope *env = fq__envelope__unpack(NULL, size, data);
     if (!env)
         return 0;
     const char *bad = fq_link_envelope_problem(env, s_from->code, s_self->code);
-    if (!bad && env->body_case == FQ__ENVELOPE__BODY_SYNC) {
-        fq_store_t st = {.cfg = s_cfg, .self = s_self};
-        char err[256];
-        if (fq_store_check_copy(&st, env->sync->case_, err, sizeof err) == 0)
-            s_sink += touch_columns(env->sync->case_);
-    }
+    fq_store_t st = {.cfg = s_cfg, .self = s_self};
+    char err[256];
+    if (!bad && env->body_case == FQ__ENVELOPE__BODY_SYNC &&
+        fq_store_check_copy(&st, env->sync->case_, err, sizeof err) == 0)
+        s_sink += touch_columns(env->sync->case_);
+    if (!bad && env->body_case == FQ__ENVELOPE__BODY_STATS &&
+        fq_stats_check_report(&st, s_from->code, env->stats, err, sizeof err) == FQ_STORE_OK)
+        add_up(env->stats);
     fq__envelope__free_unpacked(env, NULL);
     return 0;
 }
