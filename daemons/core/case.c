@@ -210,13 +210,22 @@ static bool valid_day(int yyyymmdd)
     return y >= 2000 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
 
-int fq_case_no_format(char *out, size_t outlen, const char *unit, int yyyymmdd, int seq)
+int fq_case_no_prefix(char *out, size_t outlen, const char *unit, int yyyymmdd)
 {
     if (!unit || strlen(unit) != FQ_UNIT_CODE_LEN || !all_digits(unit, FQ_UNIT_CODE_LEN) ||
-        !valid_day(yyyymmdd) || seq < 1)
+        !valid_day(yyyymmdd))
         return -1;
-    int n = snprintf(out, outlen, "%s-%08d-%04d", unit, yyyymmdd, seq);
+    int n = snprintf(out, outlen, "%s-%08d-", unit, yyyymmdd);
     return n > 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+int fq_case_no_format(char *out, size_t outlen, const char *unit, int yyyymmdd, int seq)
+{
+    if (seq < 1 || fq_case_no_prefix(out, outlen, unit, yyyymmdd) < 0)
+        return -1;
+    size_t len = strlen(out);
+    int n = snprintf(out + len, outlen - len, "%04d", seq);
+    return n > 0 && (size_t)n < outlen - len ? 0 : -1;
 }
 
 int fq_case_no_parse(const char *text, char unit[FQ_UNIT_CODE_LEN + 1], int *yyyymmdd, int *seq)

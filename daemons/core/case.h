@@ -84,6 +84,10 @@ int fq_case_transition(fq_tier_t tier, fq_action_t action, fq_state_t from, cons
  * Returns 0, or -1 when an argument is out of range or OUT is too small. */
 int fq_case_no_format(char *out, size_t outlen, const char *unit, int yyyymmdd, int seq);
 
+/* What every case number of UNIT's day YYYYMMDD begins with: "<unit>-<YYYYMMDD>-". Returns 0,
+ * or -1 as fq_case_no_format does. */
+int fq_case_no_prefix(char *out, size_t outlen, const char *unit, int yyyymmdd);
+
 /* Parse and check a case number; fills the parts that are non-NULL. Returns 0 or -1. */
 int fq_case_no_parse(const char *text, char unit[FQ_UNIT_CODE_LEN + 1], int *yyyymmdd, int *seq);
 

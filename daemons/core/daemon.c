@@ -219,14 +219,21 @@ static void on_supervision_timer(fq_daemon_t *d)
 
 static void serve(fq_daemon_t *d)
 {
-    zmq_pollitem_t items[3];
+    zmq_pollitem_t items[4];
     while (!s_stop) {
         try_db(d);
-        items[0] = (zmq_pollitem_t){.socket = d->ops, .events = ZMQ_POLLIN};
+        items[0] =
+            (zmq_pollitem_t){.socket = d->ops, .events = fq_ops_wants_more(d) ? ZMQ_POLLIN : 0};
         int n = 1 + fq_link_poll_items(d->link, items + 1, 2);
+        int db_fd = fq_db_async_socket(d->db);
+        if (db_fd >= 0) /* the outcome of a transaction sent whole */
+            items[n] = (zmq_pollitem_t){.fd = db_fd, .events = ZMQ_POLLIN};
         int timeout = fq_db_connected(d->db) ? fq_link_timeout_ms(d->link) : 100;
-        if (zmq_poll(items, n, timeout) < 0 && zmq_errno() != EINTR)
+        if (zmq_poll(items, n + (db_fd >= 0), timeout) < 0 && zmq_errno() != EINTR)
             break;
+        /* libpq may have read the outcome already while sending: look even if not readable */
+        fq_db_async_on_readable(d->db);
+        fq_ops_serve_held(d);
         if (items[0].revents & ZMQ_POLLIN)
             fq_ops_on_readable(d);
         fq_link_on_readable(d->link, d->db, items + 1, n - 1);
@@ -243,9 +250,11 @@ static void serve(fq_daemon_t *d)
 
 static void close_all(fq_daemon_t *d)
 {
+    if (d->db) /* answer the requests whose transaction is in flight while the socket is open */
+        fq_db_async_settle(d->db);
+    if (d->ops_held)
+        fq_ops_close(d);
     fq_link_destroy(&d->link);
-    if (d->ops)
-        zmq_close(d->ops);
     if (d->zctx)
         zmq_ctx_term(d->zctx);
     fq_db_destroy(&d->db);

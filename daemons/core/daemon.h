@@ -10,6 +10,9 @@
 #include "link.h"
 #include "outbox.h"
 
+/* Requests read from the ops socket and held for the next transaction (ops.c); opaque. */
+typedef struct fq_ops_held fq_ops_held_t;
+
 typedef struct {
     fq_cfg_t *cfg;
     const fq_unit_cfg_t *self; /* borrowed from cfg */
@@ -18,6 +21,7 @@ typedef struct {
     fq_queued_t queued;        /* peers given outbox rows, for the link to look at (outbox.h) */
     void *zctx;
     void *ops;                 /* ROUTER for casectl */
+    fq_ops_held_t *ops_held;   /* requests read and not yet served */
     int64_t db_retry_at_ms;    /* monotonic time of the next reconnect attempt */
     int db_backoff_ms;
     int64_t supervise_at_ms;   /* monotonic time of the next supervision pass */

@@ -6,21 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_internal.h"
 #include "log.h"
 #include "migrations.h"
 
-#define MAX_PREPARED 160 /* distinct statements a daemon runs; beyond this, unprepared */
-#define MAX_OWED 32      /* statements sent ahead before their outcome is read anyway */
-
-struct fq_db {
-    char *conninfo;
-    fq_tier_t tier;
-    char app_name[64]; /* "fengqiao UNIT": pg_stat_activity tells whose connection it is */
-    PGconn *conn;
-    const char *prepared[MAX_PREPARED]; /* statements prepared on this connection, by address */
-    size_t nprepared;
-    int owed; /* statements sent ahead (fq_db_send) whose outcome is not read yet */
-};
+#define MAX_OWED 32 /* statements sent ahead before their outcome is read anyway */
 
 /* Schema creation cannot take a parameter; these are constants, never built from input. */
 static const char *s_create_schema[] = {
@@ -78,6 +68,7 @@ void fq_db_destroy(fq_db_t **self_p)
     if (!self_p || !*self_p)
         return;
     fq_db_t *db = *self_p;
+    fq_db_async_settle(db); /* nobody waiting on the outcome of a transaction is left hanging */
     if (db->conn)
         PQfinish(db->conn);
     free(db->conninfo);
@@ -117,7 +108,7 @@ static void on_notice(void *arg, const char *message)
 }
 
 /* A failed result with no SQLSTATE, or a broken connection, means the server is gone. */
-static void note_failure(fq_db_t *db, const PGresult *res, char *err, size_t errlen)
+void fq_db_note_failure(fq_db_t *db, const PGresult *res, char *err, size_t errlen)
 {
     const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
     snprintf(err, errlen, "%s", msg && *msg ? msg : "database error");
@@ -127,6 +118,7 @@ static void note_failure(fq_db_t *db, const PGresult *res, char *err, size_t err
         PQfinish(db->conn);
         db->conn = NULL;
         db->owed = 0; /* whatever was sent ahead died with the connection */
+        fq_db_async_fail_all(db, err);
     }
 }
 
@@ -155,16 +147,23 @@ static const char *prepared_name(fq_db_t *db, const char *sql, const fq_params_t
     return name;
 }
 
-static bool is_prepared(const fq_db_t *db, const char *sql)
+const char *fq_db_prepared_as(const fq_db_t *db, const char *sql, char *name, size_t len)
 {
     for (size_t i = 0; i < db->nprepared; i++)
-        if (db->prepared[i] == sql)
-            return true;
-    return false;
+        if (db->prepared[i] == sql) {
+            snprintf(name, len, "fq%zu", i);
+            return name;
+        }
+    return NULL;
 }
 
-/* Queue SQL on the pipeline: prepared when it is (its name in STMT), else with its text. */
-static bool send_query(fq_db_t *db, const char *stmt, const char *sql, const fq_params_t *p)
+static bool is_prepared(const fq_db_t *db, const char *sql)
+{
+    char name[16];
+    return fq_db_prepared_as(db, sql, name, sizeof name) != NULL;
+}
+
+bool fq_db_send_query(fq_db_t *db, const char *stmt, const char *sql, const fq_params_t *p)
 {
     int n = p ? p->n : 0;
     const char *const *values = p ? p->values : NULL;
@@ -205,7 +204,7 @@ static int sync_pipeline(fq_db_t *db, PGresult **last, char *err, size_t errlen)
         PQclear(*last);
         *last = NULL;
     }
-    note_failure(db, failed, err, errlen);
+    fq_db_note_failure(db, failed, err, errlen);
     PQclear(failed);
     if (db->conn)
         PQexitPipelineMode(db->conn);
@@ -217,8 +216,9 @@ static int sync_pipeline(fq_db_t *db, PGresult **last, char *err, size_t errlen)
 static PGresult *sync_with(fq_db_t *db, const char *stmt, const char *sql, const fq_params_t *p,
                            char *err, size_t errlen)
 {
-    if (!send_query(db, stmt, sql, p)) {
-        note_failure(db, NULL, err, errlen); /* drops the connection, and the pipeline with it */
+    if (!fq_db_send_query(db, stmt, sql, p)) {
+        /* drops the connection, and the pipeline with it */
+        fq_db_note_failure(db, NULL, err, errlen);
         return NULL;
     }
     db->owed++;
@@ -262,13 +262,14 @@ static PGresult *checked(fq_db_t *db, PGresult *res, char *err, size_t errlen)
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
-    note_failure(db, res, err, errlen);
+    fq_db_note_failure(db, res, err, errlen);
     PQclear(res);
     return NULL;
 }
 
 PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen)
 {
+    fq_db_async_settle(db);
     if (!db->conn) {
         snprintf(err, errlen, "database unavailable");
         return NULL;
@@ -281,6 +282,7 @@ PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *er
 PGresult *fq_db_run_once(fq_db_t *db, const char *sql, const fq_params_t *p, char *err,
                          size_t errlen)
 {
+    fq_db_async_settle(db);
     if (!db->conn) {
         snprintf(err, errlen, "database unavailable");
         return NULL;
@@ -301,6 +303,7 @@ int fq_db_exec(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, si
 
 int fq_db_send(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen)
 {
+    fq_db_async_settle(db);
     if (!db->conn) {
         snprintf(err, errlen, "database unavailable");
         return -1;
@@ -313,13 +316,13 @@ int fq_db_send(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, si
         PGresult *failed = NULL;
         stmt = prepared_name(db, sql, p, name, sizeof name, &failed);
         if (failed) {
-            note_failure(db, failed, err, errlen);
+            fq_db_note_failure(db, failed, err, errlen);
             PQclear(failed);
             return -1;
         }
     }
-    if ((!db->owed && PQenterPipelineMode(db->conn) != 1) || !send_query(db, stmt, sql, p)) {
-        note_failure(db, NULL, err, errlen);
+    if ((!db->owed && PQenterPipelineMode(db->conn) != 1) || !fq_db_send_query(db, stmt, sql, p)) {
+        fq_db_note_failure(db, NULL, err, errlen);
         return -1;
     }
     return ++db->owed < MAX_OWED ? 0 : sync_pipeline(db, NULL, err, errlen);
@@ -363,6 +366,7 @@ int fq_db_commit(fq_db_t *db, char *err, size_t errlen)
 void fq_db_rollback(fq_db_t *db)
 {
     char ignored[256];
+    fq_db_async_settle(db);
     /* a failure earlier in the pipeline would skip a ROLLBACK sent after it: read it out first */
     if (db->conn && db->owed)
         sync_pipeline(db, NULL, ignored, sizeof ignored);
@@ -420,6 +424,7 @@ fail:
 
 int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
 {
+    fq_db_async_settle(db);
     if (db->conn)
         PQfinish(db->conn);
     db->nprepared = 0; /* prepared statements die with their connection */

@@ -86,4 +86,49 @@ void fq_db_rollback(fq_db_t *db);
 /* Name of the tier's schema: "community", "street" or "district". */
 const char *fq_db_schema(const fq_db_t *db);
 
+/* ---- transactions sent whole ------------------------------------------------------------
+ * A transaction whose statements are all sent at once, without waiting for any of them
+ * (libpq's pipeline mode), so that the daemon can read and check its next requests while the
+ * server runs and commits this one, and the server finds the next one queued when it is done.
+ * Its statements run as one implicit transaction: committed at its end, or rolled back whole
+ * when one of them fails. Open no explicit transaction (BEGIN) inside it. */
+
+/* At most this many are in flight at once. */
+#define FQ_DB_MAX_ASYNC 2
+
+/* The outcome of a transaction sent whole. ERR is NULL when it committed; KEPT is then the
+ * result of the statement sent with KEEP (NULL if none), which the callee PQclears. Otherwise
+ * ERR says why, KEPT is NULL, and nothing of it is known to be written: no caller may
+ * acknowledge it. Called exactly once, from inside whichever db call finishes it (even one made
+ * for other work), so it must not use the database itself. */
+typedef void (*fq_db_done_fn)(void *arg, PGresult *kept, const char *err);
+
+/* True when a transaction can be started: connected, none being built and fewer than
+ * FQ_DB_MAX_ASYNC in flight. */
+bool fq_db_async_room(const fq_db_t *db);
+
+/* Add SQL to the transaction being built (starting one if none is). KEEP: its result is the
+ * one DONE gets (at most one statement per transaction). Returns -1 with ERR when it could not
+ * be sent; the connection is then dropped and the transaction is already lost. */
+int fq_db_async_send(fq_db_t *db, const char *sql, const fq_params_t *p, bool keep, char *err,
+                     size_t errlen);
+
+/* End the transaction being built and send it: DONE(ARG, ...) will tell its outcome. Returns
+ * -1 with ERR when it could not be sent (the connection is then dropped and DONE not called). */
+int fq_db_async_end(fq_db_t *db, fq_db_done_fn done, void *arg, char *err, size_t errlen);
+
+/* How many are in flight. */
+int fq_db_async_in_flight(const fq_db_t *db);
+
+/* The socket to poll for the outcomes while transactions are in flight, else -1. */
+int fq_db_async_socket(const fq_db_t *db);
+
+/* Read what the server has sent and finish the transactions whose outcome is in; never
+ * waits. */
+void fq_db_async_on_readable(fq_db_t *db);
+
+/* Wait for every transaction in flight to finish. Every other db call does this first, so
+ * statements never overtake a transaction sent before them. */
+void fq_db_async_settle(fq_db_t *db);
+
 #endif

@@ -103,43 +103,86 @@ void fq_arr_free(fq_arr_t *a)
     *a = (fq_arr_t)FQ_ARR_INIT;
 }
 
-/* fq_db_exec_arrays, prepared once or (ONCE) planned for these values. */
-static int exec_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
-                       fq_arr_t *cols, size_t ncols, bool once, char *err, size_t errlen)
+/* How a set-based write runs: waited for (prepared once, or planned for its values), its
+ * rows returned, or sent into a transaction sent whole (its result kept or not). */
+typedef enum { A_EXEC, A_ONCE, A_RUN, A_ASYNC, A_ASYNC_KEEP } s_how_t;
+
+/* Fill P with HEAD[0..NHEAD) and then the literals of COLS[0..NCOLS). */
+static int array_params(fq_params_t *p, const char *const *head, size_t nhead, fq_arr_t *cols,
+                        size_t ncols, char *err, size_t errlen)
 {
-    int rc = 0;
-    if (ncols > 0 && cols[0].n > 0) {
-        fq_params_t p = {0};
-        for (size_t i = 0; i < nhead; i++)
-            fq_p_text(&p, head[i]);
-        for (size_t c = 0; rc == 0 && c < ncols; c++) {
-            const char *value = fq_arr_value(&cols[c]);
-            if (!value) {
-                snprintf(err, errlen, "out of memory");
-                rc = -1;
-            }
-            fq_p_text(&p, value);
+    for (size_t i = 0; i < nhead; i++)
+        fq_p_text(p, head[i]);
+    for (size_t c = 0; c < ncols; c++) {
+        const char *value = fq_arr_value(&cols[c]);
+        if (!value) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
         }
-        if (rc == 0 && once) {
-            PGresult *res = fq_db_run_once(db, sql, &p, err, errlen);
-            rc = res ? 0 : -1;
-            PQclear(res);
-        } else if (rc == 0)
-            rc = fq_db_exec(db, sql, &p, err, errlen);
+        fq_p_text(p, value);
     }
+    return 0;
+}
+
+static void free_all(fq_arr_t *cols, size_t ncols)
+{
     for (size_t c = 0; c < ncols; c++)
         fq_arr_free(&cols[c]);
+}
+
+/* Run or send SQL over the arrays as HOW says, and free them; *OUT gets the rows for A_RUN.
+ * Nothing runs when the first array holds no element. */
+static int arrays(fq_db_t *db, s_how_t how, const char *sql, const char *const *head, size_t nhead,
+                  fq_arr_t *cols, size_t ncols, PGresult **out, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    if (ncols == 0 || cols[0].n == 0) {
+        snprintf(err, errlen, "no rows");
+        free_all(cols, ncols);
+        return 0;
+    }
+    int rc = array_params(&p, head, nhead, cols, ncols, err, errlen);
+    PGresult *res = NULL;
+    if (rc == 0 && how == A_EXEC)
+        rc = fq_db_exec(db, sql, &p, err, errlen);
+    else if (rc == 0 && (how == A_ASYNC || how == A_ASYNC_KEEP))
+        rc = fq_db_async_send(db, sql, &p, how == A_ASYNC_KEEP, err, errlen);
+    else if (rc == 0) {
+        res = how == A_ONCE ? fq_db_run_once(db, sql, &p, err, errlen)
+                            : fq_db_run(db, sql, &p, err, errlen);
+        rc = res ? 0 : -1;
+    }
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
+    free_all(cols, ncols);
     return rc;
 }
 
 int fq_db_exec_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
                       fq_arr_t *cols, size_t ncols, char *err, size_t errlen)
 {
-    return exec_arrays(db, sql, head, nhead, cols, ncols, false, err, errlen);
+    return arrays(db, A_EXEC, sql, head, nhead, cols, ncols, NULL, err, errlen);
 }
 
 int fq_db_exec_arrays_once(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
                            fq_arr_t *cols, size_t ncols, char *err, size_t errlen)
 {
-    return exec_arrays(db, sql, head, nhead, cols, ncols, true, err, errlen);
+    return arrays(db, A_ONCE, sql, head, nhead, cols, ncols, NULL, err, errlen);
+}
+
+PGresult *fq_db_run_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
+                           fq_arr_t *cols, size_t ncols, char *err, size_t errlen)
+{
+    PGresult *res = NULL;
+    arrays(db, A_RUN, sql, head, nhead, cols, ncols, &res, err, errlen);
+    return res;
+}
+
+int fq_db_async_send_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
+                            fq_arr_t *cols, size_t ncols, bool keep, char *err, size_t errlen)
+{
+    return arrays(db, keep ? A_ASYNC_KEEP : A_ASYNC, sql, head, nhead, cols, ncols, NULL, err,
+                  errlen);
 }

@@ -57,4 +57,14 @@ int fq_db_exec_arrays(fq_db_t *db, const char *sql, const char *const *head, siz
 int fq_db_exec_arrays_once(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
                            fq_arr_t *cols, size_t ncols, char *err, size_t errlen);
 
+/* fq_db_exec_arrays returning its rows (the caller PQclears them); NULL with ERR on failure,
+ * and NULL with ERR "no rows" when the first array holds no element. */
+PGresult *fq_db_run_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
+                           fq_arr_t *cols, size_t ncols, char *err, size_t errlen);
+
+/* fq_db_exec_arrays sent into the transaction being built (fq_db_async_send); nothing is sent
+ * when the first array holds no element. */
+int fq_db_async_send_arrays(fq_db_t *db, const char *sql, const char *const *head, size_t nhead,
+                            fq_arr_t *cols, size_t ncols, bool keep, char *err, size_t errlen);
+
 #endif

@@ -630,15 +630,9 @@ static void serve_batch(fq_daemon_t *d, s_pending_t *pending, size_t n)
     }
 }
 
-void fq_ops_on_readable(fq_daemon_t *d)
+/* Send every reply of PENDING[0..N) and free them with it. */
+static void answer_all(fq_daemon_t *d, s_pending_t *pending, size_t n)
 {
-    s_pending_t *pending = calloc(DRAIN_MAX, sizeof *pending);
-    if (!pending)
-        return;
-    size_t n = 0;
-    while (n < DRAIN_MAX && read_one(d, &pending[n]))
-        n++;
-    serve_batch(d, pending, n);
     for (size_t i = 0; i < n; i++) {
         send_reply(d, &pending[i].id, &pending[i].rep);
         free_reply(&pending[i].rep);
@@ -649,8 +643,140 @@ void fq_ops_on_readable(fq_daemon_t *d)
     free(pending);
 }
 
+/* A read of submissions only, taken in as a transaction sent whole, waiting for its outcome. */
+typedef struct {
+    fq_daemon_t *d;
+    s_pending_t *pending;
+    size_t n;
+    fq_submission_t subs[];
+} s_whole_t;
+
+/* The outcome of a transaction of submissions: each is answered now, none before it. */
+static void on_submitted(void *arg, PGresult *numbered, const char *err)
+{
+    s_whole_t *w = arg;
+    char why[ERRLEN];
+    snprintf(why, sizeof why, "%s", err ? err : "");
+    if (!err && fq_store_take_numbers(w->subs, w->n, numbered) < 0)
+        snprintf(why, sizeof why, "the new cases came back without their numbers");
+    PQclear(numbered);
+    for (size_t i = 0; i < w->n; i++) {
+        const fq_submission_t *s = &w->subs[i];
+        Fq__OpsReply *rep = &w->pending[i].rep;
+        if (s->rc == FQ_STORE_REFUSED)
+            reply_rc(rep, FQ_STORE_REFUSED, s->err);
+        else if (why[0])
+            reply_rc(rep, FQ_STORE_DBERR, why);
+        else {
+            fq_info("case %s submitted: %s", s->case_no, s->in->title);
+            reply_submitted(w->d, w->pending[i].req, rep, s->case_no, s->uuid);
+        }
+    }
+    answer_all(w->d, w->pending, w->n);
+    free(w);
+}
+
+static bool all_submissions(const s_pending_t *pending, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!batchable(&pending[i]) || !is_submit(pending[i].req))
+            return false;
+    return n > 0;
+}
+
+/* Take in PENDING[0..N), all submissions, as a transaction sent whole, so that the next
+ * requests are read while the server writes and commits these. Returns true when it was sent:
+ * PENDING is then on_submitted's. */
+static bool submit_whole(fq_daemon_t *d, s_pending_t *pending, size_t n)
+{
+    if (!all_submissions(pending, n) || !fq_db_async_room(d->db))
+        return false;
+    s_whole_t *w = calloc(1, sizeof *w + n * sizeof w->subs[0]);
+    if (!w)
+        return false;
+    *w = (s_whole_t){d, pending, n};
+    for (size_t i = 0; i < n; i++)
+        w->subs[i] =
+            (fq_submission_t){.in = pending[i].req->new_case, .actor = pending[i].req->actor};
+    char err[ERRLEN];
+    fq_store_t st = store_of(d);
+    int before = fq_db_async_in_flight(d->db);
+    if (fq_store_submit_whole(&st, w->subs, n, on_submitted, w, err, sizeof err) == FQ_STORE_OK) {
+        if (before) /* the overlap this is for: the server has the next one queued */
+            fq_info("ops: %zu submissions sent whole behind %d in flight", n, before);
+        return true;
+    }
+    free(w); /* all refused, or not sent: answered as any other read is */
+    return false;
+}
+
+/* Requests read and not yet served: submissions gathered while a transaction is in flight,
+ * to go to the server together as the next one. */
+struct fq_ops_held {
+    s_pending_t *pending; /* DRAIN_MAX of them, or NULL */
+    size_t n;
+};
+
+/* Submissions wait while a transaction is in flight, until they fill a batch: one transaction
+ * of many costs the server less than two of a few, and at a light load nothing is in flight. */
+static bool wait_for_more(fq_daemon_t *d, const fq_ops_held_t *h)
+{
+    if (!fq_db_connected(d->db) || !all_submissions(h->pending, h->n))
+        return false;
+    return !fq_db_async_room(d->db) || (fq_db_async_in_flight(d->db) && h->n < DRAIN_MAX);
+}
+
+void fq_ops_serve_held(fq_daemon_t *d)
+{
+    fq_ops_held_t *h = d->ops_held;
+    if (h->n == 0 || wait_for_more(d, h))
+        return;
+    s_pending_t *pending = h->pending;
+    size_t n = h->n;
+    *h = (fq_ops_held_t){0};
+    if (submit_whole(d, pending, n))
+        return;
+    serve_batch(d, pending, n);
+    answer_all(d, pending, n);
+}
+
+bool fq_ops_wants_more(const fq_daemon_t *d)
+{
+    return d->ops_held->n < DRAIN_MAX;
+}
+
+void fq_ops_on_readable(fq_daemon_t *d)
+{
+    fq_ops_held_t *h = d->ops_held;
+    if (!h->pending && !(h->pending = calloc(DRAIN_MAX, sizeof *h->pending)))
+        return;
+    while (h->n < DRAIN_MAX && read_one(d, &h->pending[h->n]))
+        h->n++;
+    fq_ops_serve_held(d);
+}
+
+void fq_ops_close(fq_daemon_t *d)
+{
+    fq_ops_held_t *h = d->ops_held;
+    if (h && h->n) { /* answered now, as the last of the requests */
+        fq_db_async_settle(d->db);
+        serve_batch(d, h->pending, h->n);
+        answer_all(d, h->pending, h->n);
+    } else if (h)
+        free(h->pending);
+    free(h);
+    d->ops_held = NULL;
+    if (d->ops)
+        zmq_close(d->ops);
+    d->ops = NULL;
+}
+
 void *fq_ops_open(fq_daemon_t *d, char *err, size_t errlen)
 {
+    if (!(d->ops_held = calloc(1, sizeof *d->ops_held))) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
     void *s = zmq_socket(d->zctx, ZMQ_ROUTER);
     int zero = 0;
     int64_t cap = (int64_t)d->cfg->max_message_bytes * 4 + 4096;

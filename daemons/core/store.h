@@ -48,6 +48,19 @@ typedef struct {
 fq_store_rc_t fq_store_submit_many(const fq_store_t *st, fq_submission_t *subs, size_t n,
                                    char *err, size_t errlen);
 
+/* Take in the cases SUBS[0..N) as a transaction of their own, sent whole without waiting
+ * (fq_db_async_send): DONE(ARG, numbered, err) tells its outcome later, and when it committed,
+ * fq_store_take_numbers gives the accepted ones their numbers from NUMBERED. Returns OK when it
+ * was sent; REFUSED when every one was refused (each ERR says why; nothing was sent and DONE is
+ * not called); DBERR (ERR says why) when it could not be sent (DONE is not called). SUBS must
+ * outlive DONE. */
+fq_store_rc_t fq_store_submit_whole(const fq_store_t *st, fq_submission_t *subs, size_t n,
+                                    fq_db_done_fn done, void *arg, char *err, size_t errlen);
+
+/* Give the accepted ones of SUBS[0..N) their case numbers from the rows (uuid, case_no) their
+ * insert returned. Returns -1 when one of them has no row. */
+int fq_store_take_numbers(fq_submission_t *subs, size_t n, const PGresult *numbered);
+
 /* Load the case REF (case number or uuid) as this unit knows it, with parties and history.
  * *OUT belongs to the caller (fq_pb_case_free). */
 fq_store_rc_t fq_store_load(const fq_store_t *st, const char *ref, Fq__Case **out, char *err,

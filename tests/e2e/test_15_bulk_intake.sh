@@ -6,7 +6,8 @@
 # nothing behind; nothing is lost or written twice. Then a burst of actions (accept, escalate)
 # answered together: each reply shows its own case in its new state, each case's change and
 # history entries are right (version, a linked chain that verifies), and every case reaches
-# the street once.
+# the street once. Bulk hand-overs overlap: the next batch goes to the server while the last
+# one commits.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -75,6 +76,10 @@ bulk_submit "$E2E_COMM1" --clients 32
 # ...and bulk hand-overs, many cases in flight on each connection (DEALER): each reply must
 # still be its request's, in order, or fq-load's numbers would not match the stored ones.
 bulk_submit "$E2E_COMM2" --clients 3 --pipeline 200
+# With that many in flight, the daemon read the next batch while the last one committed and
+# sent it to the server behind it, as a transaction of its own (fq_store_submit_whole).
+grep -q 'submissions sent whole behind 1 in flight' "$FQ_RUN_DIR/$E2E_COMM2.log" ||
+    fail "no batch of submissions was sent while another was in flight at $E2E_COMM2"
 
 ep=$(ops_endpoint "$E2E_COMM1")
 in_unit="unit = '$E2E_COMM1'"

@@ -175,6 +175,11 @@ static void test_case_numbers(void)
     CHECK(fq_case_no_format(out, sizeof out, "440308003002", 20261301, 1) == -1);
     CHECK(fq_case_no_format(out, sizeof out, "440308003002", 20260407, 0) == -1);
     CHECK(fq_case_no_format(out, 20, "440308003002", 20260407, 1) == -1);
+    /* what the intake's SQL puts the sequence after */
+    CHECK(fq_case_no_prefix(out, sizeof out, "440308003002", 20260407) == 0);
+    CHECK_STR(out, "440308003002-20260407-");
+    CHECK(fq_case_no_prefix(out, sizeof out, "44030800300x", 20260407) == -1);
+    CHECK(fq_case_no_prefix(out, 22, "440308003002", 20260407) == -1);
 
     const char *bad[] = {"", "440308003002-20260407-042", "440308003002_20260407-0042",
                          "44030800300A-20260407-0042", "440308003002-20261407-0042",
