@@ -222,6 +222,9 @@ static void serve(fq_daemon_t *d)
     zmq_pollitem_t items[4];
     while (!s_stop) {
         try_db(d);
+        /* a transaction may have finished inside the last turn's other work (every database
+         * call waits for those in flight first): what it held back goes before the poll sleeps */
+        fq_ops_serve_held(d);
         items[0] =
             (zmq_pollitem_t){.socket = d->ops, .events = fq_ops_wants_more(d) ? ZMQ_POLLIN : 0};
         int n = 1 + fq_link_poll_items(d->link, items + 1, 2);
