@@ -35,9 +35,10 @@ static int lost(fq_db_t *db, char *err, size_t errlen)
 
 /* Prepare SQL in the pipeline, ahead of its first use in T, as the statements waited for are
  * prepared on theirs: parsing and planning a statement costs the server more than running
- * it. When the table of statements or T's record of them is full, it runs unprepared. */
+ * it. *STMT is its name; it stays NULL (run unprepared) when the table of statements or T's
+ * record of them is full. */
 static int prepare(fq_db_t *db, fq_db_async_t *t, const char *sql, const fq_params_t *p, char *name,
-                   size_t len)
+                   size_t len, const char **stmt)
 {
     if (db->nprepared == MAX_PREPARED || t->nprepared == FQ_DB_ASYNC_PREPARES)
         return 0;
@@ -47,6 +48,7 @@ static int prepare(fq_db_t *db, fq_db_async_t *t, const char *sql, const fq_para
     t->prepared[t->nprepared++] = db->nprepared;
     db->prepared[db->nprepared++] = sql;
     t->sent++; /* its outcome comes back as a result of its own */
+    *stmt = name;
     return 0;
 }
 
@@ -67,9 +69,8 @@ int fq_db_async_send(fq_db_t *db, const char *sql, const fq_params_t *p, bool ke
     db->building = true;
     char name[16];
     const char *stmt = p ? fq_db_prepared_as(db, sql, name, sizeof name) : NULL;
-    if (p && !stmt && prepare(db, t, sql, p, name, sizeof name) < 0)
+    if (p && !stmt && prepare(db, t, sql, p, name, sizeof name, &stmt) < 0)
         return lost(db, err, errlen);
-    stmt = p ? fq_db_prepared_as(db, sql, name, sizeof name) : NULL;
     if (!fq_db_send_query(db, stmt, sql, p))
         return lost(db, err, errlen);
     t->sent++;
