@@ -10,7 +10,7 @@
 #include "link.h"
 #include "outbox.h"
 
-/* Requests read from the ops socket and held for the next transaction (ops.c); opaque. */
+/* Requests read from the ops socket and held for the next transaction (ops_socket.c); opaque. */
 typedef struct fq_ops_held fq_ops_held_t;
 
 typedef struct {

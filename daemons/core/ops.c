@@ -1,26 +1,23 @@
-/* ops.c - the ops socket: framing, size limits, and one handler per casectl verb. */
-#include "ops.h"
+/* ops.c - what each casectl verb does: one handler per verb, and the writes read together
+ * (submissions and actions on cases) carried out under one commit. Reading the requests off the
+ * ops socket, holding them and answering them is ops_socket.c's. */
+#include "ops_internal.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #include "calendar.h"
 #include "log.h"
-#include "zsock.h"
 #include "pb.h"
 #include "stats.h"
 #include "store.h"
 
-#define DRAIN_MAX 256
-#define ERRLEN 1024
-
 typedef void (*s_handler_fn)(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
                              char *err);
 
-static void reply_status(Fq__OpsReply *rep, int status, const char *error)
+void fq_ops_reply_status(Fq__OpsReply *rep, int status, const char *error)
 {
     rep->has_status = 1;
     rep->status = status;
@@ -28,22 +25,21 @@ static void reply_status(Fq__OpsReply *rep, int status, const char *error)
     rep->error = fq_pb_strdup(error);
 }
 
-static fq_store_t store_of(fq_daemon_t *d)
+fq_store_t fq_ops_store_of(fq_daemon_t *d)
 {
     return (fq_store_t){d->db, d->cfg, d->self, fq_now_ms(), NULL, &d->queued};
 }
 
-/* Map a store outcome to the reply: refusals are the caller's (1), database failures ours. */
-static void reply_rc(Fq__OpsReply *rep, fq_store_rc_t rc, const char *err)
+void fq_ops_reply_rc(Fq__OpsReply *rep, fq_store_rc_t rc, const char *err)
 {
     if (rc == FQ_STORE_OK)
-        reply_status(rep, 0, NULL);
+        fq_ops_reply_status(rep, 0, NULL);
     else if (rc == FQ_STORE_REFUSED)
-        reply_status(rep, 1, err);
+        fq_ops_reply_status(rep, 1, err);
     else {
-        char msg[ERRLEN + 40];
+        char msg[FQ_OPS_ERRLEN + 40];
         snprintf(msg, sizeof msg, "database error: %s", err);
-        reply_status(rep, 1, msg);
+        fq_ops_reply_status(rep, 1, msg);
     }
 }
 
@@ -61,21 +57,20 @@ static void add_case(Fq__OpsReply *rep, Fq__Case *c)
 /* Reply with the case as it now stands. */
 static void reply_case(fq_daemon_t *d, const char *ref, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = store_of(d);
+    fq_store_t st = fq_ops_store_of(d);
     Fq__Case *c = NULL;
-    fq_store_rc_t rc = fq_store_load(&st, ref, &c, err, ERRLEN);
-    reply_rc(rep, rc, err);
+    fq_store_rc_t rc = fq_store_load(&st, ref, &c, err, FQ_OPS_ERRLEN);
+    fq_ops_reply_rc(rep, rc, err);
     if (c)
         add_case(rep, c);
 }
 
-/* The reply to a submission: the new case's number and uuid, without reading it back. */
-static void reply_submitted(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
+void fq_ops_reply_submitted(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
                             const char *case_no, const char *uuid)
 {
     Fq__Case *c = fq_pb_case_new();
     if (!c) {
-        reply_status(rep, 1, "out of memory");
+        fq_ops_reply_status(rep, 1, "out of memory");
         return;
     }
     c->case_no = fq_pb_strdup(case_no);
@@ -84,7 +79,7 @@ static void reply_submitted(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsRe
     c->holder = fq_pb_strdup(d->self->code);
     c->origin_unit = fq_pb_strdup(d->self->code);
     c->title = fq_pb_strdup(req->new_case->title);
-    reply_status(rep, 0, NULL);
+    fq_ops_reply_status(rep, 0, NULL);
     add_case(rep, c);
 }
 
@@ -121,7 +116,7 @@ static bool is_submit(const Fq__OpsRequest *req)
 static fq_store_rc_t act_one(fq_daemon_t *d, const Fq__OpsRequest *req, char *err,
                              size_t errlen)
 {
-    fq_store_t st = store_of(d);
+    fq_store_t st = fq_ops_store_of(d);
     if (fq_db_send(d->db, "SAVEPOINT request", NULL, err, errlen) < 0)
         return FQ_STORE_DBERR;
     fq_act_t a = act_of(req);
@@ -193,7 +188,7 @@ static fq_store_rc_t act_all(fq_daemon_t *d, const fq_store_t *st, Fq__OpsReques
             continue;
         fq_store_rc_t one = act_in_batch(d, st, reqs[i], err, errlen);
         if (one == FQ_STORE_REFUSED)
-            reply_rc(reps[i], one, err);
+            fq_ops_reply_rc(reps[i], one, err);
         rc = one == FQ_STORE_DBERR ? one : FQ_STORE_OK;
     }
     if (rc == FQ_STORE_OK && st->batch && !fq_store_batch_late(st->batch))
@@ -209,7 +204,7 @@ static fq_store_rc_t write_all(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
                                size_t ns, fq_store_batch_t *batch, bool *late, char *err,
                                size_t errlen)
 {
-    fq_store_t st = store_of(d);
+    fq_store_t st = fq_ops_store_of(d);
     st.batch = batch;
     if (fq_db_begin(d->db, err, errlen) < 0)
         return FQ_STORE_DBERR;
@@ -266,8 +261,8 @@ static fq_store_rc_t write_batched(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
 static void cases_acted(fq_daemon_t *d, fq_store_batch_t *batch, Fq__OpsRequest *const *reqs,
                         const size_t *done, size_t n, Fq__Case **cases)
 {
-    char err[ERRLEN];
-    fq_store_t st = store_of(d);
+    char err[FQ_OPS_ERRLEN];
+    fq_store_t st = fq_ops_store_of(d);
     const char **refs = calloc(n, sizeof *refs);
     size_t *at = calloc(n, sizeof *at), nrefs = 0;
     Fq__Case **read = calloc(n, sizeof *read);
@@ -293,7 +288,7 @@ static void cases_acted(fq_daemon_t *d, fq_store_batch_t *batch, Fq__OpsRequest 
 static void reply_acted(fq_daemon_t *d, fq_store_batch_t *batch, Fq__OpsRequest *const *reqs,
                         Fq__OpsReply *const *reps, const size_t *done, size_t n)
 {
-    char err[ERRLEN];
+    char err[FQ_OPS_ERRLEN];
     Fq__Case **cases = calloc(n, sizeof *cases);
     if (cases)
         cases_acted(d, batch, reqs, done, n, cases);
@@ -301,7 +296,7 @@ static void reply_acted(fq_daemon_t *d, fq_store_batch_t *batch, Fq__OpsRequest 
         const Fq__OpsRequest *req = reqs[done[k]];
         fq_info("case %s: %s by %s", req->case_ref, req->verb, req->actor ? req->actor : "-");
         if (cases && cases[k]) {
-            reply_status(reps[done[k]], 0, NULL);
+            fq_ops_reply_status(reps[done[k]], 0, NULL);
             add_case(reps[done[k]], cases[k]);
         } else
             reply_case(d, req->case_ref, reps[done[k]], err);
@@ -315,7 +310,7 @@ static void reply_acted(fq_daemon_t *d, fq_store_batch_t *batch, Fq__OpsRequest 
 static void write_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsReply *const *reps,
                         size_t n)
 {
-    char err[ERRLEN] = "out of memory";
+    char err[FQ_OPS_ERRLEN] = "out of memory";
     fq_submission_t *subs = calloc(n, sizeof *subs), **sub_of = calloc(n, sizeof *sub_of);
     size_t *done = calloc(n, sizeof *done), ndone = 0;
     fq_store_rc_t rc = FQ_STORE_DBERR;
@@ -324,14 +319,14 @@ static void write_batch(fq_daemon_t *d, Fq__OpsRequest *const *reqs, Fq__OpsRepl
         rc = write_batched(d, reqs, reps, n, subs, sub_of, &batch, err, sizeof err);
     for (size_t i = 0; i < n; i++) {
         if (sub_of && sub_of[i] && sub_of[i]->rc == FQ_STORE_REFUSED)
-            reply_rc(reps[i], FQ_STORE_REFUSED, sub_of[i]->err);
+            fq_ops_reply_rc(reps[i], FQ_STORE_REFUSED, sub_of[i]->err);
         else if (reps[i]->has_status && reps[i]->status != 0)
             continue; /* an action refused */
         else if (rc != FQ_STORE_OK)
-            reply_rc(reps[i], FQ_STORE_DBERR, err);
+            fq_ops_reply_rc(reps[i], FQ_STORE_DBERR, err);
         else if (sub_of[i]) {
             fq_info("case %s submitted: %s", sub_of[i]->case_no, reqs[i]->new_case->title);
-            reply_submitted(d, reqs[i], reps[i], sub_of[i]->case_no, sub_of[i]->uuid);
+            fq_ops_reply_submitted(d, reqs[i], reps[i], sub_of[i]->case_no, sub_of[i]->uuid);
         } else
             done[ndone++] = i;
     }
@@ -357,7 +352,7 @@ static void on_show(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep
 
 static void on_list(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = store_of(d);
+    fq_store_t st = fq_ops_store_of(d);
     fq_list_filter_t f = {req->state_filter,
                           req->track_filter,
                           req->category_filter,
@@ -372,8 +367,8 @@ static void on_list(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep
     Fq__Case **cases = NULL;
     size_t n = 0;
     unsigned total = 0;
-    fq_store_rc_t rc = fq_store_list(&st, &f, &cases, &n, &total, err, ERRLEN);
-    reply_rc(rep, rc, err);
+    fq_store_rc_t rc = fq_store_list(&st, &f, &cases, &n, &total, err, FQ_OPS_ERRLEN);
+    fq_ops_reply_rc(rep, rc, err);
     if (rc == FQ_STORE_OK) {
         rep->cases = cases;
         rep->n_cases = n;
@@ -385,31 +380,32 @@ static void on_list(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep
 
 static void on_notices(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = store_of(d);
+    fq_store_t st = fq_ops_store_of(d);
     bool all = req->state_filter && strcmp(req->state_filter, "all") == 0;
-    fq_store_rc_t rc = fq_store_notices(&st, !all, &rep->notices, &rep->n_notices, err, ERRLEN);
-    reply_rc(rep, rc, err);
+    fq_store_rc_t rc =
+        fq_store_notices(&st, !all, &rep->notices, &rep->n_notices, err, FQ_OPS_ERRLEN);
+    fq_ops_reply_rc(rep, rc, err);
 }
 
 /* The tier above decides on an extension; the decision travels down as a directive. */
 static void on_extension(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
                          char *err)
 {
-    fq_store_t st = store_of(d);
+    fq_store_t st = fq_ops_store_of(d);
     if (!req->has_grant) {
-        reply_status(rep, 2, "say --grant or --refuse");
+        fq_ops_reply_status(rep, 2, "say --grant or --refuse");
         return;
     }
-    if (fq_db_begin(d->db, err, ERRLEN) < 0) {
-        reply_rc(rep, FQ_STORE_DBERR, err);
+    if (fq_db_begin(d->db, err, FQ_OPS_ERRLEN) < 0) {
+        fq_ops_reply_rc(rep, FQ_STORE_DBERR, err);
         return;
     }
     fq_store_rc_t rc = fq_store_decide_extension(&st, req->case_ref, req->grant, req->actor,
-                                                 req->note, err, ERRLEN);
-    rc = rc == FQ_STORE_OK && fq_db_commit(d->db, err, ERRLEN) < 0 ? FQ_STORE_DBERR : rc;
+                                                 req->note, err, FQ_OPS_ERRLEN);
+    rc = rc == FQ_STORE_OK && fq_db_commit(d->db, err, FQ_OPS_ERRLEN) < 0 ? FQ_STORE_DBERR : rc;
     if (rc != FQ_STORE_OK)
         fq_db_rollback(d->db);
-    reply_rc(rep, rc, err);
+    fq_ops_reply_rc(rep, rc, err);
     if (rc == FQ_STORE_OK) {
         rep->message = fq_pb_strdup(req->grant ? "extension granted; the decision is on its way "
                                                  "to the unit holding the case"
@@ -421,39 +417,41 @@ static void on_extension(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply
 
 static void on_stats(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = store_of(d);
+    fq_store_t st = fq_ops_store_of(d);
     int from = fq_cal_parse_day(req->from_day), to = fq_cal_parse_day(req->to_day);
     if (from < 0 || to < 0 || to < from) {
-        reply_status(rep, 2, "stats needs --from and --to as YYYY-MM-DD, from not after to");
+        fq_ops_reply_status(rep, 2, "stats needs --from and --to as YYYY-MM-DD, from not after to");
         return;
     }
-    fq_store_rc_t rc = fq_stats_summary(&st, from, to, &rep->stats, err, ERRLEN);
-    reply_rc(rep, rc, err);
+    fq_store_rc_t rc = fq_stats_summary(&st, from, to, &rep->stats, err, FQ_OPS_ERRLEN);
+    fq_ops_reply_rc(rep, rc, err);
 }
 
 static void on_report(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = store_of(d);
+    fq_store_t st = fq_ops_store_of(d);
     fq_store_rc_t rc;
     if (req->month)
         rc = fq_report_monthly(&st, req->month, &rep->report_markdown, &rep->report_csv, err,
-                               ERRLEN);
+                               FQ_OPS_ERRLEN);
     else if (req->day)
         rc = fq_report_daily(&st, req->day, &rep->report_markdown, &rep->report_csv, err,
-                             ERRLEN);
+                             FQ_OPS_ERRLEN);
     else {
-        reply_status(rep, 2, "a report is monthly (--month YYYY-MM) or daily (--day YYYY-MM-DD)");
+        fq_ops_reply_status(rep, 2,
+                            "a report is monthly (--month YYYY-MM) or daily (--day YYYY-MM-DD)");
         return;
     }
-    reply_rc(rep, rc, err);
+    fq_ops_reply_rc(rep, rc, err);
 }
 
 static void on_verify(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = store_of(d);
+    fq_store_t st = fq_ops_store_of(d);
     char message[256] = "";
-    fq_store_rc_t rc = fq_store_verify(&st, req->case_ref, message, sizeof message, err, ERRLEN);
-    reply_rc(rep, rc, err);
+    fq_store_rc_t rc =
+        fq_store_verify(&st, req->case_ref, message, sizeof message, err, FQ_OPS_ERRLEN);
+    fq_ops_reply_rc(rep, rc, err);
     if (rc == FQ_STORE_OK)
         rep->message = fq_pb_strdup(message);
 }
@@ -461,9 +459,9 @@ static void on_verify(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *r
 static void on_status(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
     if (fq_db_connected(d->db))
-        reply_status(rep, 0, NULL);
+        fq_ops_reply_status(rep, 0, NULL);
     else
-        reply_status(rep, 1, "database unavailable; reconnecting");
+        fq_ops_reply_status(rep, 1, "database unavailable; reconnecting");
     fq_link_status(d->link, d->db, &rep->links, &rep->n_links);
 }
 
@@ -493,100 +491,17 @@ static bool case_ref_ok(const Fq__OpsRequest *req);
 
 static void dispatch(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep)
 {
-    char err[ERRLEN] = "";
+    char err[FQ_OPS_ERRLEN] = "";
     const s_verb_t *v = find_verb(req->verb);
     if (!v) {
         snprintf(err, sizeof err, "unknown request '%.40s'", req->verb ? req->verb : "");
-        reply_status(rep, 2, err);
+        fq_ops_reply_status(rep, 2, err);
     } else if (v->needs_case && !case_ref_ok(req))
-        reply_status(rep, 2, "this request needs a case number or uuid");
+        fq_ops_reply_status(rep, 2, "this request needs a case number or uuid");
     else if (v->fn != on_status && !fq_db_connected(d->db))
-        reply_status(rep, 1, "database unavailable; the daemon is reconnecting, try again");
+        fq_ops_reply_status(rep, 1, "database unavailable; the daemon is reconnecting, try again");
     else
         v->fn(d, req, rep, err);
-}
-
-/* Decode PAYLOAD into *REQ, or answer the refusal into REP. */
-static void decode(fq_daemon_t *d, const void *payload, size_t len, Fq__OpsRequest **req,
-                   Fq__OpsReply *rep)
-{
-    char msg[160];
-    if (len > d->cfg->max_message_bytes) {
-        snprintf(msg, sizeof msg, "request of %zu bytes exceeds the limit of %zu bytes", len,
-                 d->cfg->max_message_bytes);
-        reply_status(rep, 2, msg);
-        fq_warn("ops: %s", msg);
-        return;
-    }
-    *req = fq__ops_request__unpack(NULL, len, payload);
-    if (!*req) {
-        reply_status(rep, 2, "malformed request: not a fengqiao OpsRequest");
-        fq_warn("ops: refused %zu bytes that are not an OpsRequest", len);
-    }
-}
-
-static void send_reply(fq_daemon_t *d, zmq_msg_t *id, Fq__OpsReply *rep)
-{
-    rep->unit = (char *)d->self->code;
-    rep->unit_name = d->self->name;
-    size_t len = fq__ops_reply__get_packed_size(rep);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (buf) {
-        fq__ops_reply__pack(rep, buf);
-        zmq_send(d->ops, zmq_msg_data(id), zmq_msg_size(id), ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        zmq_send(d->ops, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        zmq_send(d->ops, buf, len, ZMQ_DONTWAIT);
-    }
-    free(buf);
-    rep->unit = rep->unit_name = NULL; /* borrowed */
-}
-
-static void free_reply(Fq__OpsReply *rep)
-{
-    free(rep->error);
-    free(rep->message);
-    free(rep->report_markdown);
-    free(rep->report_csv);
-    fq_pb_notices_free(rep->notices, rep->n_notices);
-    fq_stats_summary_free(rep->stats);
-    fq_pb_cases_free(rep->cases, rep->n_cases);
-    fq_link_status_free(rep->links, rep->n_links);
-}
-
-/* Read the frames after the routing id: [empty][payload], as a REQ socket sends them. */
-static int read_request(void *sock, zmq_msg_t *payload)
-{
-    zmq_msg_t delim;
-    zmq_msg_init(&delim);
-    bool ok = zmq_msg_recv(&delim, sock, 0) >= 0 && zmq_msg_size(&delim) == 0 &&
-              zmq_msg_more(&delim) && zmq_msg_recv(payload, sock, 0) >= 0;
-    zmq_msg_close(&delim);
-    return fq_zsock_drain(sock) || !ok ? -1 : 0;
-}
-
-/* One request read from the ops socket, kept until its batch is answered. */
-typedef struct {
-    zmq_msg_t id;
-    Fq__OpsRequest *req; /* NULL when refused at once */
-    Fq__OpsReply rep;
-} s_pending_t;
-
-static bool read_one(fq_daemon_t *d, s_pending_t *p)
-{
-    zmq_msg_init(&p->id);
-    fq__ops_reply__init(&p->rep);
-    if (zmq_msg_recv(&p->id, d->ops, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&p->id);
-        return false;
-    }
-    zmq_msg_t payload;
-    zmq_msg_init(&payload);
-    if (!zmq_msg_more(&p->id) || read_request(d->ops, &payload) < 0)
-        reply_status(&p->rep, 2, "malformed request: expected [empty delimiter][OpsRequest]");
-    else
-        decode(d, zmq_msg_data(&payload), zmq_msg_size(&payload), &p->req, &p->rep);
-    zmq_msg_close(&payload);
-    return true;
 }
 
 static const s_verb_t *find_verb(const char *verb)
@@ -603,17 +518,21 @@ static bool case_ref_ok(const Fq__OpsRequest *req)
 }
 
 /* A well-formed write: it can join the others under one commit. */
-static bool batchable(const s_pending_t *p)
+static bool batchable(const fq_ops_pending_t *p)
 {
     const s_verb_t *v = p->req ? find_verb(p->req->verb) : NULL;
     return v && v->fn == on_write && (!v->needs_case || case_ref_ok(p->req));
 }
 
-/* Consecutive writes go in together; everything else one by one, in order. */
-static void serve_batch(fq_daemon_t *d, s_pending_t *pending, size_t n)
+bool fq_ops_is_submission(const fq_ops_pending_t *p)
 {
-    Fq__OpsRequest *reqs[DRAIN_MAX];
-    Fq__OpsReply *reps[DRAIN_MAX];
+    return batchable(p) && is_submit(p->req);
+}
+
+void fq_ops_serve_batch(fq_daemon_t *d, fq_ops_pending_t *pending, size_t n)
+{
+    Fq__OpsRequest *reqs[FQ_OPS_DRAIN_MAX];
+    Fq__OpsReply *reps[FQ_OPS_DRAIN_MAX];
     for (size_t i = 0; i < n;) {
         if (!batchable(&pending[i]) || !fq_db_connected(d->db)) {
             if (pending[i].req)
@@ -628,166 +547,4 @@ static void serve_batch(fq_daemon_t *d, s_pending_t *pending, size_t n)
         }
         write_batch(d, reqs, reps, k);
     }
-}
-
-/* Send every reply of PENDING[0..N) and free them with it. */
-static void answer_all(fq_daemon_t *d, s_pending_t *pending, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        send_reply(d, &pending[i].id, &pending[i].rep);
-        free_reply(&pending[i].rep);
-        if (pending[i].req)
-            fq__ops_request__free_unpacked(pending[i].req, NULL);
-        zmq_msg_close(&pending[i].id);
-    }
-    free(pending);
-}
-
-/* A read of submissions only, taken in as a transaction sent whole, waiting for its outcome. */
-typedef struct {
-    fq_daemon_t *d;
-    s_pending_t *pending;
-    size_t n;
-    fq_submission_t subs[];
-} s_whole_t;
-
-/* The outcome of a transaction of submissions: each is answered now, none before it. */
-static void on_submitted(void *arg, PGresult *numbered, const char *err)
-{
-    s_whole_t *w = arg;
-    char why[ERRLEN];
-    snprintf(why, sizeof why, "%s", err ? err : "");
-    if (!err && fq_store_take_numbers(w->subs, w->n, numbered) < 0)
-        snprintf(why, sizeof why, "the new cases came back without their numbers");
-    PQclear(numbered);
-    for (size_t i = 0; i < w->n; i++) {
-        const fq_submission_t *s = &w->subs[i];
-        Fq__OpsReply *rep = &w->pending[i].rep;
-        if (s->rc == FQ_STORE_REFUSED)
-            reply_rc(rep, FQ_STORE_REFUSED, s->err);
-        else if (why[0])
-            reply_rc(rep, FQ_STORE_DBERR, why);
-        else {
-            fq_info("case %s submitted: %s", s->case_no, s->in->title);
-            reply_submitted(w->d, w->pending[i].req, rep, s->case_no, s->uuid);
-        }
-    }
-    answer_all(w->d, w->pending, w->n);
-    free(w);
-}
-
-static bool all_submissions(const s_pending_t *pending, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!batchable(&pending[i]) || !is_submit(pending[i].req))
-            return false;
-    return n > 0;
-}
-
-/* Take in PENDING[0..N), all submissions, as a transaction sent whole, so that the next
- * requests are read while the server writes and commits these. Returns true when it was sent:
- * PENDING is then on_submitted's. */
-static bool submit_whole(fq_daemon_t *d, s_pending_t *pending, size_t n)
-{
-    if (!all_submissions(pending, n) || !fq_db_async_room(d->db))
-        return false;
-    s_whole_t *w = calloc(1, sizeof *w + n * sizeof w->subs[0]);
-    if (!w)
-        return false;
-    *w = (s_whole_t){d, pending, n};
-    for (size_t i = 0; i < n; i++)
-        w->subs[i] =
-            (fq_submission_t){.in = pending[i].req->new_case, .actor = pending[i].req->actor};
-    char err[ERRLEN];
-    fq_store_t st = store_of(d);
-    int before = fq_db_async_in_flight(d->db);
-    if (fq_store_submit_whole(&st, w->subs, n, on_submitted, w, err, sizeof err) == FQ_STORE_OK) {
-        if (before) /* the overlap this is for: the server has the next one queued */
-            fq_info("ops: %zu submissions sent whole behind %d in flight", n, before);
-        return true;
-    }
-    free(w); /* all refused, or not sent: answered as any other read is */
-    return false;
-}
-
-/* Requests read and not yet served: submissions gathered while a transaction is in flight,
- * to go to the server together as the next one. */
-struct fq_ops_held {
-    s_pending_t *pending; /* DRAIN_MAX of them, or NULL */
-    size_t n;
-};
-
-/* Submissions wait while a transaction is in flight, until they fill a batch: one transaction
- * of many costs the server less than two of a few, and at a light load nothing is in flight. */
-static bool wait_for_more(fq_daemon_t *d, const fq_ops_held_t *h)
-{
-    if (!fq_db_connected(d->db) || !all_submissions(h->pending, h->n))
-        return false;
-    return !fq_db_async_room(d->db) || (fq_db_async_in_flight(d->db) && h->n < DRAIN_MAX);
-}
-
-void fq_ops_serve_held(fq_daemon_t *d)
-{
-    fq_ops_held_t *h = d->ops_held;
-    if (h->n == 0 || wait_for_more(d, h))
-        return;
-    s_pending_t *pending = h->pending;
-    size_t n = h->n;
-    *h = (fq_ops_held_t){0};
-    if (submit_whole(d, pending, n))
-        return;
-    serve_batch(d, pending, n);
-    answer_all(d, pending, n);
-}
-
-bool fq_ops_wants_more(const fq_daemon_t *d)
-{
-    return d->ops_held->n < DRAIN_MAX;
-}
-
-void fq_ops_on_readable(fq_daemon_t *d)
-{
-    fq_ops_held_t *h = d->ops_held;
-    if (!h->pending && !(h->pending = calloc(DRAIN_MAX, sizeof *h->pending)))
-        return;
-    while (h->n < DRAIN_MAX && read_one(d, &h->pending[h->n]))
-        h->n++;
-    fq_ops_serve_held(d);
-}
-
-void fq_ops_close(fq_daemon_t *d)
-{
-    fq_ops_held_t *h = d->ops_held;
-    if (h && h->n) { /* answered now, as the last of the requests */
-        fq_db_async_settle(d->db);
-        serve_batch(d, h->pending, h->n);
-        answer_all(d, h->pending, h->n);
-    } else if (h)
-        free(h->pending);
-    free(h);
-    d->ops_held = NULL;
-    if (d->ops)
-        zmq_close(d->ops);
-    d->ops = NULL;
-}
-
-void *fq_ops_open(fq_daemon_t *d, char *err, size_t errlen)
-{
-    if (!(d->ops_held = calloc(1, sizeof *d->ops_held))) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    void *s = zmq_socket(d->zctx, ZMQ_ROUTER);
-    int zero = 0;
-    int64_t cap = (int64_t)d->cfg->max_message_bytes * 4 + 4096;
-    if (!s || zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) < 0 ||
-        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &cap, sizeof cap) < 0 ||
-        zmq_bind(s, d->self->ops) < 0) {
-        snprintf(err, errlen, "cannot bind the ops endpoint %s: %s", d->self->ops,
-                 zmq_strerror(zmq_errno()));
-        if (s)
-            zmq_close(s);
-        return NULL;
-    }
-    return s;
 }
