@@ -120,12 +120,18 @@ static int load_config(fq_daemon_t *d, const s_args_t *a, fq_tier_t tier)
     return 0;
 }
 
+fq_store_t fq_daemon_store(fq_daemon_t *d)
+{
+    return (fq_store_t){
+        .db = d->db, .cfg = d->cfg, .self = d->self, .now_ms = fq_now_ms(), .queued = &d->queued};
+}
+
 /* What the link hands over, inside its receive transaction. */
 static fq_store_rc_t apply_message(void *arg, const char *peer, const Fq__Envelope *env,
                                    char *err, size_t errlen)
 {
     fq_daemon_t *d = arg;
-    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL, &d->queued};
+    fq_store_t st = fq_daemon_store(d);
     switch (env->body_case) {
     case FQ__ENVELOPE__BODY_SYNC: return fq_store_apply(&st, peer, env->sync->case_, err, errlen);
     case FQ__ENVELOPE__BODY_DIRECTIVE:
@@ -144,7 +150,7 @@ static fq_store_rc_t apply_run(void *arg, const char *peer, const Fq__Envelope *
                                size_t n, bool *taken, char *err, size_t errlen)
 {
     fq_daemon_t *d = arg;
-    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL, &d->queued};
+    fq_store_t st = fq_daemon_store(d);
     const Fq__Case **copies = calloc(n ? n : 1, sizeof *copies);
     if (!copies) {
         snprintf(err, errlen, "out of memory");
@@ -156,6 +162,24 @@ static fq_store_rc_t apply_run(void *arg, const char *peer, const Fq__Envelope *
     fq_store_rc_t rc = fq_store_apply_new(&st, peer, copies, n, taken, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = fq_store_apply_known(&st, peer, copies, n, taken, err, errlen);
+    free(copies);
+    return rc;
+}
+
+/* A run of copies the link sends to the database whole: every one of a case new to us. */
+static fq_store_rc_t send_new(void *arg, const char *peer, const Fq__Envelope *const *envs,
+                              size_t n, char *err, size_t errlen)
+{
+    fq_daemon_t *d = arg;
+    fq_store_t st = fq_daemon_store(d);
+    const Fq__Case **copies = calloc(n ? n : 1, sizeof *copies);
+    if (!copies) {
+        snprintf(err, errlen, "out of memory");
+        return FQ_STORE_REFUSED;
+    }
+    for (size_t i = 0; i < n; i++)
+        copies[i] = envs[i]->body_case == FQ__ENVELOPE__BODY_SYNC ? envs[i]->sync->case_ : NULL;
+    fq_store_rc_t rc = fq_store_send_new(&st, peer, copies, n, err, errlen);
     free(copies);
     return rc;
 }
@@ -188,7 +212,7 @@ static int open_all(fq_daemon_t *d)
         return 1;
     }
     d->ops = fq_ops_open(d, err, sizeof err);
-    const fq_link_handler_t handler = {apply_message, apply_run, d};
+    const fq_link_handler_t handler = {apply_message, apply_run, send_new, d};
     if (d->ops)
         d->link = fq_link_new(d->zctx, d->cfg, d->self, &handler, err, sizeof err);
     if (!d->ops || !d->link) {
@@ -206,7 +230,7 @@ static void on_supervision_timer(fq_daemon_t *d)
     if (!fq_db_connected(d->db) || now < d->supervise_at_ms)
         return;
     d->supervise_at_ms = now + 1000;
-    fq_store_t st = {d->db, d->cfg, d->self, fq_now_ms(), NULL, &d->queued};
+    fq_store_t st = fq_daemon_store(d);
     char err[ERRLEN];
     int issued = fq_store_supervise(&st, err, sizeof err);
     if (issued < 0)
@@ -225,6 +249,7 @@ static void serve(fq_daemon_t *d)
         /* a transaction may have finished inside the last turn's other work (every database
          * call waits for those in flight first): what it held back goes before the poll sleeps */
         fq_ops_serve_held(d);
+        fq_link_serve_held(d->link, d->db);
         items[0] =
             (zmq_pollitem_t){.socket = d->ops, .events = fq_ops_wants_more(d) ? ZMQ_POLLIN : 0};
         int n = 1 + fq_link_poll_items(d->link, items + 1, 2);
@@ -237,6 +262,7 @@ static void serve(fq_daemon_t *d)
         /* libpq may have read the outcome already while sending: look even if not readable */
         fq_db_async_on_readable(d->db);
         fq_ops_serve_held(d);
+        fq_link_serve_held(d->link, d->db);
         if (items[0].revents & ZMQ_POLLIN)
             fq_ops_on_readable(d);
         fq_link_on_readable(d->link, d->db, items + 1, n - 1);

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "link.h"
 #include "outbox.h"
+#include "store.h"
 
 /* Requests read from the ops socket and held for the next transaction (ops_socket.c); opaque. */
 typedef struct fq_ops_held fq_ops_held_t;
@@ -26,6 +27,10 @@ typedef struct {
     int db_backoff_ms;
     int64_t supervise_at_ms;   /* monotonic time of the next supervision pass */
 } fq_daemon_t;
+
+/* D's store as of now: its database, configuration and unit; what it queues for the neighbours
+ * is sent after the loop's turn. */
+fq_store_t fq_daemon_store(fq_daemon_t *d);
 
 /* Parse the command line, load the configuration and serve until SIGTERM. Returns the process
  * exit status: 0 after a clean stop, 1 on a failure to start, 2 on a usage error. */

@@ -119,6 +119,7 @@ void fq_link_destroy(fq_link_t **self_p)
         zmq_close(link->up);
     if (link->down)
         zmq_close(link->down);
+    fq_link_whole_destroy(link);
     free(link->peers);
     free(link);
     *self_p = NULL;
@@ -128,9 +129,10 @@ int fq_link_poll_items(fq_link_t *link, zmq_pollitem_t *items, int max)
 {
     int n = 0;
     void *socks[] = {link->up, link->down};
+    short events = fq_link_wants_more(link) ? ZMQ_POLLIN : 0; /* else read once it is handled */
     for (int i = 0; i < 2 && n < max; i++)
         if (socks[i])
-            items[n++] = (zmq_pollitem_t){.socket = socks[i], .events = ZMQ_POLLIN};
+            items[n++] = (zmq_pollitem_t){.socket = socks[i], .events = events};
     return n;
 }
 

@@ -38,10 +38,20 @@ typedef fq_store_rc_t (*fq_link_apply_run_fn)(void *arg, const char *peer,
                                               const Fq__Envelope *const *envs, size_t n,
                                               bool *taken, char *err, size_t errlen);
 
-/* The daemon's side of the link: APPLY_RUN may be NULL (every message one by one). */
+/* Add to the database's transaction being built (fq_db_async_send) the writes of a run of PEER's
+ * next messages ENVS[0..N), when all of them are copies of cases new to this unit. REFUSED, with
+ * nothing sent, when they do not look so; the run is then applied in a receive transaction.
+ * DBERR: the transaction is lost. */
+typedef fq_store_rc_t (*fq_link_send_new_fn)(void *arg, const char *peer,
+                                             const Fq__Envelope *const *envs, size_t n, char *err,
+                                             size_t errlen);
+
+/* The daemon's side of the link: APPLY_RUN and SEND_NEW may be NULL (every message one by one,
+ * each run in a receive transaction). */
 typedef struct {
     fq_link_apply_fn apply;
     fq_link_apply_run_fn apply_run;
+    fq_link_send_new_fn send_new;
     void *arg;
 } fq_link_handler_t;
 
@@ -55,8 +65,16 @@ void fq_link_destroy(fq_link_t **self_p);
 /* Add the link's sockets to ITEMS (room for MAX); returns how many were added. */
 int fq_link_poll_items(fq_link_t *link, zmq_pollitem_t *items, int max);
 
-/* Handle whatever is readable on the link sockets (ITEMS as filled and polled). */
+/* Read whatever is readable on the link sockets (ITEMS as filled and polled) and handle it,
+ * or hold it while a run sent whole is in flight. */
 void fq_link_on_readable(fq_link_t *link, fq_db_t *db, const zmq_pollitem_t *items, int n);
+
+/* False while a full batch read is held back: the link's sockets need not be polled. */
+bool fq_link_wants_more(const fq_link_t *link);
+
+/* Handle what was held back, once the run sent whole before it is done; call it from the loop,
+ * as its outcome may come inside any database call. */
+void fq_link_serve_held(fq_link_t *link, fq_db_t *db);
 
 /* Heartbeats, liveness, resends and sending what the outbox holds; call often (every loop). */
 void fq_link_on_timer(fq_link_t *link, fq_db_t *db);

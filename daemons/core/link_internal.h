@@ -40,6 +40,8 @@ struct fq_link {
     size_t npeers;
     fq_link_handler_t handler;
     bool kicked; /* some peer is */
+    struct fq_link_batch *held; /* read while a run sent whole is in flight, or NULL */
+    struct fq_link_sent *sent;  /* runs sent whole, oldest first, each until it is done */
 };
 
 /* PEER's outbox may have new rows to send, or room for more of them. */
@@ -61,6 +63,55 @@ static inline fq_dest_t fq_link_dest_of(const fq_peer_t *peer)
 {
     return (fq_dest_t){peer->is_child, peer->code, strlen(peer->code), peer->code};
 }
+
+#define FQ_LINK_BATCH_MAX 256 /* frames read at once, so one peer cannot starve the rest */
+
+/* One frame read from a link socket, kept until its batch has been handled. */
+typedef struct {
+    zmq_msg_t id; /* routing id (down socket only) */
+    zmq_msg_t body;
+    bool malformed;    /* not exactly one frame after the routing id */
+    fq_peer_t *peer;   /* NULL: a stranger */
+    fq_dest_t from;    /* where an answer goes */
+    char label[48];    /* the sender, for logs and the quarantine */
+    Fq__Envelope *env; /* decoded, or NULL */
+    const char *bad;   /* why it is refused, or NULL */
+    char why[96];
+} fq_frame_t;
+
+/* Frames read together, handled in the order they were read. */
+typedef struct fq_link_batch {
+    size_t n;
+    fq_frame_t frames[FQ_LINK_BATCH_MAX];
+} fq_link_batch_t;
+
+/* ---- link_recv.c: reading, and runs applied in a receive transaction ----------------------- */
+
+/* Read what is waiting on the readable sockets of ITEMS[0..N) into BATCH, up to its room. */
+void fq_link_read(fq_link_t *link, fq_link_batch_t *batch, const zmq_pollitem_t *items, int n);
+
+/* Free BATCH and every frame in it. */
+void fq_link_batch_free(fq_link_batch_t *batch);
+
+/* Handle BATCH: refusals, acks and heartbeats one by one, each peer's consecutive sequenced
+ * messages as one run, applied in a receive transaction. */
+void fq_link_handle(fq_link_t *link, fq_db_t *db, fq_link_batch_t *batch);
+
+/* Take in what BATCH's acks and heartbeats say; its refusals and sequenced messages are left. */
+void fq_link_take_unsequenced(fq_link_t *link, fq_db_t *db, fq_link_batch_t *batch);
+
+/* Apply frames RUN[0..N) from PEER, in sequence order, in one receive transaction; acked after
+ * its commit. */
+void fq_link_apply_run(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, fq_frame_t *const *run,
+                       size_t n);
+
+/* True for the messages that carry a sequence number (applied, then acked). */
+bool fq_link_sequenced(const Fq__Envelope *env);
+
+/* ---- link_whole.c: runs sent to the database whole ----------------------------------------- */
+
+/* Drop what is held and forget the run in flight (none of it was acked: the peers resend). */
+void fq_link_whole_destroy(fq_link_t *link);
 
 /* The neighbour with unit CODE, or NULL. */
 fq_peer_t *fq_link_find_peer(fq_link_t *link, const char *code);

@@ -1,7 +1,8 @@
 /* link_recv.c - the receiving half of the tier link: read what has arrived, check it, and apply
  * each peer's run of sequenced messages in one transaction (receive, commit, then ack). Acks
  * from a peer are folded into one database update per batch. Nothing waits for more to arrive,
- * so a lone message is committed at once. */
+ * so a lone message is committed at once. A run of copies of cases new to this unit may go to
+ * the database whole instead (link_whole.c), which falls back on this file's way when it fails. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -11,23 +12,9 @@
 #include "pb.h"
 #include "zsock.h"
 
-#define BATCH_MAX 256 /* frames read per readable event, so one peer cannot starve the rest */
 #define ERRLEN 512
 
-/* One frame read from a link socket, kept until its batch has been handled. */
-typedef struct {
-    zmq_msg_t id;          /* routing id (down socket only) */
-    zmq_msg_t body;
-    bool malformed;        /* not exactly one frame after the routing id */
-    fq_peer_t *peer;       /* NULL: a stranger */
-    fq_dest_t from;        /* where an answer goes */
-    char label[48];        /* the sender, for logs and the quarantine */
-    Fq__Envelope *env;     /* decoded, or NULL */
-    const char *bad;       /* why it is refused, or NULL */
-    char why[96];
-} s_frame_t;
-
-static bool sequenced(const Fq__Envelope *env)
+bool fq_link_sequenced(const Fq__Envelope *env)
 {
     return env->body_case == FQ__ENVELOPE__BODY_SYNC ||
            env->body_case == FQ__ENVELOPE__BODY_DIRECTIVE ||
@@ -44,13 +31,13 @@ const char *fq_link_envelope_problem(const Fq__Envelope *env, const char *from, 
         return "envelope is addressed to another unit";
     if (env->body_case == FQ__ENVELOPE__BODY__NOT_SET)
         return "envelope without a body";
-    if (sequenced(env) && env->seq == 0)
+    if (fq_link_sequenced(env) && env->seq == 0)
         return "message without a sequence number";
     return NULL;
 }
 
 /* Decide whether F can be used, and decode it. */
-static void classify(const fq_link_t *link, s_frame_t *f)
+static void classify(const fq_link_t *link, fq_frame_t *f)
 {
     size_t len = zmq_msg_size(&f->body);
     if (f->malformed)
@@ -128,7 +115,7 @@ static void settle_acks(fq_link_t *link, fq_db_t *db)
 /* ---- bad input ---------------------------------------------------------------------------- */
 
 /* Keep what could not be used, answer with a refusal and log it once. */
-static void refuse(fq_link_t *link, fq_db_t *db, const s_frame_t *f)
+static void refuse(fq_link_t *link, fq_db_t *db, const fq_frame_t *f)
 {
     char err[ERRLEN];
     size_t len = zmq_msg_size((zmq_msg_t *)&f->body);
@@ -151,7 +138,7 @@ typedef struct {
 /* Apply one message under a savepoint: a refused one is rolled back and quarantined in the
  * same transaction, so the sequence still moves past it. Returns -1 when the transaction is
  * lost (nothing may be acked), 0 applied, 1 quarantined (REJ filled). */
-static int apply_one(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, const s_frame_t *f,
+static int apply_one(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, const fq_frame_t *f,
                      s_rejection_t *rej, char *err, size_t errlen)
 {
     /* savepoints are sent ahead: a failure shows in the next statement that waits, or COMMIT */
@@ -176,7 +163,7 @@ static int apply_one(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, const s_fram
 
 /* Mark NEXT[i] for the frames of RUN[0..N) that are next in sequence after LAST: the ones a run
  * applies. The others are repeats, or beyond a gap the sender will fill by going back. */
-static size_t mark_next(s_frame_t *const *run, size_t n, uint64_t last, bool *next)
+static size_t mark_next(fq_frame_t *const *run, size_t n, uint64_t last, bool *next)
 {
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
@@ -212,7 +199,7 @@ static int try_at_once(fq_link_t *link, fq_db_t *db, fq_peer_t *peer,
 /* Apply what it can of the frames RUN[i] marked NEXT at once, marking TAKEN[i] for each; only
  * runs holding a copy are offered (the set-based apply takes nothing else). Returns -1 when the
  * transaction is lost. */
-static int apply_at_once(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, s_frame_t *const *run,
+static int apply_at_once(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, fq_frame_t *const *run,
                          size_t n, const bool *next, bool *taken, char *err, size_t errlen)
 {
     memset(taken, 0, n * sizeof *taken);
@@ -242,8 +229,8 @@ static int apply_at_once(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, s_frame_
 /* Apply frames RUN[0..N) from PEER in one transaction: first what can go in at once (copies of
  * cases new to us), then the rest one by one in sequence order. Acks go out only after COMMIT:
  * refusals first, then the cumulative ack. */
-static void apply_run(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, s_frame_t *const *run,
-                      size_t n)
+void fq_link_apply_run(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, fq_frame_t *const *run,
+                       size_t n)
 {
     char err[ERRLEN];
     uint64_t last, first;
@@ -302,7 +289,7 @@ static void id_label(const zmq_msg_t *id, char *out, size_t outlen)
 }
 
 /* Read one frame from the ROUTER: [routing id][body]. Returns false when nothing is waiting. */
-static bool read_down(fq_link_t *link, s_frame_t *f)
+static bool read_down(fq_link_t *link, fq_frame_t *f)
 {
     zmq_msg_init(&f->id);
     zmq_msg_init(&f->body);
@@ -326,7 +313,7 @@ static bool read_down(fq_link_t *link, s_frame_t *f)
 }
 
 /* Read one frame from the DEALER: [body], always from the parent. */
-static bool read_up(fq_link_t *link, s_frame_t *f)
+static bool read_up(fq_link_t *link, fq_frame_t *f)
 {
     zmq_msg_init(&f->id);
     zmq_msg_init(&f->body);
@@ -339,69 +326,90 @@ static bool read_up(fq_link_t *link, s_frame_t *f)
     return true;
 }
 
-/* Hand a batch out: refusals, acks and heartbeats one by one, each peer's consecutive
- * sequenced messages as one run. */
-static void handle(fq_link_t *link, fq_db_t *db, s_frame_t *frames, size_t n)
+/* What an ack or a heartbeat in F says, and that its sender is there. */
+static void take_unsequenced(fq_link_t *link, fq_db_t *db, const fq_frame_t *f)
 {
-    s_frame_t **run = calloc(n ? n : 1, sizeof *run);
-    for (size_t i = 0; run && i < n;) {
-        s_frame_t *f = &frames[i];
+    on_heard(f->peer, f->env);
+    if (f->env->body_case == FQ__ENVELOPE__BODY_ACK)
+        take_ack(link, db, f->peer, f->env->ack);
+}
+
+void fq_link_take_unsequenced(fq_link_t *link, fq_db_t *db, fq_link_batch_t *batch)
+{
+    for (size_t i = 0; i < batch->n; i++) {
+        const fq_frame_t *f = &batch->frames[i];
+        if (f->bad)
+            continue;
+        if (fq_link_sequenced(f->env))
+            on_heard(f->peer, f->env);
+        else
+            take_unsequenced(link, db, f);
+    }
+    settle_acks(link, db);
+}
+
+void fq_link_handle(fq_link_t *link, fq_db_t *db, fq_link_batch_t *batch)
+{
+    fq_frame_t *frames = batch->frames;
+    size_t n = batch->n;
+    fq_frame_t *run[FQ_LINK_BATCH_MAX];
+    for (size_t i = 0; i < n;) {
+        fq_frame_t *f = &frames[i];
         if (f->bad) {
             refuse(link, db, f);
             i++;
             continue;
         }
-        on_heard(f->peer, f->env);
-        if (!sequenced(f->env)) {
-            if (f->env->body_case == FQ__ENVELOPE__BODY_ACK)
-                take_ack(link, db, f->peer, f->env->ack);
+        if (!fq_link_sequenced(f->env)) {
+            take_unsequenced(link, db, f);
             i++;
             continue;
         }
+        on_heard(f->peer, f->env);
         size_t len = 0;
-        while (i < n && !frames[i].bad && frames[i].peer == f->peer && sequenced(frames[i].env))
+        while (i < n && !frames[i].bad && frames[i].peer == f->peer &&
+               fq_link_sequenced(frames[i].env))
             run[len++] = &frames[i++];
-        apply_run(link, db, f->peer, run, len);
+        fq_link_apply_run(link, db, f->peer, run, len);
     }
-    free(run);
     settle_acks(link, db);
 }
 
-static void read_batch(fq_link_t *link, fq_db_t *db, bool down)
+/* Read the next frame from the down socket (DOWN) or the up one into F, checked and decoded;
+ * false when nothing is waiting. */
+static bool read_frame(fq_link_t *link, bool down, fq_frame_t *f)
 {
-    s_frame_t *frames = calloc(BATCH_MAX, sizeof *frames);
-    if (!frames)
-        return;
-    size_t n = 0;
-    while (n < BATCH_MAX && (down ? read_down(link, &frames[n]) : read_up(link, &frames[n]))) {
-        classify(link, &frames[n]);
-        n++;
+    bool got = down ? read_down(link, f) : read_up(link, f);
+    if (got)
+        classify(link, f);
+    else { /* the pair init'ed for a read that found nothing */
+        zmq_msg_close(&f->id);
+        zmq_msg_close(&f->body);
     }
-    /* the last init'ed pair belongs to the read that found nothing */
-    if (n < BATCH_MAX) {
-        zmq_msg_close(&frames[n].id);
-        zmq_msg_close(&frames[n].body);
-    }
-    /* nothing can be committed without the database: nothing is acked, senders resend */
-    if (fq_db_connected(db))
-        handle(link, db, frames, n);
-    for (size_t i = 0; i < n; i++) {
-        if (frames[i].env)
-            fq__envelope__free_unpacked(frames[i].env, NULL);
-        zmq_msg_close(&frames[i].id);
-        zmq_msg_close(&frames[i].body);
-    }
-    free(frames);
+    return got;
 }
 
-void fq_link_on_readable(fq_link_t *link, fq_db_t *db, const zmq_pollitem_t *items, int n)
+void fq_link_read(fq_link_t *link, fq_link_batch_t *batch, const zmq_pollitem_t *items, int n)
 {
     for (int i = 0; i < n; i++) {
-        if (!(items[i].revents & ZMQ_POLLIN))
+        bool down = items[i].socket == link->down;
+        if (!(items[i].revents & ZMQ_POLLIN) || (!down && items[i].socket != link->up))
             continue;
-        if (items[i].socket == link->up)
-            read_batch(link, db, false);
-        else if (items[i].socket == link->down)
-            read_batch(link, db, true);
+        while (batch->n < FQ_LINK_BATCH_MAX && read_frame(link, down, &batch->frames[batch->n]))
+            batch->n++;
     }
+}
+
+void fq_link_batch_free(fq_link_batch_t *batch)
+{
+    if (!batch)
+        return;
+    for (size_t i = 0; i < batch->n; i++) {
+        fq_frame_t *f = &batch->frames[i];
+        if (f->env)
+            fq__envelope__free_unpacked(f->env, NULL);
+        zmq_msg_close(&f->id);
+        zmq_msg_close(&f->body);
+    }
+    free(batch);
 }

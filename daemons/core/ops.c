@@ -25,11 +25,6 @@ void fq_ops_reply_status(Fq__OpsReply *rep, int status, const char *error)
     rep->error = fq_pb_strdup(error);
 }
 
-fq_store_t fq_ops_store_of(fq_daemon_t *d)
-{
-    return (fq_store_t){d->db, d->cfg, d->self, fq_now_ms(), NULL, &d->queued};
-}
-
 void fq_ops_reply_rc(Fq__OpsReply *rep, fq_store_rc_t rc, const char *err)
 {
     if (rc == FQ_STORE_OK)
@@ -57,7 +52,7 @@ static void add_case(Fq__OpsReply *rep, Fq__Case *c)
 /* Reply with the case as it now stands. */
 static void reply_case(fq_daemon_t *d, const char *ref, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = fq_ops_store_of(d);
+    fq_store_t st = fq_daemon_store(d);
     Fq__Case *c = NULL;
     fq_store_rc_t rc = fq_store_load(&st, ref, &c, err, FQ_OPS_ERRLEN);
     fq_ops_reply_rc(rep, rc, err);
@@ -116,7 +111,7 @@ static bool is_submit(const Fq__OpsRequest *req)
 static fq_store_rc_t act_one(fq_daemon_t *d, const Fq__OpsRequest *req, char *err,
                              size_t errlen)
 {
-    fq_store_t st = fq_ops_store_of(d);
+    fq_store_t st = fq_daemon_store(d);
     if (fq_db_send(d->db, "SAVEPOINT request", NULL, err, errlen) < 0)
         return FQ_STORE_DBERR;
     fq_act_t a = act_of(req);
@@ -204,7 +199,7 @@ static fq_store_rc_t write_all(fq_daemon_t *d, Fq__OpsRequest *const *reqs,
                                size_t ns, fq_store_batch_t *batch, bool *late, char *err,
                                size_t errlen)
 {
-    fq_store_t st = fq_ops_store_of(d);
+    fq_store_t st = fq_daemon_store(d);
     st.batch = batch;
     if (fq_db_begin(d->db, err, errlen) < 0)
         return FQ_STORE_DBERR;
@@ -262,7 +257,7 @@ static void cases_acted(fq_daemon_t *d, fq_store_batch_t *batch, Fq__OpsRequest 
                         const size_t *done, size_t n, Fq__Case **cases)
 {
     char err[FQ_OPS_ERRLEN];
-    fq_store_t st = fq_ops_store_of(d);
+    fq_store_t st = fq_daemon_store(d);
     const char **refs = calloc(n, sizeof *refs);
     size_t *at = calloc(n, sizeof *at), nrefs = 0;
     Fq__Case **read = calloc(n, sizeof *read);
@@ -352,7 +347,7 @@ static void on_show(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep
 
 static void on_list(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = fq_ops_store_of(d);
+    fq_store_t st = fq_daemon_store(d);
     fq_list_filter_t f = {req->state_filter,
                           req->track_filter,
                           req->category_filter,
@@ -380,7 +375,7 @@ static void on_list(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep
 
 static void on_notices(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = fq_ops_store_of(d);
+    fq_store_t st = fq_daemon_store(d);
     bool all = req->state_filter && strcmp(req->state_filter, "all") == 0;
     fq_store_rc_t rc =
         fq_store_notices(&st, !all, &rep->notices, &rep->n_notices, err, FQ_OPS_ERRLEN);
@@ -391,7 +386,7 @@ static void on_notices(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *
 static void on_extension(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
                          char *err)
 {
-    fq_store_t st = fq_ops_store_of(d);
+    fq_store_t st = fq_daemon_store(d);
     if (!req->has_grant) {
         fq_ops_reply_status(rep, 2, "say --grant or --refuse");
         return;
@@ -417,7 +412,7 @@ static void on_extension(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply
 
 static void on_stats(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = fq_ops_store_of(d);
+    fq_store_t st = fq_daemon_store(d);
     int from = fq_cal_parse_day(req->from_day), to = fq_cal_parse_day(req->to_day);
     if (from < 0 || to < 0 || to < from) {
         fq_ops_reply_status(rep, 2, "stats needs --from and --to as YYYY-MM-DD, from not after to");
@@ -429,7 +424,7 @@ static void on_stats(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *re
 
 static void on_report(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = fq_ops_store_of(d);
+    fq_store_t st = fq_daemon_store(d);
     fq_store_rc_t rc;
     if (req->month)
         rc = fq_report_monthly(&st, req->month, &rep->report_markdown, &rep->report_csv, err,
@@ -447,7 +442,7 @@ static void on_report(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *r
 
 static void on_verify(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
-    fq_store_t st = fq_ops_store_of(d);
+    fq_store_t st = fq_daemon_store(d);
     char message[256] = "";
     fq_store_rc_t rc =
         fq_store_verify(&st, req->case_ref, message, sizeof message, err, FQ_OPS_ERRLEN);

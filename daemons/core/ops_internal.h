@@ -21,9 +21,6 @@ typedef struct {
     Fq__OpsReply rep;
 } fq_ops_pending_t;
 
-/* D's store, as of now. */
-fq_store_t fq_ops_store_of(fq_daemon_t *d);
-
 /* Set REP's status and error (copied; NULL: none). */
 void fq_ops_reply_status(Fq__OpsReply *rep, int status, const char *error);
 

@@ -159,7 +159,7 @@ static bool submit_whole(fq_daemon_t *d, fq_ops_pending_t *pending, size_t n)
         w->subs[i] =
             (fq_submission_t){.in = pending[i].req->new_case, .actor = pending[i].req->actor};
     char err[FQ_OPS_ERRLEN];
-    fq_store_t st = fq_ops_store_of(d);
+    fq_store_t st = fq_daemon_store(d);
     int before = fq_db_async_in_flight(d->db);
     if (fq_store_submit_whole(&st, w->subs, n, on_submitted, w, err, sizeof err) == FQ_STORE_OK) {
         if (before) /* the overlap this is for: the server has the next one queued */

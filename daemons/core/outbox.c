@@ -250,6 +250,28 @@ int fq_inbox_advance(fq_db_t *db, const char *unit, const char *peer, uint64_t s
                       err, errlen);
 }
 
+int fq_inbox_send_move(fq_db_t *db, const char *unit, const char *peer, uint64_t from, uint64_t seq,
+                       char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, unit);
+    fq_p_text(&p, peer);
+    /* a peer first heard of may have no row yet; at any other FROM it has one */
+    if (from == 0 &&
+        fq_db_async_send(db,
+                         "INSERT INTO inbox (unit, peer) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                         &p, false, err, errlen) < 0)
+        return -1;
+    fq_p_int(&p, (int64_t)from);
+    fq_p_int(&p, (int64_t)seq);
+    return fq_db_async_send(db,
+                            "WITH moved AS (UPDATE inbox SET last_seq = $4 WHERE unit = $1"
+                            " AND peer = $2 AND last_seq = $3::int8 RETURNING 1)"
+                            " SELECT fq_expect(count(*) = 1, 'the inbox from ' || $2 ||"
+                            " ' is no longer at ' || $3::int8) FROM moved",
+                            &p, false, err, errlen);
+}
+
 int fq_quarantine(fq_db_t *db, const char *unit, const char *peer, const char *reason,
                   const void *bytes, size_t len, char *err, size_t errlen)
 {

@@ -86,6 +86,10 @@ int fq_inbox_last(fq_db_t *db, const char *unit, const char *peer, int lock, uin
 /* Record SEQ as applied from PEER; sent ahead (fq_db_send), inside the applying transaction. */
 int fq_inbox_advance(fq_db_t *db, const char *unit, const char *peer, uint64_t seq, char *err,
                      size_t errlen);
+/* Add to the transaction being built (fq_db_async_send) the move of PEER's inbox from FROM to
+ * SEQ; the transaction fails when the inbox is not at FROM. */
+int fq_inbox_send_move(fq_db_t *db, const char *unit, const char *peer, uint64_t from, uint64_t seq,
+                       char *err, size_t errlen);
 
 /* Keep bytes that could not be applied, with who sent them and why. */
 int fq_quarantine(fq_db_t *db, const char *unit, const char *peer, const char *reason,

@@ -30,6 +30,8 @@ typedef struct {
     int64_t now_ms;
     fq_store_batch_t *batch;
     fq_queued_t *queued;
+    bool whole; /* writes go into the transaction being built (fq_db_async_send): set only
+                 * by fq_store_send_new, for the writers of sync_batch.c */
 } fq_store_t;
 
 /* One submission of a batch: IN and ACTOR are borrowed; the rest is the outcome. */
@@ -195,6 +197,16 @@ fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__C
 fq_store_rc_t fq_store_apply_new(const fq_store_t *st, const char *peer,
                                  const Fq__Case *const *copies, size_t n, bool *taken, char *err,
                                  size_t errlen);
+
+/* Add to the transaction being built (fq_db_async_send) the writes of COPIES[0..N), a run from
+ * PEER in sequence order that must all be copies of cases new to this unit. REFUSED, with
+ * nothing sent, when one does not look so: not a copy, invalid, a second copy of a uuid in the
+ * run, or one whose history holds an entry made here (this unit held the case, and most likely
+ * still does). A copy of a case held after all fails the transaction on the cases' key, and
+ * the caller applies the run as fq_store_apply_new and fq_store_apply would. DBERR: it could
+ * not be sent, and the transaction is lost. */
+fq_store_rc_t fq_store_send_new(const fq_store_t *st, const char *peer,
+                                const Fq__Case *const *copies, size_t n, char *err, size_t errlen);
 
 /* Apply at once, inside the caller's transaction and after fq_store_apply_new, the copies among
  * COPIES[0..N) (as there) of cases this unit holds, that TAKEN does not mark yet: every valid

@@ -90,9 +90,10 @@ static void rows_init(s_rows_t *r, size_t k)
 static fq_store_rc_t run_rows(const fq_store_t *st, const char *sql, const char *const *head,
                               size_t nhead, s_rows_t *r, char *err, size_t errlen)
 {
-    return fq_db_exec_arrays(st->db, sql, head, nhead, r->col, r->k, err, errlen) < 0
-               ? FQ_STORE_DBERR
-               : FQ_STORE_OK;
+    int rc = st->whole ? fq_db_async_send_arrays(st->db, sql, head, nhead, r->col, r->k, false, err,
+                                                 errlen)
+                       : fq_db_exec_arrays(st->db, sql, head, nhead, r->col, r->k, err, errlen);
+    return rc < 0 ? FQ_STORE_DBERR : FQ_STORE_OK;
 }
 
 static void add_case(s_rows_t *r, const Fq__Case *c)
@@ -323,6 +324,23 @@ fq_store_rc_t fq_store_add_departments(const fq_store_t *st, const Fq__Case *con
 typedef fq_store_rc_t (*s_insert_fn)(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
                                      const bool *taken, char *err, size_t errlen);
 
+/* Write the rows of the copies TAKEN marks, all of cases new to this unit, sent by PEER. */
+static fq_store_rc_t write_new(const fq_store_t *st, const char *peer,
+                               const Fq__Case *const *copies, size_t n, const bool *taken,
+                               char *err, size_t errlen)
+{
+    /* as fq_store_apply marks a copy it does not hold: who sent it to us, and which way */
+    bool from_parent = strcmp(peer, st->self->parent) == 0;
+    fq_store_rc_t rc =
+        insert_cases(st, from_parent ? NULL : peer, from_parent, copies, n, taken, err, errlen);
+    static const s_insert_fn rest[] = {insert_parties,           fq_store_merge_events,
+                                       fq_store_merge_documents, fq_store_merge_notices,
+                                       fq_store_merge_feedback,  fq_store_add_departments};
+    for (size_t t = 0; rc == FQ_STORE_OK && t < FQ_NELEMS(rest); t++)
+        rc = rest[t](st, copies, n, taken, err, errlen);
+    return rc;
+}
+
 fq_store_rc_t fq_store_apply_new(const fq_store_t *st, const char *peer,
                                  const Fq__Case *const *copies, size_t n, bool *taken, char *err,
                                  size_t errlen)
@@ -335,13 +353,38 @@ fq_store_rc_t fq_store_apply_new(const fq_store_t *st, const char *peer,
         any = any || taken[i];
     if (rc != FQ_STORE_OK || !any)
         return rc;
-    /* as fq_store_apply marks a copy it does not hold: who sent it to us, and which way */
-    bool from_parent = strcmp(peer, st->self->parent) == 0;
-    rc = insert_cases(st, from_parent ? NULL : peer, from_parent, copies, n, taken, err, errlen);
-    static const s_insert_fn rest[] = {insert_parties,           fq_store_merge_events,
-                                       fq_store_merge_documents, fq_store_merge_notices,
-                                       fq_store_merge_feedback,  fq_store_add_departments};
-    for (size_t t = 0; rc == FQ_STORE_OK && t < FQ_NELEMS(rest); t++)
-        rc = rest[t](st, copies, n, taken, err, errlen);
+    return write_new(st, peer, copies, n, taken, err, errlen);
+}
+
+/* True when no entry of C's history was made at this unit. */
+static bool never_here(const fq_store_t *st, const Fq__Case *c)
+{
+    for (size_t i = 0; i < c->n_history; i++)
+        if (c->history[i]->unit && strcmp(c->history[i]->unit, st->self->code) == 0)
+            return false;
+    return true;
+}
+
+fq_store_rc_t fq_store_send_new(const fq_store_t *st, const char *peer,
+                                const Fq__Case *const *copies, size_t n, char *err, size_t errlen)
+{
+    bool *taken = calloc(n ? n : 1, sizeof *taken);
+    if (!taken) {
+        snprintf(err, errlen, "out of memory");
+        return FQ_STORE_REFUSED; /* nothing sent: the caller goes the other way */
+    }
+    fq_store_rc_t rc = FQ_STORE_REFUSED;
+    snprintf(err, errlen, "not every copy is of a case new to this unit");
+    if (pick(st, copies, n, taken) == n) {
+        rc = FQ_STORE_OK;
+        for (size_t i = 0; rc == FQ_STORE_OK && i < n; i++)
+            rc = never_here(st, copies[i]) ? FQ_STORE_OK : FQ_STORE_REFUSED;
+    }
+    if (rc == FQ_STORE_OK) {
+        fq_store_t whole = *st;
+        whole.whole = true;
+        rc = write_new(&whole, peer, copies, n, taken, err, errlen);
+    }
+    free(taken);
     return rc;
 }

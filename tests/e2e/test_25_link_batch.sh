@@ -16,6 +16,11 @@
 # (c) A run the database refuses at once (one copy carries a department role the schema's CHECK
 #     refuses): it is rolled back and applied one by one; the good copies land, the bad one is
 #     quarantined with the database's reason, and the link goes on carrying cases.
+# (d) Runs sent to the database whole (link_whole.c): a run of new copies is written by one
+#     transaction without a savepoint (its cases share their xmin with the inbox row it moved);
+#     a copy of a case the street holds, whose history has no entry made at the street, fails
+#     the run sent whole on the cases' key and is applied as an update instead; a run whose
+#     inbox moved behind the daemon's back is refused by the database, not applied twice.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -189,5 +194,47 @@ ctl "$C1" escalate "$no" >/dev/null
 wait_until 15 has_state "$S" "$no" escalated
 assert_eq "$(digest community "$C1" "$(uuid_of "$C1" "$no")")" "$(digest street "$S" "$(uuid_of "$C1" "$no")")" \
     "the street's copy of $no"
+
+# =============================================================================================
+# (d) Runs sent whole.
+street_log_lines() { grep -c "copies from $C2 not taken whole" "$street_log" || true; }
+inbox_xmin() { psql_q "SELECT xmin FROM street.inbox WHERE unit = '$S' AND peer = '$C2'"; }
+seq2=$(crafted_seq)
+whole0=$(street_log_lines)
+poke_copies $((seq2 + 1)) 10:2 11:2 12:2
+assert_contains "$E2E_OUT" "ack seq=$((seq2 + 3)) rejected=0" "ack of a run of new copies"
+assert_eq "2 2 2" "$(rows 10)" "case 10"
+assert_eq "2 2 2" "$(rows 12)" "case 12"
+# A receive transaction inserts new copies under a savepoint, so their xmin is a subtransaction's
+# and the inbox's is the top transaction's; sent whole, they are one. (The run may come in two
+# reads: the last one moved the inbox.)
+same=$(psql_q "SELECT count(*) FROM street.cases WHERE unit = '$S' AND xmin = '$(inbox_xmin)'
+    AND uuid IN ('$(pu 10)', '$(pu 11)', '$(pu 12)')")
+((same >= 1)) || fail "no copy of the run shares its xmin with the inbox row: the run was not sent whole"
+assert_eq "$whole0" "$(street_log_lines)" "runs not taken whole, after a run of new copies"
+
+# Case 1 is the street's, but the crafted history has no entry made at the street: the run goes
+# whole, the cases' key fails it, and it is applied in a receive transaction as an update.
+poke_copies $((seq2 + 4)) 1:4
+assert_contains "$E2E_OUT" "ack seq=$((seq2 + 4)) rejected=0" "ack of the copy of a held case"
+assert_eq "4 4 2" "$(rows 1)" "case 1 after a later copy that looked new"
+assert_eq $((whole0 + 1)) "$(street_log_lines)" "runs not taken whole, after the copy of a held case"
+assert_contains "$(grep "copies from $C2 not taken whole" "$street_log" | tail -n 1)" "cases_pkey" \
+    "why the run of the held case's copy was not taken whole"
+assert_eq $((seq2 + 4)) "$(crafted_seq)" "street inbox from $C2 after the copy of a held case"
+
+# The inbox moved behind the daemon's back (as if another process had taken seq2 + 5): the run
+# sent whole must not apply that seq again. The database refuses the move; the receive
+# transaction reads the inbox, finds seq2 + 5 taken, and acks it without applying it.
+psql_q "UPDATE street.inbox SET last_seq = $((seq2 + 5)) WHERE unit = '$S' AND peer = '$C2'" >/dev/null
+poke_copies $((seq2 + 5)) 13:2
+assert_contains "$E2E_OUT" "ack seq=$((seq2 + 5)) rejected=0" "ack of a seq the inbox already holds"
+assert_eq "" "$(rows 13)" "a copy whose seq the inbox already holds"
+assert_contains "$(grep "copies from $C2 not taken whole" "$street_log" | tail -n 1)" \
+    "the inbox from $C2 is no longer at $((seq2 + 4))" "why the run was refused"
+poke_copies $((seq2 + 6)) 14:2
+assert_eq "2 2 2" "$(rows 14)" "case 14, after the inbox was moved"
+assert_eq $((seq2 + 6)) "$(crafted_seq)" "street inbox from $C2 at the end"
+assert_eq 1 "$(fallbacks "$S")" "runs the street applied one by one, at the end"
 
 echo "test_25_link_batch: ok"
