@@ -33,9 +33,6 @@ typedef struct fq_link_sent {
     fq_frame_t *run[];
 } fq_link_sent_t;
 
-/* Collect into RUN the sequenced frames of BATCH when it can go whole: every frame usable, the
- * sequenced ones copies from one peer whose inbox is known, next in sequence. Returns how many,
- * 0 when it cannot. Acks and heartbeats among them, from any peer, are taken in apart. */
 /* Where PEER's next run begins: after its last run in flight, else after what it applied. */
 static uint64_t applied_by_then(const fq_link_t *link, const fq_peer_t *peer)
 {
@@ -46,6 +43,9 @@ static uint64_t applied_by_then(const fq_link_t *link, const fq_peer_t *peer)
     return last;
 }
 
+/* Collect into RUN the sequenced frames of BATCH when it can go whole: every frame usable, the
+ * sequenced ones copies from one peer whose inbox is known, next in sequence. Returns how many,
+ * 0 when it cannot. Acks and heartbeats among them, from any peer, are taken in apart. */
 static size_t whole_run(const fq_link_t *link, const fq_link_batch_t *batch, fq_frame_t **run)
 {
     fq_peer_t *peer = NULL;
