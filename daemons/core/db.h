@@ -113,6 +113,12 @@ bool fq_db_async_room(const fq_db_t *db);
 int fq_db_async_send(fq_db_t *db, const char *sql, const fq_params_t *p, bool keep, char *err,
                      size_t errlen);
 
+/* Add, in place of a statement the caller could not form (a parameter it could not build), one
+ * that fails with WHY: the server rolls the transaction back at it, and DONE hears WHY as it
+ * hears of any statement that failed. Returns as fq_db_async_send does. The statement is
+ * fq_expect (schema/core/0010_expect.sql), which every tier's schema has. */
+int fq_db_async_send_failure(fq_db_t *db, const char *why, char *err, size_t errlen);
+
 /* End the transaction being built and send it: DONE(ARG, ...) will tell its outcome. Returns
  * -1 with ERR when it could not be sent (the connection is then dropped and DONE not called). */
 int fq_db_async_end(fq_db_t *db, fq_db_done_fn done, void *arg, char *err, size_t errlen);

@@ -79,6 +79,15 @@ int fq_db_async_send(fq_db_t *db, const char *sql, const fq_params_t *p, bool ke
     return 0;
 }
 
+int fq_db_async_send_failure(fq_db_t *db, const char *why, char *err, size_t errlen)
+{
+    char problem[512]; /* WHY may be ERR itself, which a failure to send overwrites */
+    snprintf(problem, sizeof problem, "%s", why);
+    fq_params_t p = {0};
+    fq_p_text(&p, problem);
+    return fq_db_async_send(db, "SELECT fq_expect(false, $1)", &p, false, err, errlen);
+}
+
 int fq_db_async_end(fq_db_t *db, fq_db_done_fn done, void *arg, char *err, size_t errlen)
 {
     assert(db->building);

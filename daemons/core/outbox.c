@@ -51,8 +51,7 @@ int fq_outbox_enqueue_many(fq_db_t *db, fq_queued_t *queued, const char *unit,
      * number the run up to it */
     return fq_db_exec_arrays(
         db,
-        "WITH b AS (SELECT decode(h, 'hex') AS body, ord FROM unnest($4::text[])"
-        "   WITH ORDINALITY AS u(h, ord)),"
+        "WITH b AS (SELECT body, ord FROM unnest($4::bytea[]) WITH ORDINALITY AS u(body, ord)),"
         " s AS (INSERT INTO link_out (unit, peer, next_seq)"
         "   VALUES ($1, $2, (SELECT count(*) FROM b)) ON CONFLICT (unit, peer)"
         "   DO UPDATE SET next_seq = link_out.next_seq + excluded.next_seq RETURNING next_seq)"

@@ -48,7 +48,7 @@ typedef struct {
 int fq_outbox_enqueue(fq_db_t *db, fq_queued_t *queued, const char *unit, const char *peer,
                       int kind, const void *body, size_t len, char *err, size_t errlen);
 
-/* fq_outbox_enqueue for the bodies BODIES (hex elements, fq_arr_hex; consumed) under
+/* fq_outbox_enqueue for the bodies BODIES (bytea elements, fq_arr_bytes; consumed) under
  * consecutive sequence numbers, with one statement; waits for its outcome. */
 struct fq_arr;
 int fq_outbox_enqueue_many(fq_db_t *db, fq_queued_t *queued, const char *unit,

@@ -201,29 +201,24 @@ static fq_store_rc_t write_updates(const fq_store_t *st, char *err, size_t errle
     return rc < 0 ? FQ_STORE_DBERR : FQ_STORE_OK;
 }
 
-static const char *truth(bool b)
-{
-    return b ? "true" : "false";
-}
-
 fq_store_rc_t fq_store_batch_update(const fq_store_t *st, const char *uuid, fq_state_t to,
                                     const char *holder, bool sent_up, const fq_plan_t *plan,
                                     char *err, size_t errlen)
 {
     fq_arr_t *cols = st->batch->updates;
-    fq_arr_text(&cols[UP_UUID], uuid);
+    fq_arr_uuid(&cols[UP_UUID], uuid);
     fq_arr_text(&cols[UP_STATE], fq_state_name(to));
     fq_arr_text(&cols[UP_HOLDER], holder);
-    fq_arr_text(&cols[UP_SENT_UP], truth(sent_up));
+    fq_arr_bool(&cols[UP_SENT_UP], sent_up);
     fq_arr_text(&cols[UP_TRACK], plan->track);
     fq_arr_text(&cols[UP_TRACK_RULE], plan->track ? plan->track_rule : NULL);
     fq_arr_int(&cols[UP_BOUNCE], plan->bounce_delta);
-    fq_arr_text(&cols[UP_BINDING], truth(plan->set_binding));
+    fq_arr_bool(&cols[UP_BINDING], plan->set_binding);
     fq_arr_text(&cols[UP_CHILD], plan->child);
-    fq_arr_text(&cols[UP_SET_CLOCK], truth(plan->set_clock));
+    fq_arr_bool(&cols[UP_SET_CLOCK], plan->set_clock);
     fq_arr_int(&cols[UP_DEADLINE], plan->deadline_ms);
     fq_arr_int(&cols[UP_CLOCK_START], plan->clock_start_ms);
-    fq_arr_text(&cols[UP_SET_PAUSED], truth(plan->set_paused));
+    fq_arr_bool(&cols[UP_SET_PAUSED], plan->set_paused);
     fq_arr_int(&cols[UP_PAUSED], plan->paused_ms);
     fq_arr_int(&cols[UP_EXTENSION], plan->extension_days);
     fq_arr_int(&cols[UP_UNSATISFIED], plan->unsatisfied_delta);
@@ -295,8 +290,8 @@ fq_store_rc_t fq_store_batch_add_event(const fq_store_t *st, const char *uuid, c
     snprintf(ev->cases[ev->n++], sizeof ev->cases[0], "%s", uuid);
     char event_uuid[37];
     fq_uuid7(event_uuid);
-    fq_arr_text(&ev->cols[EV_UUID], uuid);
-    fq_arr_text(&ev->cols[EV_EVENT], event_uuid);
+    fq_arr_uuid(&ev->cols[EV_UUID], uuid);
+    fq_arr_uuid(&ev->cols[EV_EVENT], event_uuid);
     fq_arr_text(&ev->cols[EV_ACTION], action);
     fq_arr_text(&ev->cols[EV_FROM], from);
     fq_arr_text(&ev->cols[EV_TO], to);
@@ -340,7 +335,7 @@ static bool add_copy(fq_arr_t *bodies, Fq__Case *c)
     if (!buf)
         return false;
     fq__case_sync__pack(&sync, buf);
-    fq_arr_hex(bodies, buf, len);
+    fq_arr_bytes(bodies, buf, len);
     free(buf);
     return !bodies->failed;
 }

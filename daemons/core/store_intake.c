@@ -171,8 +171,7 @@ static fq_store_rc_t insert_cases(const fq_store_t *st, const s_intake_t *in,
         const Fq__Case *c = subs[i].in;
         if (!accepted(&subs[i]))
             continue;
-        const char *texts[] = {[C_UUID] = subs[i].uuid,
-                               [C_TITLE] = c->title,
+        const char *texts[] = {[C_TITLE] = c->title,
                                [C_DESC] = fq_or_empty(c->description),
                                [C_CAT] = c->category,
                                [C_TRACK] = fq_cfg_category(st->cfg, c->category)->track,
@@ -180,7 +179,8 @@ static fq_store_rc_t insert_cases(const fq_store_t *st, const s_intake_t *in,
                                [C_ADDR] = fq_or_empty(c->address),
                                [C_GRID] = fq_or_empty(c->grid),
                                [C_REPORTER] = fq_or_empty(c->reporter)};
-        for (size_t col = 0; col < C_RISK; col++)
+        fq_arr_uuid(&cols[C_UUID], subs[i].uuid);
+        for (size_t col = C_TITLE; col < C_RISK; col++)
             fq_arr_text(&cols[col], texts[col]);
         fq_arr_int(&cols[C_RISK], c->has_risk ? c->risk : 1);
         fq_arr_int(&cols[C_AMOUNT], c->has_amount ? c->amount : 0);
@@ -198,7 +198,7 @@ static fq_store_rc_t insert_cases(const fq_store_t *st, const s_intake_t *in,
         " FROM (SELECT last - $4::int8 AS base FROM case_counters"
         " WHERE unit = $1 AND day = $5::int4) AS k,"
         " unnest($6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
-        " $12::text[], $13::text[], $14::text[], $15::int4[], $16::int8[]) WITH ORDINALITY"
+        " $12::text[], $13::text[], $14::text[], $15::int8[], $16::int8[]) WITH ORDINALITY"
         " AS r(uuid, title, description, category, track, source, address, grid, reporter,"
         " risk, amount, ord),"
         " LATERAL (SELECT k.base + r.ord AS seq) AS s"
@@ -215,7 +215,7 @@ static fq_store_rc_t insert_parties(const fq_store_t *st, const s_intake_t *in,
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; accepted(&subs[i]) && j < subs[i].in->n_parties; j++) {
             const Fq__Party *party = subs[i].in->parties[j];
-            fq_arr_text(&cols[P_UUID], subs[i].uuid);
+            fq_arr_uuid(&cols[P_UUID], subs[i].uuid);
             fq_arr_int(&cols[P_IDX], (int64_t)j);
             fq_arr_text(&cols[P_NAME], fq_or_empty(party->name));
             fq_arr_text(&cols[P_PHONE], fq_or_empty(party->phone));
@@ -226,7 +226,7 @@ static fq_store_rc_t insert_parties(const fq_store_t *st, const s_intake_t *in,
     return insert_rows(st, in->mode,
                        "INSERT INTO case_parties (unit, uuid, idx, name, phone, role)"
                        " SELECT $1, r.uuid, r.idx, r.name, r.phone, r.role"
-                       " FROM unnest($2::uuid[], $3::int4[], $4::text[], $5::text[],"
+                       " FROM unnest($2::uuid[], $3::int8[], $4::text[], $5::text[],"
                        " $6::text[]) AS r(uuid, idx, name, phone, role)",
                        head, FQ_NELEMS(head), cols, P_COLS, false, NULL, err, errlen);
 }
@@ -244,8 +244,8 @@ static fq_store_rc_t insert_first_events(const fq_store_t *st, const s_intake_t 
             continue;
         char event_uuid[37];
         fq_uuid7(event_uuid);
-        fq_arr_text(&cols[E_UUID], subs[i].uuid);
-        fq_arr_text(&cols[E_EVENT], event_uuid);
+        fq_arr_uuid(&cols[E_UUID], subs[i].uuid);
+        fq_arr_uuid(&cols[E_EVENT], event_uuid);
         fq_arr_text(&cols[E_ACTOR],
                     fq_or_empty(subs[i].actor ? subs[i].actor : subs[i].in->reporter));
         fq_arr_text(&cols[E_NOTE], fq_or_empty(subs[i].in->description));

@@ -230,16 +230,17 @@ static fq_store_rc_t load_parts(const fq_store_t *st, Fq__Case *const *cases, si
     fq_arr_t uuids = FQ_ARR_INIT;
     for (size_t i = 0; n > 1 && i < n; i++)
         if (cases[i])
-            fq_arr_text(&uuids, cases[i]->uuid);
-    const char *list = n > 1 ? fq_arr_value(&uuids) : cases[0]->uuid;
+            fq_arr_uuid(&uuids, cases[i]->uuid);
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
-    fq_p_text(&p, list);
-    PGresult *res = !list ? NULL
-                    : fq_db_run(st->db, n > 1 ? s_parts_many_sql : s_parts_one_sql, &p, err,
-                                errlen);
-    if (!list)
-        snprintf(err, errlen, "out of memory");
+    int rc = 0;
+    if (n > 1)
+        rc = fq_p_array(&p, &uuids, err, errlen);
+    else
+        fq_p_text(&p, cases[0]->uuid);
+    PGresult *res =
+        rc < 0 ? NULL
+               : fq_db_run(st->db, n > 1 ? s_parts_many_sql : s_parts_one_sql, &p, err, errlen);
     fq_arr_free(&uuids);
     if (!res)
         return FQ_STORE_DBERR;
@@ -333,14 +334,15 @@ PGresult *fq_store_run_by_refs(const fq_store_t *st, const char *sql, const char
 {
     fq_arr_t nos = FQ_ARR_INIT, uuids = FQ_ARR_INIT;
     for (size_t i = 0; i < n; i++)
-        fq_arr_text(fq_store_looks_like_uuid(refs[i]) ? &uuids : &nos, refs[i]);
-    const char *no_list = fq_arr_value(&nos), *uuid_list = fq_arr_value(&uuids);
+        if (fq_store_looks_like_uuid(refs[i]))
+            fq_arr_uuid(&uuids, refs[i]);
+        else
+            fq_arr_text(&nos, refs[i]);
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
-    fq_p_text(&p, no_list);
-    fq_p_text(&p, uuid_list);
-    PGresult *res = no_list && uuid_list ? fq_db_run(st->db, sql, &p, err, errlen)
-                                         : (snprintf(err, errlen, "out of memory"), NULL);
+    PGresult *res = NULL;
+    if (fq_p_array(&p, &nos, err, errlen) == 0 && fq_p_array(&p, &uuids, err, errlen) == 0)
+        res = fq_db_run(st->db, sql, &p, err, errlen);
     fq_arr_free(&nos);
     fq_arr_free(&uuids);
     return res;

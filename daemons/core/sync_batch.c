@@ -48,15 +48,11 @@ static fq_store_rc_t drop_held(const fq_store_t *st, const Fq__Case *const *copi
     fq_arr_t uuids = FQ_ARR_INIT;
     for (size_t i = 0; i < n; i++)
         if (taken[i])
-            fq_arr_text(&uuids, copies[i]->uuid);
-    const char *list = fq_arr_value(&uuids);
+            fq_arr_uuid(&uuids, copies[i]->uuid);
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
-    fq_p_text(&p, list);
     PGresult *res = NULL;
-    if (!list)
-        snprintf(err, errlen, "out of memory");
-    else
+    if (fq_p_array(&p, &uuids, err, errlen) == 0)
         res = fq_db_run(st->db, "SELECT uuid::text" FQ_CASES_BY_UUIDS("$2", "FOR UPDATE"), &p,
                         err, errlen);
     fq_arr_free(&uuids);
@@ -96,16 +92,26 @@ static fq_store_rc_t run_rows(const fq_store_t *st, const char *sql, const char 
     return rc < 0 ? FQ_STORE_DBERR : FQ_STORE_OK;
 }
 
+/* Append TEXTS[0..N) to R's first N columns, one each; the first UUIDS of them are uuids. */
+static void add_texts(s_rows_t *r, const char *const *texts, size_t n, size_t uuids)
+{
+    for (size_t k = 0; k < n; k++)
+        if (k < uuids)
+            fq_arr_uuid(&r->col[k], texts[k]);
+        else
+            fq_arr_text(&r->col[k], texts[k]);
+}
+
 static void add_case(s_rows_t *r, const Fq__Case *c)
 {
     const char *texts[FQ_COPY_TEXTS];
     int64_t ints[FQ_COPY_INTS];
     fq_store_copy_columns(c, texts, ints);
-    size_t k = 0;
-    for (size_t i = 0; i < FQ_COPY_TEXTS; i++)
-        fq_arr_text(&r->col[k++], texts[i]);
+    /* the texts are the uuid, thirteen texts, and the binding as "true" or "false" */
+    add_texts(r, texts, FQ_COPY_TEXTS - 1, 1);
+    fq_arr_bool(&r->col[FQ_COPY_TEXTS - 1], c->binding);
     for (size_t i = 0; i < FQ_COPY_INTS; i++)
-        fq_arr_int(&r->col[k++], ints[i]);
+        fq_arr_int(&r->col[FQ_COPY_TEXTS + i], ints[i]);
 }
 
 /* The columns and values of sync.c's insert_copy (fq_store_copy_columns), one row per copy. */
@@ -151,7 +157,7 @@ static fq_store_rc_t insert_parties(const fq_store_t *st, const Fq__Case *const 
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; taken[i] && j < copies[i]->n_parties; j++) {
             const Fq__Party *p = copies[i]->parties[j];
-            fq_arr_text(&r.col[0], copies[i]->uuid);
+            fq_arr_uuid(&r.col[0], copies[i]->uuid);
             fq_arr_int(&r.col[1], (int64_t)j);
             fq_arr_text(&r.col[2], fq_or_empty(p->name));
             fq_arr_text(&r.col[3], fq_or_empty(p->phone));
@@ -169,8 +175,7 @@ static void add_event(s_rows_t *r, const char *uuid, const Fq__Event *e)
 {
     const char *texts[FQ_EVENT_TEXTS];
     fq_store_event_columns(uuid, e, texts);
-    for (size_t i = 0; i < FQ_EVENT_TEXTS; i++)
-        fq_arr_text(&r->col[i], texts[i]);
+    add_texts(r, texts, FQ_EVENT_TEXTS, 2);
     fq_arr_int(&r->col[FQ_EVENT_TEXTS], e->at_ms);
 }
 
@@ -215,8 +220,7 @@ fq_store_rc_t fq_store_merge_documents(const fq_store_t *st, const Fq__Case *con
                                    fq_or_empty(d->date),  fq_or_empty(d->parties),
                                    fq_or_empty(d->terms), fq_or_empty(d->court),
                                    fq_or_empty(d->unit)};
-            for (size_t k = 0; k < FQ_NELEMS(texts); k++)
-                fq_arr_text(&r.col[k], texts[k]);
+            add_texts(&r, texts, FQ_NELEMS(texts), 2);
             fq_arr_int(&r.col[FQ_NELEMS(texts)], d->at_ms);
         }
     const char *head[] = {st->self->code};
@@ -244,8 +248,7 @@ fq_store_rc_t fq_store_merge_notices(const fq_store_t *st, const Fq__Case *const
                                    fq_or_empty(x->number),    fq_or_empty(x->kind),
                                    fq_or_empty(x->addressee), fq_or_empty(x->reason),
                                    fq_or_empty(x->unit),      fq_or_empty(x->acked_by)};
-            for (size_t k = 0; k < FQ_NELEMS(texts); k++)
-                fq_arr_text(&r.col[k], texts[k]);
+            add_texts(&r, texts, FQ_NELEMS(texts), 2);
             fq_arr_int(&r.col[8], x->at_ms);
             fq_arr_int(&r.col[9], x->acked_ms);
         }
@@ -278,10 +281,9 @@ fq_store_rc_t fq_store_merge_feedback(const fq_store_t *st, const Fq__Case *cons
                                    fq_or_empty(f->answer),
                                    fq_or_empty(f->comment),
                                    fq_or_empty(f->review_reason),
-                                   fq_or_empty(f->unit),
-                                   f->unreasonable ? "true" : "false"};
-            for (size_t k = 0; k < FQ_NELEMS(texts); k++)
-                fq_arr_text(&r.col[k], texts[k]);
+                                   fq_or_empty(f->unit)};
+            add_texts(&r, texts, FQ_NELEMS(texts), 2);
+            fq_arr_bool(&r.col[8], f->unreasonable);
             fq_arr_int(&r.col[9], f->at_ms);
         }
     const char *head[] = {st->self->code};
@@ -308,8 +310,7 @@ fq_store_rc_t fq_store_add_departments(const fq_store_t *st, const Fq__Case *con
                                    fq_or_empty(a->role),   fq_or_empty(a->status),
                                    fq_or_empty(a->reason), fq_or_empty(a->result),
                                    fq_or_empty(a->unit)};
-            for (size_t k = 0; k < FQ_NELEMS(texts); k++)
-                fq_arr_text(&r.col[k], texts[k]);
+            add_texts(&r, texts, FQ_NELEMS(texts), 1);
         }
     const char *head[] = {st->self->code};
     return run_rows(st,

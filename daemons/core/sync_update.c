@@ -100,15 +100,11 @@ static fq_store_rc_t lock_held(s_run_t *r, char *err, size_t errlen)
     fq_arr_t uuids = FQ_ARR_INIT;
     for (size_t i = 0; i < r->n; i++)
         if (r->mark[i] == S_WAIT && r->head[i] == i)
-            fq_arr_text(&uuids, r->copies[i]->uuid);
-    const char *list = fq_arr_value(&uuids);
+            fq_arr_uuid(&uuids, r->copies[i]->uuid);
     fq_params_t p = {0};
     fq_p_text(&p, r->st->self->code);
-    fq_p_text(&p, list);
     PGresult *res = NULL;
-    if (!list)
-        snprintf(err, errlen, "out of memory");
-    else
+    if (fq_p_array(&p, &uuids, err, errlen) == 0)
         res = fq_db_run(r->st->db,
                         "SELECT uuid::text, version, coalesce(from_child, ''), sent_up"
                         FQ_CASES_BY_UUIDS("$2", "FOR UPDATE") " ORDER BY k.key",
@@ -163,7 +159,7 @@ static fq_store_rc_t update_cases(const s_run_t *r, char *err, size_t errlen)
         if (!r->newer[i])
             continue;
         const Fq__Case *c = r->copies[i];
-        fq_arr_text(&col[0], c->uuid);
+        fq_arr_uuid(&col[0], c->uuid);
         fq_arr_text(&col[1], c->state);
         fq_arr_text(&col[2], c->holder);
         fq_arr_int(&col[3], c->version);
@@ -172,7 +168,7 @@ static fq_store_rc_t update_cases(const s_run_t *r, char *err, size_t errlen)
         fq_arr_int(&col[6], c->deadline_ms);
         fq_arr_int(&col[7], c->bounce_count);
         fq_arr_text(&col[8], fq_or_empty(c->track_rule));
-        fq_arr_text(&col[9], c->binding ? "true" : "false");
+        fq_arr_bool(&col[9], c->binding);
         fq_arr_int(&col[10], c->clock_start_ms);
         fq_arr_int(&col[11], c->paused_ms);
         fq_arr_int(&col[12], c->extension_days);
@@ -208,7 +204,7 @@ static fq_store_rc_t replace_departments(const s_run_t *r, char *err, size_t err
     fq_arr_t uuids = FQ_ARR_INIT;
     for (size_t i = 0; i < r->n; i++)
         if (r->newer[i])
-            fq_arr_text(&uuids, r->copies[i]->uuid);
+            fq_arr_uuid(&uuids, r->copies[i]->uuid);
     const char *head[] = {r->st->self->code};
     if (fq_db_exec_arrays(r->st->db,
                           "DELETE FROM case_departments WHERE unit = $1"
