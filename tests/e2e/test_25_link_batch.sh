@@ -20,7 +20,9 @@
 #     transaction without a savepoint (its cases share their xmin with the inbox row it moved);
 #     a copy of a case the street holds, whose history has no entry made at the street, fails
 #     the run sent whole on the cases' key and is applied as an update instead; a run whose
-#     inbox moved behind the daemon's back is refused by the database, not applied twice.
+#     inbox moved behind the daemon's back is refused by the database, not applied twice; a
+#     new case whose history names entries the street stores fails the run on the entries' key
+#     and lands in a receive transaction, the stored entries skipped.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -234,7 +236,18 @@ assert_contains "$(grep "copies from $C2 not taken whole" "$street_log" | tail -
     "the inbox from $C2 is no longer at $((seq2 + 4))" "why the run was refused"
 poke_copies $((seq2 + 6)) 14:2
 assert_eq "2 2 2" "$(rows 14)" "case 14, after the inbox was moved"
-assert_eq $((seq2 + 6)) "$(crafted_seq)" "street inbox from $C2 at the end"
+
+# Case 15 is new, but a peer's mistake gave its history the uuids of case 14's entries, which
+# the street stores. Sent whole, history goes in without skipping stored entries, so the
+# entries' key fails the run; applied again in a receive transaction, the case goes in and the
+# entries stored already are skipped, as before runs went whole.
+poke_copies $((seq2 + 7)) 15:2:entries=14
+assert_contains "$E2E_OUT" "ack seq=$((seq2 + 7)) rejected=0" "ack of a new case naming stored entries"
+assert_eq "2 0 2" "$(rows 15)" "case 15, whose entries are case 14's"
+assert_eq "2 2 2" "$(rows 14)" "case 14, after a copy named its entries"
+assert_contains "$(grep "copies from $C2 not taken whole" "$street_log" | tail -n 1)" \
+    "case_events_pkey" "why the run naming stored entries was not taken whole"
+assert_eq $((seq2 + 7)) "$(crafted_seq)" "street inbox from $C2 at the end"
 assert_eq 1 "$(fallbacks "$S")" "runs the street applied one by one, at the end"
 
 echo "test_25_link_batch: ok"

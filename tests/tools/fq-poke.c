@@ -5,7 +5,7 @@
  * usage: fq-poke ops|link ENDPOINT garbage|oversized|envelope [--identity ID] [--size N]
  *                [--timeout MS]
  *        fq-poke link ENDPOINT copies --identity CHILD --to UNIT --seq FIRST
- *                [--category CODE] --copy N:VERSION[:bad]... [--timeout MS]
+ *                [--category CODE] --copy N:VERSION[:bad|:entries=M]... [--timeout MS]
  *   ops       a REQ socket, as casectl uses; prints "status=N error=TEXT" from the OpsReply
  *   link      a DEALER with routing id ID, as a child daemon uses; prints "ack seq=N
  *             rejected=N reason=TEXT" from the Envelope that comes back (skipping heartbeats)
@@ -16,8 +16,9 @@
  *             00000000-0000-4000-8000-<N, 12 digits>, number CHILD-20260101-<N, 4 digits>,
  *             escalated to UNIT, with two parties and VERSION history entries (VERSION 0: an
  *             invalid copy); ":bad" adds a department with a role the schema refuses, which
- *             only the database notices. Prints every ack until the cumulative one for the
- *             last copy.
+ *             only the database notices; ":entries=M" gives the history entries the uuids of
+ *             crafted case M's (a peer's mistake). Prints every ack until the cumulative one
+ *             for the last copy.
  * Exit: 0 when an answer came, 1 when none did within the timeout, 2 usage. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -168,13 +169,15 @@ typedef struct {
 
 static const char *s_party_names[2] = {"申请人甲", "被申请人乙"};
 
-static void make_history(s_copy_t *x, unsigned n, unsigned version, const char *unit)
+/* VERSION entries of case N; their uuids are those of case ENTRIES_OF's entries. */
+static void make_history(s_copy_t *x, unsigned n, unsigned entries_of, unsigned version,
+                         const char *unit)
 {
     for (unsigned k = 0; k < version && k < MAX_EVENTS; k++) {
         Fq__Event *e = &x->event[k];
         fq__event__init(e);
         snprintf(x->event_uuid[k], sizeof x->event_uuid[k], "00000000-0000-4000-8001-%04u%08u",
-                 n % 10000, k);
+                 entries_of % 10000, k);
         snprintf(x->hash[k], sizeof x->hash[k], "poke-%u-%u", n, k);
         e->uuid = x->event_uuid[k];
         e->has_at_ms = 1;
@@ -193,12 +196,16 @@ static void make_history(s_copy_t *x, unsigned n, unsigned version, const char *
     x->c.history = x->events;
 }
 
-/* Fill X from SPEC "N:VERSION[:bad]"; -1 when SPEC does not parse. */
+/* Fill X from SPEC "N:VERSION[:bad|:entries=M]"; -1 when SPEC does not parse. */
 static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
 {
-    unsigned n, version;
-    char flag[8] = "";
-    if (sscanf(spec, "%u:%u:%7s", &n, &version, flag) < 2 || (flag[0] && strcmp(flag, "bad")))
+    unsigned n, version, entries_of;
+    char flag[24] = "";
+    if (sscanf(spec, "%u:%u:%23s", &n, &version, flag) < 2)
+        return -1;
+    bool bad = strcmp(flag, "bad") == 0;
+    entries_of = n;
+    if (flag[0] && !bad && sscanf(flag, "entries=%u", &entries_of) != 1)
         return -1;
     memset(x, 0, sizeof *x);
     fq__case__init(&x->c);
@@ -226,8 +233,8 @@ static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
     }
     x->c.n_parties = 2;
     x->c.parties = x->parties;
-    make_history(x, n, version, a->identity);
-    if (flag[0]) {
+    make_history(x, n, entries_of, version, a->identity);
+    if (bad) {
         fq__assignment__init(&x->dept);
         x->dept.dept = "justice_office";
         x->dept.role = "boss"; /* case_departments.role is CHECKed: lead or co */
@@ -299,7 +306,7 @@ static int send_copies(void *s, const s_args_t *a)
     }
     for (size_t i = 0; i < a->ncopies; i++)
         if (make_copy(&copies[i], a, a->copy[i]) < 0) {
-            fprintf(stderr, "fq-poke: bad --copy '%s' (N:VERSION[:bad])\n", a->copy[i]);
+            fprintf(stderr, "fq-poke: bad --copy '%s' (N:VERSION[:bad|:entries=M])\n", a->copy[i]);
             return 2;
         }
     for (size_t i = 0; i < a->ncopies; i++)
@@ -315,7 +322,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: fq-poke ops|link ENDPOINT garbage|oversized|envelope"
                         " [--identity ID] [--size N] [--timeout MS]\n"
                         "       fq-poke link ENDPOINT copies --identity CHILD --to UNIT"
-                        " --seq FIRST [--category CODE] --copy N:VERSION[:bad]...\n");
+                        " --seq FIRST [--category CODE] --copy N:VERSION[:bad|:entries=M]...\n");
         return 2;
     }
     int is_ops = strcmp(a.kind, "ops") == 0;
