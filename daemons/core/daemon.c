@@ -141,6 +141,22 @@ static fq_store_rc_t apply_message(void *arg, const char *peer, const Fq__Envelo
     }
 }
 
+/* The case copies ENVS[0..N) carry, NULL for any other message and for every message from the
+ * first directive on (see apply_run); NULL with ERR when out of memory. The caller frees it. */
+static const Fq__Case **copies_of(const Fq__Envelope *const *envs, size_t n, char *err,
+                                  size_t errlen)
+{
+    const Fq__Case **copies = calloc(n ? n : 1, sizeof *copies);
+    if (!copies) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < n && envs[i]->body_case != FQ__ENVELOPE__BODY_DIRECTIVE; i++)
+        if (envs[i]->body_case == FQ__ENVELOPE__BODY_SYNC)
+            copies[i] = envs[i]->sync->case_;
+    return copies;
+}
+
 /* A run of messages from PEER: the copies of cases new to us, then those of cases we hold, go in
  * set-based. A directive names a case we hold, which the parent learned from a copy of ours;
  * should one come ahead of the copy that brings its case (only a broken parent would send
@@ -151,14 +167,9 @@ static fq_store_rc_t apply_run(void *arg, const char *peer, const Fq__Envelope *
 {
     fq_daemon_t *d = arg;
     fq_store_t st = fq_daemon_store(d);
-    const Fq__Case **copies = calloc(n ? n : 1, sizeof *copies);
-    if (!copies) {
-        snprintf(err, errlen, "out of memory");
+    const Fq__Case **copies = copies_of(envs, n, err, errlen);
+    if (!copies)
         return FQ_STORE_DBERR;
-    }
-    for (size_t i = 0; i < n && envs[i]->body_case != FQ__ENVELOPE__BODY_DIRECTIVE; i++)
-        if (envs[i]->body_case == FQ__ENVELOPE__BODY_SYNC)
-            copies[i] = envs[i]->sync->case_;
     fq_store_rc_t rc = fq_store_apply_new(&st, peer, copies, n, taken, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = fq_store_apply_known(&st, peer, copies, n, taken, err, errlen);
@@ -166,19 +177,16 @@ static fq_store_rc_t apply_run(void *arg, const char *peer, const Fq__Envelope *
     return rc;
 }
 
-/* A run of copies the link sends to the database whole: every one of a case new to us. */
+/* A run of copies the link sends to the database whole: every one of a case new to us (a run
+ * with anything but copies in it is refused as not new, and goes the other way). */
 static fq_store_rc_t send_new(void *arg, const char *peer, const Fq__Envelope *const *envs,
                               size_t n, char *err, size_t errlen)
 {
     fq_daemon_t *d = arg;
     fq_store_t st = fq_daemon_store(d);
-    const Fq__Case **copies = calloc(n ? n : 1, sizeof *copies);
-    if (!copies) {
-        snprintf(err, errlen, "out of memory");
-        return FQ_STORE_REFUSED;
-    }
-    for (size_t i = 0; i < n; i++)
-        copies[i] = envs[i]->body_case == FQ__ENVELOPE__BODY_SYNC ? envs[i]->sync->case_ : NULL;
+    const Fq__Case **copies = copies_of(envs, n, err, errlen);
+    if (!copies)
+        return FQ_STORE_REFUSED; /* nothing sent: the run goes the other way */
     fq_store_rc_t rc = fq_store_send_new(&st, peer, copies, n, err, errlen);
     free(copies);
     return rc;
