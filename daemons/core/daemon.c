@@ -265,6 +265,7 @@ static void serve(fq_daemon_t *d)
         if (db_fd >= 0) /* the outcome of a transaction sent whole */
             items[n] = (zmq_pollitem_t){.fd = db_fd, .events = ZMQ_POLLIN};
         int timeout = fq_db_connected(d->db) ? fq_link_timeout_ms(d->link) : 100;
+        fq_log_flush(); /* the turn's lines go out before the loop waits */
         if (zmq_poll(items, n + (db_fd >= 0), timeout) < 0 && zmq_errno() != EINTR)
             break;
         /* libpq may have read the outcome already while sending: look even if not readable */
@@ -314,6 +315,7 @@ int fq_daemon_main(int argc, char **argv, fq_tier_t tier)
         return rc;
     }
     fq_log_init(d.self->code, args.level, stderr);
+    fq_log_hold(true);
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
@@ -327,5 +329,6 @@ int fq_daemon_main(int argc, char **argv, fq_tier_t tier)
         fq_info("stopping");
     }
     close_all(&d);
+    fq_log_hold(false);
     return rc;
 }

@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/time.h>
@@ -11,6 +12,11 @@ static char s_unit[32] = "-";
 static fq_log_level_t s_min = FQ_LOG_INFO;
 static FILE *s_stream;
 
+/* Lines held for fq_log_flush (fq_log_hold); empty when none are. */
+static bool s_hold;
+static char s_held[16384]; /* several lines: a line is at most 2 kB (fq_log) */
+static size_t s_nheld;
+
 static const char *s_level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 
 void fq_log_init(const char *unit, fq_log_level_t min_level, FILE *stream)
@@ -18,6 +24,11 @@ void fq_log_init(const char *unit, fq_log_level_t min_level, FILE *stream)
     snprintf(s_unit, sizeof s_unit, "%s", unit ? unit : "-");
     s_min = min_level;
     s_stream = stream;
+}
+
+static FILE *log_stream(void)
+{
+    return s_stream ? s_stream : stderr;
 }
 
 /* Length of the run of digits (and, for IDs, a final X) starting at P. */
@@ -65,8 +76,30 @@ void fq_log(fq_log_level_t level, const char *fmt, ...)
     localtime_r(&tv.tv_sec, &tm);
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-    FILE *out = s_stream ? s_stream : stderr;
-    fprintf(out, "%s.%03d %s %s %s\n", stamp, (int)(tv.tv_usec / 1000), s_unit,
-            s_level_names[level], line);
-    fflush(out);
+    char whole[sizeof line + 128];
+    int len = snprintf(whole, sizeof whole, "%s.%03d %s %s %s\n", stamp, (int)(tv.tv_usec / 1000),
+                       s_unit, s_level_names[level], line);
+    size_t n = len < 0 ? 0 : (size_t)len < sizeof whole ? (size_t)len : sizeof whole - 1;
+    if (s_nheld + n > sizeof s_held)
+        fq_log_flush();
+    memcpy(s_held + s_nheld, whole, n);
+    s_nheld += n;
+    if (!s_hold || level >= FQ_LOG_WARN)
+        fq_log_flush();
+}
+
+void fq_log_hold(bool hold)
+{
+    s_hold = hold;
+    if (!hold)
+        fq_log_flush();
+}
+
+void fq_log_flush(void)
+{
+    if (s_nheld == 0)
+        return;
+    fwrite(s_held, 1, s_nheld, log_stream());
+    fflush(log_stream());
+    s_nheld = 0;
 }

@@ -3,6 +3,7 @@
 #ifndef FQ_LOG_H
 #define FQ_LOG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef enum { FQ_LOG_DEBUG = 0, FQ_LOG_INFO, FQ_LOG_WARN, FQ_LOG_ERROR } fq_log_level_t;
@@ -13,6 +14,13 @@ void fq_log_init(const char *unit, fq_log_level_t min_level, FILE *stream);
 
 /* Format and write one line; the level is checked before any formatting. */
 void fq_log(fq_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* HOLD: DEBUG and INFO lines wait in a buffer until fq_log_flush, a WARN or ERROR line, or a
+ * full buffer, and go out together in one write. A daemon holds them within a turn of its loop
+ * and flushes before it waits: a line per case taken in would otherwise cost a system call per
+ * case. Not holding (the default) flushes every line at once. */
+void fq_log_hold(bool hold);
+void fq_log_flush(void);
 
 /* Mask mainland mobile numbers (1xxxxxxxxxx -> 138****1234) and 18-character ID numbers in TEXT,
  * in place. Exposed for the tests. */

@@ -185,20 +185,36 @@ int fq_pb_case_add_feedback(Fq__Case *c, Fq__Feedback *f)
     return append((void ***)&c->feedback, &c->n_feedback, f);
 }
 
+/* N random bytes into OUT from the kernel's generator, taken a page at a time: a bulk intake
+ * makes two uuids per case, and a system call for each cost more than the rest of making it.
+ * Each thread keeps its own page, and no byte is handed out twice. */
+static void random_bytes(unsigned char *out, size_t n)
+{
+    static _Thread_local unsigned char pool[4096];
+    static _Thread_local size_t left;
+    if (left < n) {
+        if (getrandom(pool, sizeof pool, 0) == (ssize_t)sizeof pool)
+            left = sizeof pool;
+        else { /* does not fail on Linux once the pool is ready; time-seeded rather than crash */
+            srand((unsigned)fq_mono_ms());
+            for (size_t i = 0; i < sizeof pool; i++)
+                pool[i] = (unsigned char)rand();
+            left = sizeof pool;
+        }
+    }
+    memcpy(out, pool + sizeof pool - left, n);
+    left -= n;
+}
+
 /* Time-ordered (version 7, RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. Every
  * table is keyed by these uuids, and a new key that sorts after the last one lands at the right
  * edge of its indexes, where the pages are already in memory, instead of on a random page of an
  * index that may have outgrown the buffers; the random bits keep two daemons' keys apart. */
 void fq_uuid7(char out[37])
 {
+    static const char hex[] = "0123456789abcdef";
     unsigned char b[16];
-    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
-        /* getrandom on Linux does not fail for 16 bytes once the pool is ready; fall back to
-         * time-seeded bytes rather than crash. */
-        srand((unsigned)fq_mono_ms());
-        for (size_t i = 0; i < sizeof b; i++)
-            b[i] = (unsigned char)rand();
-    }
+    random_bytes(b + 6, sizeof b - 6);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
@@ -206,9 +222,14 @@ void fq_uuid7(char out[37])
         b[i] = (unsigned char)(ms >> (40 - 8 * i));
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 0x0f];
+    }
+    *o = '\0';
 }
 
 /* Tests move time forward without sleeping: FQ_TEST_CLOCK_FILE names a file holding a number

@@ -1,5 +1,6 @@
 /* test_codec.c - the wire messages: envelopes and ops requests survive a round trip, and
  * truncated or corrupted bytes are rejected by the decoder instead of half-read. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -140,12 +141,91 @@ static void test_uuid(void)
     CHECK(strcmp(b, c) != 0 && strncmp(b, c, 8) <= 0);
 }
 
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Many keys at once, as a bulk intake makes them: their random bits come from pages of the
+ * kernel's generator, and none may repeat, across pages too, nor lose its form. */
+static void test_uuid_many(void)
+{
+    enum { N = 2000 }; /* several pages' worth */
+    static char keys[N][37];
+    bool formed = true;
+    for (int i = 0; i < N; i++) {
+        fq_uuid7(keys[i]);
+        const char *k = keys[i];
+        formed = formed && strlen(k) == 36 && k[8] == '-' && k[13] == '-' && k[18] == '-' &&
+                 k[23] == '-' && k[14] == '7' && strchr("89ab", k[19]) &&
+                 strspn(k, "0123456789abcdef-") == 36;
+    }
+    CHECK(formed);
+    qsort(keys, N, sizeof keys[0], compare_keys);
+    int repeats = 0;
+    for (int i = 1; i < N; i++)
+        repeats += strcmp(keys[i - 1], keys[i]) == 0;
+    CHECK(repeats == 0);
+}
+
 static void test_log_masking(void)
 {
     char text[] = "party 王某 phone 13800138000, id 44030819900101123X, case 440311001001-20261122-0001";
     fq_log_mask(text);
     CHECK_STR(text, "party 王某 phone 138****8000, id 440308********123X, case "
                     "440311001001-20261122-0001");
+}
+
+/* What STREAM holds from its start. */
+static void stream_text(FILE *stream, char *out, size_t len)
+{
+    fflush(stream);
+    rewind(stream);
+    size_t n = fread(out, 1, len - 1, stream);
+    out[n] = '\0';
+    fseek(stream, 0, SEEK_END);
+}
+
+/* Held lines wait for a flush or a warning and then go out in order; not holding, each line
+ * goes out at once. */
+static void test_log_hold(void)
+{
+    FILE *stream = tmpfile();
+    CHECK(stream != NULL);
+    if (!stream)
+        return;
+    char text[1024];
+    fq_log_init("u-1", FQ_LOG_INFO, stream);
+    fq_log_hold(true);
+    fq_info("first");
+    fq_debug("below the level");
+    stream_text(stream, text, sizeof text);
+    CHECK_STR(text, "");
+    fq_warn("second");
+    stream_text(stream, text, sizeof text);
+    const char *first = strstr(text, "u-1 INFO first\n");
+    const char *second = strstr(text, "u-1 WARN second\n");
+    CHECK(first && second && first < second && !strstr(text, "below"));
+    fq_info("third");
+    stream_text(stream, text, sizeof text);
+    CHECK(!strstr(text, "third"));
+    fq_log_flush();
+    stream_text(stream, text, sizeof text);
+    CHECK(strstr(text, "u-1 INFO third\n") != NULL);
+    for (int i = 0; i < 200; i++) /* more than the buffer holds: the oldest go out */
+        fq_info("line %03d of a burst that fills the buffer before the turn ends ....", i);
+    stream_text(stream, text, sizeof text);
+    CHECK(strstr(text, "line 000 of a burst") != NULL);
+    fq_log_hold(false);
+    fq_info("fourth");
+    fflush(stream);
+    fseek(stream, -256, SEEK_END); /* not holding, the line is out at once: the stream's end */
+    size_t n = fread(text, 1, 256, stream);
+    text[n] = '\0';
+    const char *last = strstr(text, "line 199 of a burst"), *fourth = strstr(text, "INFO fourth\n");
+    CHECK(last && fourth && last < fourth && fourth[strlen("INFO fourth\n")] == '\0');
+    fq_log_init("-", FQ_LOG_INFO, NULL);
+    fclose(stream);
 }
 
 int main(void)
@@ -155,6 +235,8 @@ int main(void)
     test_ops_round_trip();
     test_hand_built_case_free();
     test_uuid();
+    test_uuid_many();
     test_log_masking();
+    test_log_hold();
     CHECK_DONE();
 }
