@@ -349,6 +349,14 @@ static fq_store_rc_t p_dispatch(const fq_store_t *st, const fq_caserow_t *row, c
                       "dispatch (下派) goes to a unit directly below this one; "
                       "'%s' is not%s",
                       a->to_unit ? a->to_unit : "", "");
+    if (!fq_children_has(row->children, to->code) &&
+        fq_children_count(row->children) >= FQ_MAX_CHILDREN) {
+        snprintf(err, errlen,
+                 "case %s is held in copies by %d units below already, as many as one case may "
+                 "be; dispatch it to one of those",
+                 row->case_no, FQ_MAX_CHILDREN);
+        return FQ_STORE_REFUSED;
+    }
     plan->child = to->code;
     snprintf(plan->note, sizeof plan->note, "下派至 %s%s%s", to->name, blank(a->note) ? "" : ": ",
              a->note ? a->note : "");

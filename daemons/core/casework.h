@@ -17,7 +17,8 @@ typedef struct {
     fq_state_t state;
     char holder[FQ_UNIT_CODE_LEN + 1];
     char origin[FQ_UNIT_CODE_LEN + 1];
-    char from_child[FQ_UNIT_CODE_LEN + 1];
+    char from_child[FQ_UNIT_CODE_LEN + 1]; /* the child it came from or was last sent down to */
+    char children[FQ_CHILDREN_LEN];        /* every child holding a copy (from_child too) */
     bool sent_up;
     char track[16];
     char category[72];
@@ -41,7 +42,7 @@ typedef struct {
     " track, category, risk, amount, (SELECT count(*) FROM case_parties p WHERE p.unit ="          \
     " c.unit AND p.uuid = c.uuid), bounce_count, binding, title, description,"                     \
     " coalesce((extract(epoch FROM deadline) * 1000)::int8, 0), clock_start_ms, paused_ms,"        \
-    " extension_days, unsatisfied"
+    " extension_days, unsatisfied, " FQ_CHILDREN_TEXT
 #define FQ_CASEROW_SELECT "SELECT " FQ_CASEROW_COLUMNS " FROM cases c"
 void fq_caserow_fill(const PGresult *res, int r, fq_caserow_t *row);
 

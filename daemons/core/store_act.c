@@ -40,6 +40,7 @@ void fq_caserow_fill(const PGresult *res, int r, fq_caserow_t *row)
     row->paused_ms = strtoll(PQgetvalue(res, r, 18), NULL, 10);
     row->extension_days = atoi(PQgetvalue(res, r, 19));
     row->unsatisfied = atoi(PQgetvalue(res, r, 20));
+    copy(row->children, sizeof row->children, res, r, 21);
 }
 
 /* Lock the case REF names: the batch's, locked already, for its first action on it; else
@@ -127,6 +128,8 @@ static fq_store_rc_t update_case(const fq_store_t *st, const fq_caserow_t *row, 
                       " track = coalesce($7, track), track_rule = coalesce($8, track_rule),"
                       " bounce_count = bounce_count + $9, binding = binding OR $10::boolean,"
                       " from_child = coalesce($11, from_child),"
+                      " children = CASE WHEN $11 IS NULL OR $11 = ANY(children) THEN children"
+                      "   ELSE children || $11::text END,"
                       " deadline = CASE WHEN $12::boolean THEN to_timestamp($13::int8 / 1000.0)"
                       "   ELSE deadline END,"
                       " clock_start_ms = CASE WHEN $12::boolean THEN $14 ELSE clock_start_ms END,"
@@ -156,15 +159,17 @@ static void plan_clock(const fq_store_t *st, const fq_caserow_t *row, fq_action_
 }
 
 /* Tell every neighbour holding a copy: the parent once the case went up (or came down from
- * it), the child it came from or was sent down to. */
-static fq_store_rc_t tell_neighbours(const fq_store_t *st, const char *uuid, bool sent_up,
-                                     const char *child, char *err, size_t errlen)
+ * it), every child it came from or was sent down to, and the child it goes down to now. */
+static fq_store_rc_t tell_neighbours(const fq_store_t *st, const fq_caserow_t *row, bool sent_up,
+                                     const char *new_child, char *err, size_t errlen)
 {
     fq_store_rc_t rc = FQ_STORE_OK;
     if (sent_up && st->self->parent[0])
-        rc = fq_store_send(st, uuid, st->self->parent, err, errlen);
-    if (rc == FQ_STORE_OK && child && *child)
-        rc = fq_store_send(st, uuid, child, err, errlen);
+        rc = fq_store_send(st, row->uuid, st->self->parent, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = fq_store_send_children(st, row->uuid, row->children, NULL, err, errlen);
+    if (rc == FQ_STORE_OK && new_child && !fq_children_has(row->children, new_child))
+        rc = fq_store_send(st, row->uuid, new_child, err, errlen);
     return rc;
 }
 
@@ -203,8 +208,7 @@ static fq_store_rc_t act_once(const fq_store_t *st, const char *ref, fq_action_t
         rc = fq_store_add_event(st, row.uuid, fq_action_name(action), fq_state_name(row.state),
                                 fq_state_name(to), a->actor, plan->note, err, errlen);
     if (rc == FQ_STORE_OK)
-        rc = tell_neighbours(st, row.uuid, sent_up, plan->child ? plan->child : row.from_child,
-                             err, errlen);
+        rc = tell_neighbours(st, &row, sent_up, plan->child, err, errlen);
     return rc;
 }
 

@@ -180,6 +180,8 @@ static fq_store_rc_t write_updates(const fq_store_t *st, char *err, size_t errle
         " track = coalesce(r.track, c.track), track_rule = coalesce(r.track_rule, c.track_rule),"
         " bounce_count = c.bounce_count + r.bounce, binding = c.binding OR r.binding,"
         " from_child = coalesce(r.child, c.from_child),"
+        " children = CASE WHEN r.child IS NULL OR r.child = ANY(c.children) THEN c.children"
+        "   ELSE c.children || r.child END,"
         " deadline = CASE WHEN r.set_clock THEN to_timestamp(r.deadline_ms / 1000.0)"
         "   ELSE c.deadline END,"
         " clock_start_ms = CASE WHEN r.set_clock THEN r.clock_start_ms ELSE c.clock_start_ms END,"

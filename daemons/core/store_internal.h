@@ -65,6 +65,21 @@ bool fq_store_looks_like_uuid(const char *ref);
 fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *peer, char *err,
                             size_t errlen);
 
+/* How many units below may hold copies of one case (cases.children), and that list as text:
+ * the codes separated by spaces. A dispatch to one more is refused (casework.c). */
+#define FQ_MAX_CHILDREN 16
+#define FQ_CHILDREN_LEN (FQ_MAX_CHILDREN * (FQ_UNIT_CODE_LEN + 1))
+#define FQ_CHILDREN_TEXT "array_to_string(children, ' ')"
+
+/* fq_store_send to every unit of CHILDREN (as FQ_CHILDREN_LEN) but SKIP (NULL: none). A code
+ * that is not a unit directly below this one (the configuration changed) is passed over. */
+fq_store_rc_t fq_store_send_children(const fq_store_t *st, const char *uuid, const char *children,
+                                     const char *skip, char *err, size_t errlen);
+
+/* How many units CHILDREN lists, and whether CODE is one of them. */
+int fq_children_count(const char *children);
+bool fq_children_has(const char *children, const char *code);
+
 /* A neighbour's copy C as a row of `cases`, past the unit and the two columns that depend on
  * who sent it (from_child, sent_up): TEXTS are uuid, case_no, title, description, category,
  * track, source, address, grid, reporter, state, holder, origin_unit, track_rule, binding;

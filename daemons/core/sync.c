@@ -41,6 +41,53 @@ fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *
     return ok < 0 ? FQ_STORE_DBERR : FQ_STORE_OK;
 }
 
+/* The next code of a children list at *P into CODE, moving *P past it; false at the end. A
+ * token too long to be a code comes back empty. */
+static bool next_child(const char **p, char code[FQ_UNIT_CODE_LEN + 1])
+{
+    *p += strspn(*p, " ");
+    if (!**p)
+        return false;
+    size_t len = strcspn(*p, " ");
+    size_t keep = len <= FQ_UNIT_CODE_LEN ? len : 0;
+    memcpy(code, *p, keep);
+    code[keep] = '\0';
+    *p += len;
+    return true;
+}
+
+int fq_children_count(const char *children)
+{
+    char code[FQ_UNIT_CODE_LEN + 1];
+    int n = 0;
+    while (next_child(&children, code))
+        n++;
+    return n;
+}
+
+bool fq_children_has(const char *children, const char *code)
+{
+    char c[FQ_UNIT_CODE_LEN + 1];
+    while (next_child(&children, c))
+        if (strcmp(c, code) == 0)
+            return true;
+    return false;
+}
+
+fq_store_rc_t fq_store_send_children(const fq_store_t *st, const char *uuid, const char *children,
+                                     const char *skip, char *err, size_t errlen)
+{
+    char code[FQ_UNIT_CODE_LEN + 1];
+    fq_store_rc_t rc = FQ_STORE_OK;
+    while (rc == FQ_STORE_OK && next_child(&children, code)) {
+        const fq_unit_cfg_t *u = fq_cfg_unit(st->cfg, code);
+        if (!u || strcmp(u->parent, st->self->code) != 0 || (skip && strcmp(code, skip) == 0))
+            continue;
+        rc = fq_store_send(st, uuid, code, err, errlen);
+    }
+    return rc;
+}
+
 static bool blank(const char *s, size_t max)
 {
     return !s || !*s || strlen(s) > max;
@@ -140,11 +187,13 @@ static fq_store_rc_t insert_copy(const fq_store_t *st, const Fq__Case *c, const 
         fq_p_int(&p, ints[i]);
     return fq_db_exec(
                st->db,
-               "INSERT INTO cases (unit, from_child, sent_up, uuid, case_no, title, description,"
-               " category, track, source, address, grid, reporter, state, holder, origin_unit,"
-               " track_rule, binding, risk, version, created_at, updated_at, deadline, amount,"
-               " bounce_count, clock_start_ms, paused_ms, extension_days, unsatisfied)"
-               " VALUES ($1, $2, $3::boolean, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+               "INSERT INTO cases (unit, from_child, children, sent_up, uuid, case_no, title,"
+               " description, category, track, source, address, grid, reporter, state, holder,"
+               " origin_unit, track_rule, binding, risk, version, created_at, updated_at,"
+               " deadline, amount, bounce_count, clock_start_ms, paused_ms, extension_days,"
+               " unsatisfied)"
+               " VALUES ($1, $2, array_remove(ARRAY[$2::text], NULL), $3::boolean, $4, $5, $6,"
+               " $7, $8, $9, $10, $11, $12, $13, $14,"
                " $15, $16, $17, $18::boolean, $19, $20, to_timestamp($21::int8 / 1000.0),"
                " to_timestamp($22::int8 / 1000.0), to_timestamp(nullif($23::int8, 0) / 1000.0),"
                " $24, $25, $26, $27, $28, $29)",
@@ -276,11 +325,11 @@ static fq_store_rc_t replace_assignments(const fq_store_t *st, const Fq__Case *c
     return fq_store_add_departments(st, &c, 1, &one, err, errlen);
 }
 
-/* What we hold of case UUID: version, the child it came from, whether we sent it up. */
+/* What we hold of case UUID: version, the children holding copies, whether we sent it up. */
 typedef struct {
     bool exists;
     int version;
-    char from_child[FQ_UNIT_CODE_LEN + 1];
+    char children[FQ_CHILDREN_LEN];
     bool sent_up;
 } s_local_t;
 
@@ -291,7 +340,7 @@ static fq_store_rc_t lock_local(const fq_store_t *st, const char *uuid, s_local_
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, uuid);
     PGresult *res = fq_db_run(st->db,
-                              "SELECT version, coalesce(from_child, ''), sent_up FROM cases"
+                              "SELECT version, " FQ_CHILDREN_TEXT ", sent_up FROM cases"
                               " WHERE unit = $1 AND uuid = $2 FOR UPDATE",
                               &p, err, errlen);
     if (!res)
@@ -300,22 +349,25 @@ static fq_store_rc_t lock_local(const fq_store_t *st, const char *uuid, s_local_
     local->exists = PQntuples(res) > 0;
     if (local->exists) {
         local->version = atoi(PQgetvalue(res, 0, 0));
-        snprintf(local->from_child, sizeof local->from_child, "%s", PQgetvalue(res, 0, 1));
+        snprintf(local->children, sizeof local->children, "%s", PQgetvalue(res, 0, 1));
         local->sent_up = PQgetvalue(res, 0, 2)[0] == 't';
     }
     PQclear(res);
     return FQ_STORE_OK;
 }
 
-/* Pass a newer copy on to the neighbour on the other side of us that also holds one. */
-static fq_store_rc_t forward(const fq_store_t *st, const char *uuid, bool from_parent,
-                             const s_local_t *local, char *err, size_t errlen)
+/* Pass a newer copy from PEER on to every other neighbour that holds one: the children, and
+ * the parent when we sent the case up. */
+static fq_store_rc_t forward(const fq_store_t *st, const char *uuid, const char *peer,
+                             bool from_parent, const s_local_t *local, char *err, size_t errlen)
 {
-    if (from_parent && local->from_child[0])
-        return fq_store_send(st, uuid, local->from_child, err, errlen);
+    fq_store_rc_t rc = FQ_STORE_OK;
     if (!from_parent && local->sent_up && st->self->parent[0])
-        return fq_store_send(st, uuid, st->self->parent, err, errlen);
-    return FQ_STORE_OK;
+        rc = fq_store_send(st, uuid, st->self->parent, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = fq_store_send_children(st, uuid, local->children, from_parent ? NULL : peer, err,
+                                    errlen);
+    return rc;
 }
 
 fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__Case *c, char *err,
@@ -347,6 +399,6 @@ fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__C
     if (rc == FQ_STORE_OK && newer)
         rc = replace_assignments(st, c, err, errlen);
     if (rc == FQ_STORE_OK && local.exists && newer)
-        rc = forward(st, c->uuid, from_parent, &local, err, errlen);
+        rc = forward(st, c->uuid, peer, from_parent, &local, err, errlen);
     return rc;
 }

@@ -128,11 +128,12 @@ static fq_store_rc_t insert_cases(const fq_store_t *st, const char *from_child, 
     return run_rows(
         st,
         "INSERT INTO cases (unit, uuid, case_no, title, description, category, track, source,"
-        " address, grid, reporter, state, holder, origin_unit, from_child, sent_up, risk,"
+        " address, grid, reporter, state, holder, origin_unit, from_child, children, sent_up, risk,"
         " version, created_at, updated_at, deadline, amount, bounce_count, track_rule, binding,"
         " clock_start_ms, paused_ms, extension_days, unsatisfied)"
         " SELECT $1, c.uuid, c.case_no, c.title, c.description, c.category, c.track, c.source,"
-        " c.address, c.grid, c.reporter, c.state, c.holder, c.origin_unit, $2, $3::boolean,"
+        " c.address, c.grid, c.reporter, c.state, c.holder, c.origin_unit, $2,"
+        " array_remove(ARRAY[$2::text], NULL), $3::boolean,"
         " c.risk, c.version, to_timestamp(c.created_ms / 1000.0),"
         " to_timestamp(c.updated_ms / 1000.0), to_timestamp(nullif(c.deadline_ms, 0) / 1000.0),"
         " c.amount, c.bounce_count, c.track_rule, c.binding, c.clock_start_ms, c.paused_ms,"

@@ -21,15 +21,16 @@
 enum { S_OUT, S_WAIT, S_DONE }; /* not ours / to apply / applied */
 
 /* What this unit holds of a case: its version as the row stands after the copies applied so
- * far, the child it came from, whether we sent it up. */
+ * far, the children holding copies, whether we sent it up. */
 typedef struct {
     int64_t version;
-    char from_child[FQ_UNIT_CODE_LEN + 1];
+    char children[FQ_CHILDREN_LEN];
     bool sent_up;
 } s_local_t;
 
 typedef struct {
     const fq_store_t *st;
+    const char *peer; /* who sent the run */
     const Fq__Case *const *copies;
     size_t n;
     bool from_parent;
@@ -55,7 +56,7 @@ static bool run_init(s_run_t *r, const fq_store_t *st, const char *peer,
                      const Fq__Case *const *copies, size_t n)
 {
     size_t k = n ? n : 1;
-    *r = (s_run_t){.st = st, .copies = copies, .n = n};
+    *r = (s_run_t){.st = st, .peer = peer, .copies = copies, .n = n};
     r->from_parent = strcmp(peer, st->self->parent) == 0;
     r->mark = calloc(k, sizeof *r->mark);
     r->head = calloc(k, sizeof *r->head);
@@ -106,8 +107,8 @@ static fq_store_rc_t lock_held(s_run_t *r, char *err, size_t errlen)
     PGresult *res = NULL;
     if (fq_p_array(&p, &uuids, err, errlen) == 0)
         res = fq_db_run(r->st->db,
-                        "SELECT uuid::text, version, coalesce(from_child, ''), sent_up"
-                        FQ_CASES_BY_UUIDS("$2", "FOR UPDATE") " ORDER BY k.key",
+                        "SELECT uuid::text, version, " FQ_CHILDREN_TEXT
+                        ", sent_up" FQ_CASES_BY_UUIDS("$2", "FOR UPDATE") " ORDER BY k.key",
                         &p, err, errlen);
     fq_arr_free(&uuids);
     if (!res)
@@ -120,7 +121,7 @@ static fq_store_rc_t lock_held(s_run_t *r, char *err, size_t errlen)
                 continue;
             s_local_t *l = &r->local[i];
             l->version = strtoll(PQgetvalue(res, row, 1), NULL, 10);
-            snprintf(l->from_child, sizeof l->from_child, "%s", PQgetvalue(res, row, 2));
+            snprintf(l->children, sizeof l->children, "%s", PQgetvalue(res, row, 2));
             l->sent_up = PQgetvalue(res, row, 3)[0] == 't';
             r->claimed[i] = true;
         }
@@ -214,20 +215,24 @@ static fq_store_rc_t replace_departments(const s_run_t *r, char *err, size_t err
     return fq_store_add_departments(r->st, r->copies, r->n, r->newer, err, errlen);
 }
 
-/* Owe the neighbour on the other side of us that also holds the case (as sync.c's forward)
- * the copy of each case a newer copy updated. */
+/* Owe every other neighbour that also holds the case (as sync.c's forward) the copy of each
+ * case a newer copy updated. */
 static fq_store_rc_t owe_forwards(const s_run_t *r, fq_store_batch_t *batch, char *err,
                                   size_t errlen)
 {
+    fq_store_t owing = *r->st;
+    owing.batch = batch;
     fq_store_rc_t rc = FQ_STORE_OK;
     for (size_t i = 0; rc == FQ_STORE_OK && i < r->n; i++) {
         const s_local_t *l = &r->local[r->head[i]];
+        const char *uuid = r->copies[i]->uuid;
         if (!r->newer[i])
             continue;
-        if (r->from_parent && l->from_child[0])
-            rc = fq_store_batch_defer(batch, r->copies[i]->uuid, l->from_child, err, errlen);
-        else if (!r->from_parent && l->sent_up && r->st->self->parent[0])
-            rc = fq_store_batch_defer(batch, r->copies[i]->uuid, r->st->self->parent, err, errlen);
+        if (!r->from_parent && l->sent_up && owing.self->parent[0])
+            rc = fq_store_send(&owing, uuid, owing.self->parent, err, errlen);
+        if (rc == FQ_STORE_OK)
+            rc = fq_store_send_children(&owing, uuid, l->children, r->from_parent ? NULL : r->peer,
+                                        err, errlen);
     }
     return rc;
 }
