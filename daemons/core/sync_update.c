@@ -224,10 +224,10 @@ static fq_store_rc_t owe_forwards(const s_run_t *r, fq_store_batch_t *batch, cha
     owing.batch = batch;
     fq_store_rc_t rc = FQ_STORE_OK;
     for (size_t i = 0; rc == FQ_STORE_OK && i < r->n; i++) {
+        if (!r->newer[i])
+            continue; /* copies[i] may be NULL (not a copy) only then */
         const s_local_t *l = &r->local[r->head[i]];
         const char *uuid = r->copies[i]->uuid;
-        if (!r->newer[i])
-            continue;
         if (!r->from_parent && l->sent_up && owing.self->parent[0])
             rc = fq_store_send(&owing, uuid, owing.self->parent, err, errlen);
         if (rc == FQ_STORE_OK)
