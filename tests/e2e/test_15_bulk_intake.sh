@@ -6,8 +6,9 @@
 # nothing behind; nothing is lost or written twice. Then a burst of actions (accept, escalate)
 # answered together: each reply shows its own case in its new state, each case's change and
 # history entries are right (version, a linked chain that verifies), and every case reaches
-# the street once. Bulk hand-overs overlap: the next batch goes to the server while the last
-# one commits.
+# the street once, also when many cases are in flight on one connection, submissions and
+# actions mixed; the street's operator does the same and every case reaches the district.
+# Bulk hand-overs overlap: the next batch goes to the server while the last one commits.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -88,33 +89,67 @@ in_unit="unit = '$E2E_COMM1'"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM community.cases WHERE category = 'no-such-category'")" \
     "refused cases stored"
 
-# A burst of actions from 32 clients: fq-load fails a case whose reply names another case or
-# another state, so "failed":0 says every reply was its own.
-esc=400
-assert_exit 0 "$FQ_BUILD_DIR/fq-load" escalate --endpoint "$ep" --clients 32 --count "$esc" \
-    --title "批量上报" --out "$FQ_RUN_DIR/escalated"
-assert_contains "$E2E_OUT" "\"ok\":$esc," "escalated cases in: $E2E_OUT"
-assert_contains "$E2E_OUT" "\"failed\":0," "failed escalations in: $E2E_OUT"
-assert_eq "$esc" "$(psql_q "SELECT count(*) FROM community.cases WHERE $in_unit AND title LIKE '批量上报%' AND state = 'escalated' AND holder = '$E2E_STREET'")" \
-    "escalated cases at the community"
-# Written together, each case still moved once per action and chained its entries in order:
-# version 3, and exactly three entries linked submit -> accept -> escalate (accepted to
-# escalated), the last one the chain's tip.
-assert_eq "$esc" "$(psql_q "SET search_path = community; SELECT count(*) FROM cases c WHERE $in_unit AND title LIKE '批量上报%' AND version = 3
-    AND (SELECT count(*) FROM case_events e WHERE e.unit = c.unit AND e.uuid = c.uuid) = 3
-    AND EXISTS (SELECT 1 FROM case_events s JOIN case_events a ON a.unit = s.unit AND a.uuid = s.uuid AND a.prev_hash = s.hash
-                JOIN case_events x ON x.unit = a.unit AND x.uuid = a.uuid AND x.prev_hash = a.hash
-                WHERE s.unit = c.unit AND s.uuid = c.uuid AND s.prev_hash = '' AND s.action = 'submit' AND a.action = 'accept'
-                AND x.action = 'escalate' AND x.from_state = 'accepted' AND x.to_state = 'escalated')")" \
-    "escalated cases at the community with version 3 and a chain submit -> accept -> escalate"
-for no in $(sed -n '1p;200p;400p' "$FQ_RUN_DIR/escalated"); do
-    assert_exit 0 ctl "$E2E_COMM1" verify "$no"
-    assert_eq "case $no: 3 entries, hash chain intact" "$E2E_OUT" "verify $no at the community"
-done
-street_has_all() {
-    [[ $(psql_q "SELECT count(DISTINCT case_no) FROM street.cases WHERE title LIKE '批量上报%'") == "$esc" ]]
+# escalated_right TITLE COUNT: the COUNT cases titled TITLE were escalated at the community,
+# each written together with others yet moved once per action, with its entries chained in
+# order: version 3, and exactly three entries linked submit -> accept -> escalate (accepted to
+# escalated), the last one the chain's tip; and every one of them reached the street once.
+escalated_right() {
+    local title=$1 count=$2 no
+    assert_eq "$count" "$(psql_q "SELECT count(*) FROM community.cases WHERE $in_unit AND title LIKE '$title%' AND state = 'escalated' AND holder = '$E2E_STREET'")" \
+        "cases titled $title escalated at the community"
+    assert_eq "$count" "$(psql_q "SET search_path = community; SELECT count(*) FROM cases c WHERE $in_unit AND title LIKE '$title%' AND version = 3
+        AND (SELECT count(*) FROM case_events e WHERE e.unit = c.unit AND e.uuid = c.uuid) = 3
+        AND EXISTS (SELECT 1 FROM case_events s JOIN case_events a ON a.unit = s.unit AND a.uuid = s.uuid AND a.prev_hash = s.hash
+                    JOIN case_events x ON x.unit = a.unit AND x.uuid = a.uuid AND x.prev_hash = a.hash
+                    WHERE s.unit = c.unit AND s.uuid = c.uuid AND s.prev_hash = '' AND s.action = 'submit' AND a.action = 'accept'
+                    AND x.action = 'escalate' AND x.from_state = 'accepted' AND x.to_state = 'escalated')")" \
+        "cases titled $title at the community with version 3 and a chain submit -> accept -> escalate"
+    for no in $(sed -n '1p;200p;$p' "$FQ_RUN_DIR/$title"); do
+        assert_exit 0 ctl "$E2E_COMM1" verify "$no"
+        assert_eq "case $no: 3 entries, hash chain intact" "$E2E_OUT" "verify $no at the community"
+    done
+    street_has_all() {
+        [[ $(psql_q "SELECT count(DISTINCT case_no) FROM street.cases WHERE title LIKE '$title%'") == "$count" ]]
+    }
+    wait_until 60 street_has_all
+    assert_eq "$count 0" "$(psql_q "SET search_path = street; SELECT count(*) || ' ' || (SELECT count(*) FROM case_events WHERE hash <> event_hash(prev_hash, event_uuid, at_ms, at_unit, action, from_state, to_state, actor, note)) FROM cases WHERE title LIKE '$title%' AND state = 'escalated'")" \
+        "cases titled $title escalated at the street, and history entries there whose hash does not match"
 }
-wait_until 60 street_has_all
-assert_eq "$esc 0" "$(psql_q "SET search_path = street; SELECT count(*) || ' ' || (SELECT count(*) FROM case_events WHERE hash <> event_hash(prev_hash, event_uuid, at_ms, at_unit, action, from_state, to_state, actor, note)) FROM cases WHERE title LIKE '批量上报%' AND state = 'escalated'")" \
-    "escalated cases at the street, and history entries there whose hash does not match"
+
+# escalate TITLE COUNT FQ-LOAD-OPTIONS...: COUNT cases submitted, accepted and escalated at the
+# community. fq-load fails a case whose reply names another case or another state, so
+# "failed":0 says every reply was its own.
+escalate() {
+    local title=$1 count=$2
+    shift 2
+    assert_exit 0 "$FQ_BUILD_DIR/fq-load" escalate --endpoint "$ep" "$@" --count "$count" \
+        --title "$title" --out "$FQ_RUN_DIR/$title"
+    assert_contains "$E2E_OUT" "\"ok\":$count," "escalated cases in: $E2E_OUT"
+    assert_contains "$E2E_OUT" "\"failed\":0," "failed escalations in: $E2E_OUT"
+    echo "escalated ($*): $E2E_OUT" >&2
+    escalated_right "$title" "$count"
+}
+
+# A burst of actions from 32 clients, one request at a time each...
+escalate 批量上报 400 --clients 32
+# ...and from 2 clients with up to 64 cases in flight on each connection, paced as an open loop
+# (the bench's offered loads): submissions and actions of different cases mixed on one
+# connection, each reply still its request's, in order.
+escalate 流水上报 400 --clients 2 --pipeline 64 --rate 2000
+
+# The street's operator, pipelined too: its accepts and escalates of the 800 cases, mixed on
+# one connection, each answered in order; every case reaches the district once.
+assert_exit 0 "$FQ_BUILD_DIR/fq-load" street --endpoint "$(ops_endpoint "$E2E_STREET")" \
+    --clients 2 --pipeline 32 --count 800 --timeout 60
+assert_contains "$E2E_OUT" '"ok":800,' "cases the street's operator forwarded in: $E2E_OUT"
+assert_contains "$E2E_OUT" '"failed":0,' "cases the street's operator failed in: $E2E_OUT"
+echo "the street's operator, pipelined: $E2E_OUT" >&2
+district_has_all() {
+    [[ $(psql_q "SELECT count(DISTINCT case_no) FROM district.cases WHERE title LIKE '批量上报%' OR title LIKE '流水上报%'") == 800 ]]
+}
+wait_until 60 district_has_all
+assert_eq 800 "$(psql_q "SET search_path = street; SELECT count(*) FROM cases c WHERE (title LIKE '批量上报%' OR title LIKE '流水上报%')
+    AND state = 'escalated' AND holder = '$E2E_DISTRICT'
+    AND (SELECT count(*) FROM case_events e WHERE e.unit = c.unit AND e.uuid = c.uuid AND e.action = 'escalate' AND e.at_unit = c.unit) = 1")" \
+    "cases the street escalated to the district, each exactly once"
 e2e_down
