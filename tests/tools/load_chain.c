@@ -45,7 +45,7 @@ static uint8_t *pack_step(const load_worker_t *w, const s_flight_t *f, size_t *l
                                        : load_pack_act(verb, f->case_no, len);
 }
 
-/* Judge submission outcome RC (submit_outcome) by what case IDX was meant to do: 0 taken in,
+/* Judge submission outcome RC (load_submit_outcome) by what case IDX was meant to do: 0 taken in,
  * 1 refused as it was meant to be, -1 otherwise. */
 static int submit_verdict(load_worker_t *w, long idx, int rc, const char *case_no)
 {
