@@ -152,14 +152,13 @@ static int parse(int argc, char **argv, load_opts_t *o)
 /* The requests each case of the mode goes through. */
 static void set_chain(load_run_t *run)
 {
-    static const char *const submit[] = {"submit"};
-    static const char *const escalate[] = {"submit", "accept", "escalate"};
-    static const char *const street[] = {"accept", "escalate"};
+    static const char *const submit[] = {"submit", NULL};
+    static const char *const escalate[] = {"submit", "accept", "escalate", NULL};
+    static const char *const street[] = {"accept", "escalate", NULL};
     const char *mode = run->o->mode;
     run->chain = strcmp(mode, "street") == 0     ? street
                  : strcmp(mode, "escalate") == 0 ? escalate
                                                  : submit;
-    run->nchain = run->chain == escalate ? 3 : run->chain == street ? 2 : 1;
 }
 
 /* Rate at which W[0..N) sent cases' first requests: cases over the time to the last one sent. */

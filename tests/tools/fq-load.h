@@ -39,8 +39,7 @@ typedef struct {
     atomic_long next;         /* next case index to take */
     pthread_mutex_t out_lock; /* --out and stderr */
     FILE *out;
-    const char *const *chain; /* the requests each case goes through, in order */
-    int nchain;
+    const char *const *chain; /* the requests each case goes through, in order; NULL ends it */
     char **batch; /* street: case numbers of the current batch */
     long nbatch;
 } load_run_t;

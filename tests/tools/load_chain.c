@@ -69,7 +69,7 @@ static int step_outcome(load_worker_t *w, s_flight_t *f, Fq__OpsReply *rep)
 
 static bool last_step(const load_worker_t *w, const s_flight_t *f)
 {
-    return f->step + 1 >= w->run->nchain;
+    return w->run->chain[f->step + 1] == NULL;
 }
 
 /* F's first request is going out now. */
