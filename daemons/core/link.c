@@ -269,6 +269,8 @@ static void pump(fq_link_t *link, fq_db_t *db, fq_peer_t *peer)
     size_t sent = 0;
     for (; sent < n && send_row(link, peer, &msgs[sent]) == 0; sent++)
         peer->sent_upto = msgs[sent].seq;
+    if (peer->sent_upto > peer->sent_max)
+        peer->sent_max = peer->sent_upto;
     peer->more = n == (size_t)room || sent < n; /* then look again on the next ack */
     fq_outbox_free(msgs, n);
 }
@@ -278,7 +280,8 @@ static void pump(fq_link_t *link, fq_db_t *db, fq_peer_t *peer)
 static int load_peer(fq_link_t *link, fq_db_t *db, fq_peer_t *peer)
 {
     char err[ERRLEN];
-    if (fq_outbox_acked(db, link->self->code, peer->code, &peer->acked, err, sizeof err) < 0 ||
+    if (fq_outbox_marks(db, link->self->code, peer->code, &peer->acked, &peer->sent_max, err,
+                        sizeof err) < 0 ||
         fq_inbox_last(db, link->self->code, peer->code, 0, &peer->applied, err, sizeof err) < 0)
         return -1;
     peer->sent_upto = peer->acked;

@@ -27,6 +27,8 @@ typedef struct {
     int64_t pumped_ms;    /* last time we looked into the outbox for it */
     uint64_t acked;       /* highest of our messages it has committed */
     uint64_t sent_upto;   /* highest we have handed to ZeroMQ since the last go-back */
+    uint64_t sent_max;    /* highest it can have received: handed out in this life, or given
+                           * to a row before it. No ack may go past it. */
     uint64_t applied;     /* highest of its messages we have committed */
     uint64_t ack_pending; /* highest plain ack seen in the batch being read, 0 none */
 } fq_peer_t;

@@ -56,9 +56,29 @@ static void classify(const fq_link_t *link, fq_frame_t *f)
 
 /* ---- acks from the peer (our outbox) ------------------------------------------------------ */
 
+/* An ack past the last message the peer can have received would record as delivered
+ * messages not yet written, and the sender would then never send them: it is held to that
+ * message. (A peer whose database went back in time, or a hostile one, sends such acks.) */
+static uint64_t within_sent(const fq_peer_t *peer, uint64_t upto)
+{
+    if (upto <= peer->sent_max)
+        return upto;
+    fq_warn("%s acked %llu, past the last message it can have had: taken as %llu", peer->code,
+            (unsigned long long)upto, (unsigned long long)peer->sent_max);
+    return peer->sent_max;
+}
+
 static void on_ack(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, uint64_t upto,
                    uint64_t rejected, const char *reason)
 {
+    if (!peer->loaded)
+        return; /* its marks are not read yet; the peer repeats its ack in every heartbeat */
+    upto = within_sent(peer, upto);
+    if (rejected > peer->sent_max) {
+        fq_warn("%s refused our message %llu, which it cannot have had: ignored", peer->code,
+                (unsigned long long)rejected);
+        rejected = 0;
+    }
     if (rejected)
         fq_error("%s refused our message %llu: %s", peer->code, (unsigned long long)rejected,
                  reason ? reason : "no reason given");

@@ -178,17 +178,20 @@ int fq_outbox_ack(fq_db_t *db, const char *unit, const char *peer, uint64_t upto
     return 0;
 }
 
-int fq_outbox_acked(fq_db_t *db, const char *unit, const char *peer, uint64_t *acked, char *err,
-                    size_t errlen)
+int fq_outbox_marks(fq_db_t *db, const char *unit, const char *peer, uint64_t *acked,
+                    uint64_t *assigned, char *err, size_t errlen)
 {
     fq_params_t p = {0};
     fq_p_text(&p, unit);
     fq_p_text(&p, peer);
-    PGresult *res = fq_db_run(db, "SELECT acked_seq FROM link_out WHERE unit = $1 AND peer = $2",
-                              &p, err, errlen);
+    PGresult *res =
+        fq_db_run(db, "SELECT acked_seq, next_seq FROM link_out WHERE unit = $1 AND peer = $2", &p,
+                  err, errlen);
     if (!res)
         return -1;
-    *acked = PQntuples(res) ? strtoull(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    bool found = PQntuples(res) > 0;
+    *acked = found ? strtoull(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+    *assigned = found ? strtoull(PQgetvalue(res, 0, 1), NULL, 10) : 0;
     PQclear(res);
     return 0;
 }
@@ -199,13 +202,21 @@ int fq_outbox_stats(fq_db_t *db, const char *unit, const char *peer, fq_outbox_s
     fq_params_t p = {0};
     fq_p_text(&p, unit);
     fq_p_text(&p, peer);
+    /* Nothing here reads the waiting rows one by one: after an outage they are the whole
+     * backlog (migration 0012). Every sequence number up to next_seq was given to a row, and
+     * the ones at or below acked_seq are deleted or refused, so next_seq - acked_seq rows wait,
+     * but for any refused above the ack. Seqs are handed out in commit order, so the first row
+     * above the ack is the oldest waiting. */
     PGresult *res = fq_db_run(
         db,
-        "SELECT count(*) FILTER (WHERE poisoned_reason IS NULL),"
-        " coalesce((extract(epoch FROM now() - min(created_at) FILTER"
-        "  (WHERE poisoned_reason IS NULL)) * 1000)::int8, 0),"
-        " count(*) FILTER (WHERE poisoned_reason IS NOT NULL)"
-        " FROM outbox WHERE unit = $1 AND peer = $2",
+        "WITH l AS (SELECT next_seq, acked_seq FROM link_out WHERE unit = $1 AND peer = $2),"
+        " r AS (SELECT count(*) AS n, count(*) FILTER (WHERE seq > (SELECT acked_seq FROM l))"
+        "   AS above FROM outbox WHERE unit = $1 AND peer = $2 AND poisoned_reason IS NOT NULL)"
+        " SELECT greatest(coalesce((SELECT next_seq - acked_seq FROM l), 0) - r.above, 0),"
+        " coalesce((extract(epoch FROM now() - (SELECT created_at FROM outbox WHERE unit = $1"
+        "   AND peer = $2 AND seq > (SELECT acked_seq FROM l) AND poisoned_reason IS NULL"
+        "   ORDER BY seq LIMIT 1)) * 1000)::int8, 0),"
+        " r.n FROM r",
         &p, err, errlen);
     if (!res)
         return -1;

@@ -73,9 +73,10 @@ void fq_outbox_free(fq_outmsg_t *msgs, size_t n);
 int fq_outbox_ack(fq_db_t *db, const char *unit, const char *peer, uint64_t upto,
                   uint64_t rejected, const char *reason, char *err, size_t errlen);
 
-/* The highest sequence the peer has acked, as recorded. */
-int fq_outbox_acked(fq_db_t *db, const char *unit, const char *peer, uint64_t *acked, char *err,
-                    size_t errlen);
+/* The link's marks, as recorded: the highest sequence the peer has acked, and the highest
+ * given to a row so far (0 for both before the first message). */
+int fq_outbox_marks(fq_db_t *db, const char *unit, const char *peer, uint64_t *acked,
+                    uint64_t *assigned, char *err, size_t errlen);
 
 int fq_outbox_stats(fq_db_t *db, const char *unit, const char *peer, fq_outbox_stats_t *stats,
                     char *err, size_t errlen);

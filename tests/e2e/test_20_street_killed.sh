@@ -111,9 +111,16 @@ for code in "${COMMS[@]}"; do
     produce "$code" "$M" down >"$work/$code.produce2.log" 2>&1 ||
         fail "intake at $code while the street is down failed: $(cat "$work/$code.produce2.log")"
 done
+# The depth status reports is what waits in the outbox: read between two counts of it (only
+# new rows, e.g. statistics, can come while the street is down).
+waiting() { psql_q "SELECT count(*) FROM community.outbox WHERE unit='$1' AND poisoned_reason IS NULL"; }
 for code in "${COMMS[@]}"; do
+    low=$(waiting "$code")
     depth=$(ctl "$code" --json status | jq '[.links[].outbox_depth] | add')
+    high=$(waiting "$code")
     ((depth >= M)) || fail "outbox depth at $code while the street is down is $depth, expected >= $M"
+    ((low <= depth && depth <= high)) ||
+        fail "outbox depth at $code is $depth, but its outbox held $low then $high messages"
 done
 assert_exit 1 ctl "$E2E_STREET" --timeout 1000 status
 

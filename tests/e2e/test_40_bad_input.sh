@@ -8,7 +8,8 @@
 #     daemon goes on serving.
 # (c) Garbage and an oversized frame on the street's link endpoint, from a peer claiming to be
 #     a real child and from a stranger: a rejecting ack with a reason, the bytes kept in
-#     street.quarantine, and the real links still carry cases end to end.
+#     street.quarantine, and the real links still carry cases end to end. An ack for messages
+#     the street never sent is held to what it sent, so what it sends later still goes out.
 # (d) Illegal changes through casectl are refused with a clear message and change nothing;
 #     unknown cases and verbs are refused with the documented exit codes.
 set -euo pipefail
@@ -214,6 +215,15 @@ r=$(poke intruder envelope "$stranger_label")
 r=$(poke "$E2E_COMM2" envelope "$E2E_COMM2")
 assert_contains "$r" "from_unit" "reason for an envelope whose from_unit is not the sender"
 
+# An ack from a child for a billion messages the street never sent it: were it taken, the
+# street would count as delivered every message it writes for that child from now on, and
+# never send them (the journey below waits for the street's copies down to that child).
+assert_exit 0 "$FQ_BUILD_DIR/fq-poke" link "$street_link" ack --identity "$E2E_COMM2" --to "$E2E_STREET" --seq 1000000000
+assert_eq heard "$E2E_OUT" "the street heard the bogus ack"
+wait_until 5 grep -q "$E2E_COMM2 acked 1000000000, past the last message it can have had" "$FQ_RUN_DIR/$E2E_STREET.log"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM street.link_out WHERE unit='$E2E_STREET' AND peer='$E2E_COMM2' AND acked_seq > next_seq")" \
+    "the street's recorded ack for $E2E_COMM2 past what it gave out"
+
 # Nothing was applied: no case appeared, no inbox moved.
 assert_eq 0 "$(psql_q "SELECT count(*) FROM street.cases")" "cases at the street after hostile frames"
 assert_eq "$inbox_before" "$(inbox_of "$E2E_COMM1") $(inbox_of "$E2E_COMM2")" "street inboxes after hostile frames"
@@ -241,6 +251,17 @@ journey "$E2E_COMM2"
 for code in "$E2E_COMM1" "$E2E_COMM2" "$E2E_STREET"; do
     assert_eq 0 "$(ctl "$code" --json status | jq '[.links[].poisoned] | add')" "poisoned messages at $code"
 done
+# status counts a refused message as refused, not as waiting. No real peer refuses one here,
+# so one is written as a refusal leaves it: kept below the ack, marked with its reason.
+psql_q "INSERT INTO street.outbox (unit, peer, seq, body, poisoned_reason)
+        VALUES ('$E2E_STREET', '$E2E_COMM1', 0, '\x00', 'refused in a test')" >/dev/null
+refused_not_waiting() { # once the copies of the journeys are delivered
+    local got
+    got=$(ctl "$E2E_STREET" --json status | jq -r --arg p "$E2E_COMM1" '.links[] | select(.peer == $p) | "\(.poisoned) \(.outbox_depth)"')
+    [[ $got == "1 0" ]] || { echo "refused / waiting messages to $E2E_COMM1 at the street: $got"; return 1; }
+}
+wait_until 10 refused_not_waiting
+psql_q "DELETE FROM street.outbox WHERE unit='$E2E_STREET' AND peer='$E2E_COMM1' AND seq = 0" >/dev/null
 assert_eq 0 "$(psql_q "SELECT count(*) FROM street.quarantine WHERE peer IN ('$E2E_COMM1', '$E2E_DISTRICT')")" \
     "real messages quarantined at the street"
 

@@ -6,6 +6,7 @@
  *                [--timeout MS]
  *        fq-poke link ENDPOINT copies --identity CHILD --to UNIT --seq FIRST
  *                [--category CODE] --copy N:VERSION[:bad|:entries=M]... [--timeout MS]
+ *        fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N [--timeout MS]
  *   ops       a REQ socket, as casectl uses; prints "status=N error=TEXT" from the OpsReply
  *   link      a DEALER with routing id ID, as a child daemon uses; prints "ack seq=N
  *             rejected=N reason=TEXT" from the Envelope that comes back (skipping heartbeats)
@@ -19,6 +20,8 @@
  *             only the database notices; ":entries=M" gives the history entries the uuids of
  *             crafted case M's (a peer's mistake). Prints every ack until the cumulative one
  *             for the last copy.
+ *   ack       an ack from CHILD to UNIT for everything up to N, whatever UNIT has sent;
+ *             prints "heard" once UNIT sends anything back (it heard us).
  * Exit: 0 when an answer came, 1 when none did within the timeout, 2 usage. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -315,6 +318,32 @@ static int send_copies(void *s, const s_args_t *a)
     return await_acks(s, a->seq + a->ncopies - 1);
 }
 
+/* ---- ack: a cumulative ack for whatever sequence --seq says ------------------------------- */
+
+static int send_ack(void *s, const s_args_t *a)
+{
+    Fq__Ack ack = FQ__ACK__INIT;
+    ack.has_seq = 1;
+    ack.seq = a->seq;
+    Fq__Envelope env = FQ__ENVELOPE__INIT;
+    env.version = 1;
+    env.msg_id = "00000000-0000-4000-8000-00000000acc0";
+    env.from_unit = (char *)a->identity;
+    env.to_unit = (char *)a->to;
+    env.body_case = FQ__ENVELOPE__BODY_ACK;
+    env.ack = &ack;
+    uint8_t buf[256];
+    size_t len = fq__envelope__get_packed_size(&env);
+    if (len > sizeof buf || zmq_send(s, buf, fq__envelope__pack(&env, buf), 0) < 0)
+        return 1;
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    int rc = zmq_msg_recv(&m, s, 0) < 0 ? 1 : 0;
+    printf(rc ? "no answer\n" : "heard\n");
+    zmq_msg_close(&m);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     s_args_t a;
@@ -322,7 +351,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: fq-poke ops|link ENDPOINT garbage|oversized|envelope"
                         " [--identity ID] [--size N] [--timeout MS]\n"
                         "       fq-poke link ENDPOINT copies --identity CHILD --to UNIT"
-                        " --seq FIRST [--category CODE] --copy N:VERSION[:bad|:entries=M]...\n");
+                        " --seq FIRST [--category CODE] --copy N:VERSION[:bad|:entries=M]...\n"
+                        "       fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N\n");
         return 2;
     }
     int is_ops = strcmp(a.kind, "ops") == 0;
@@ -334,8 +364,8 @@ int main(int argc, char **argv)
     if (!is_ops)
         zmq_setsockopt(s, ZMQ_ROUTING_ID, a.identity, strlen(a.identity));
     zmq_connect(s, a.endpoint);
-    if (!is_ops && strcmp(a.what, "copies") == 0) {
-        int rc = send_copies(s, &a);
+    if (!is_ops && (strcmp(a.what, "copies") == 0 || strcmp(a.what, "ack") == 0)) {
+        int rc = strcmp(a.what, "ack") == 0 ? send_ack(s, &a) : send_copies(s, &a);
         zmq_close(s);
         zmq_ctx_term(ctx);
         return rc;
