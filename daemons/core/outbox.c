@@ -205,8 +205,9 @@ int fq_outbox_stats(fq_db_t *db, const char *unit, const char *peer, fq_outbox_s
     /* Nothing here reads the waiting rows one by one: after an outage they are the whole
      * backlog (migration 0012). Every sequence number up to next_seq was given to a row, and
      * the ones at or below acked_seq are deleted or refused, so next_seq - acked_seq rows wait,
-     * but for any refused above the ack. Seqs are handed out in commit order, so the first row
-     * above the ack is the oldest waiting. */
+     * but for any refused above the ack. Seqs are handed out in commit order, so the row just
+     * above the ack is the oldest waiting: it is read by its key, as an ordered scan above the
+     * ack can be planned as a read and sort of every row there. */
     PGresult *res = fq_db_run(
         db,
         "WITH l AS (SELECT next_seq, acked_seq FROM link_out WHERE unit = $1 AND peer = $2),"
@@ -214,8 +215,7 @@ int fq_outbox_stats(fq_db_t *db, const char *unit, const char *peer, fq_outbox_s
         "   AS above FROM outbox WHERE unit = $1 AND peer = $2 AND poisoned_reason IS NOT NULL)"
         " SELECT greatest(coalesce((SELECT next_seq - acked_seq FROM l), 0) - r.above, 0),"
         " coalesce((extract(epoch FROM now() - (SELECT created_at FROM outbox WHERE unit = $1"
-        "   AND peer = $2 AND seq > (SELECT acked_seq FROM l) AND poisoned_reason IS NULL"
-        "   ORDER BY seq LIMIT 1)) * 1000)::int8, 0),"
+        "   AND peer = $2 AND seq = (SELECT acked_seq + 1 FROM l))) * 1000)::int8, 0),"
         " r.n FROM r",
         &p, err, errlen);
     if (!res)
