@@ -14,7 +14,9 @@
 
 /* Key disputes seen at $1 on the day [$2, $3) (unix ms): high-risk, overdue by the end of the
  * day, or escalated, while open that day (not finished by its end, or with history that day);
- * or with a supervision notice that day. State is as of the end of the day. */
+ * or with a supervision notice that day. State is as of the end of the day: the last entry
+ * before it, and of entries made in the same millisecond (a satisfaction answer, the reopening
+ * and the escalation it causes), the one the chain goes on from last. */
 static const char s_key_sql[] =
     "SELECT case_no, title, category, track, state_then, holder, deadline_ms, high_risk,"
     "  overdue, escalated, noticed FROM ("
@@ -24,7 +26,9 @@ static const char s_key_sql[] =
     "    coalesce((extract(epoch FROM c.deadline) * 1000)::int8, 0) AS deadline_ms,"
     "    c.track = 'high_risk' AS high_risk,"
     "    coalesce((SELECT e.to_state FROM case_events e WHERE e.unit = c.unit"
-    "      AND e.uuid = c.uuid AND e.at_ms < $3::int8 ORDER BY e.at_ms DESC LIMIT 1),"
+    "      AND e.uuid = c.uuid AND e.at_ms < $3::int8 ORDER BY e.at_ms DESC,"
+    "      EXISTS (SELECT 1 FROM case_events f WHERE f.unit = e.unit AND f.uuid = e.uuid"
+    "       AND f.prev_hash = e.hash AND f.at_ms = e.at_ms) LIMIT 1),"
     "     c.state) AS state_then,"
     "    EXISTS (SELECT 1 FROM case_events e WHERE e.unit = c.unit AND e.uuid = c.uuid"
     "     AND e.action = 'escalate' AND e.at_ms < $3::int8) AS escalated,"

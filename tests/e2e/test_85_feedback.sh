@@ -115,6 +115,11 @@ assert_contains "$(sed -n 2p <<<"$steps_b")" 一把手重办 "(b) the second reo
 assert_eq "escalate reopened escalated $AUTO" "$(sed -n 3p <<<"$steps_b" | cut -d'|' -f1)" "(b) then sent up by itself"
 assert_eq "submit accept resolve feedback satisfaction reopen resolve feedback satisfaction reopen escalate" \
     "$(jq -r '[.history[].action] | join(" ")' <<<"$j")" "(b) the whole history at community 1"
+# The answer, the reopening and the escalation share one millisecond: the daily report gives
+# the state the chain ends in, not whichever of the three the database reads first.
+row=$(ctl "$E2E_COMM1" report daily --day 2026-09-17 --out - | grep -F "| $b |") ||
+    fail "(b) not in community 1's daily report"
+assert_contains "$row" "| 已上报上级 |" "(b) its state in community 1's daily report"
 # The community no longer holds it.
 assert_exit 1 ctl "$E2E_COMM1" resolve "$b" --note x --actor comm1-staff
 wait_until 15 has_state "$E2E_STREET" "$b" escalated "$E2E_STREET"
