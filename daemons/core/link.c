@@ -267,8 +267,11 @@ static void pump(fq_link_t *link, fq_db_t *db, fq_peer_t *peer)
         return;
     }
     size_t sent = 0;
+    bool was_idle = in_flight == 0;
     for (; sent < n && send_row(link, peer, &msgs[sent]) == 0; sent++)
         peer->sent_upto = msgs[sent].seq;
+    if (was_idle && sent)
+        peer->progress_ms = fq_mono_ms(); /* the wait for an ack starts now, not at the last one */
     if (peer->sent_upto > peer->sent_max)
         peer->sent_max = peer->sent_upto;
     peer->more = n == (size_t)room || sent < n; /* then look again on the next ack */

@@ -23,7 +23,8 @@ typedef struct {
     int64_t heard_ms;     /* monotonic time we last heard from it, 0 never */
     int64_t heard_wall_ms;
     int64_t beat_ms;      /* monotonic time of our last heartbeat to it */
-    int64_t progress_ms;  /* last time acked moved or we went back to resend */
+    int64_t progress_ms;  /* last time acked moved, we sent with nothing in flight, or we went
+                           * back to resend */
     int64_t pumped_ms;    /* last time we looked into the outbox for it */
     uint64_t acked;       /* highest of our messages it has committed */
     uint64_t sent_upto;   /* highest we have handed to ZeroMQ since the last go-back */

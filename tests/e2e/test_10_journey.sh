@@ -198,4 +198,10 @@ assert_eq "$(sort <<<"$nums")" \
     "$(psql_q "SELECT case_no FROM community.cases WHERE unit='$E2E_COMM2' AND title LIKE '并发登记 %' ORDER BY case_no")" \
     "parallel case numbers in community.cases"
 
+# A healthy link resends nothing: each message was acked well within link.resend_ms, also the
+# first one after a quiet spell longer than that (the wait for its ack starts when it is sent).
+resent=$(cat "$FQ_RUN_DIR"/*.log | grep -c 'no ack from' || true)
+assert_eq 0 "$resent" "resends on healthy links
+$(cat "$FQ_RUN_DIR"/*.log | grep 'no ack from' | head -n 5)"
+
 echo "test_10_journey: ok"
