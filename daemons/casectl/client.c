@@ -38,8 +38,13 @@ static Fq__OpsReply *exchange(void *s, const Fq__OpsRequest *req, const char *en
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     Fq__OpsReply *rep = NULL;
-    if (sent < 0 || zmq_msg_recv(&msg, s, 0) < 0)
-        snprintf(err, errlen, "no answer from %s within %d ms (is the daemon running?)",
+    if (sent < 0)
+        snprintf(err, errlen, "could not send to %s within %d ms (is the daemon running?)",
+                 endpoint, timeout_ms);
+    else if (zmq_msg_recv(&msg, s, 0) < 0) /* it may be carried out all the same */
+        snprintf(err, errlen,
+                 "no answer from %s within %d ms: the daemon may not be running, or may still "
+                 "carry the request out; look (show, list) before repeating a change",
                  endpoint, timeout_ms);
     else if (!(rep = fq__ops_reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg))))
         snprintf(err, errlen, "%s answered with something that is not an OpsReply", endpoint);

@@ -217,7 +217,7 @@ static void usage(FILE *out)
             "  --unit CODE     the unit to talk to\n"
             "  --endpoint EP   talk to this ops endpoint directly (e.g. tcp://127.0.0.1:7120)\n"
             "  --json          one JSON object per line\n"
-            "  --timeout MS    how long to wait for an answer (default 5000)\n\n"
+            "  --timeout MS    how long to wait for an answer, 1 to 3600000 ms (default 5000)\n\n"
             "Verbs (casectl VERB --help for each):\n");
     for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++) {
         const char *nl = strchr(s_verbs[i].help, '\n');
@@ -225,6 +225,19 @@ static void usage(FILE *out)
         fprintf(out, "  %-9s %.*s\n", s_verbs[i].name, len, s_verbs[i].help);
     }
     fprintf(out, "\nExit status: 0 ok, 1 refused or failed, 2 usage.\n");
+}
+
+#define TIMEOUT_MAX_MS 3600000
+
+/* A whole number of milliseconds, nothing after it: "3s" once meant 3 ms. */
+static int parse_timeout(const char *text, int *ms)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end || v < 1 || v > TIMEOUT_MAX_MS)
+        return -1;
+    *ms = (int)v;
+    return 0;
 }
 
 static int parse_global(int argc, char **argv, casectl_t *g)
@@ -242,10 +255,12 @@ static int parse_global(int argc, char **argv, casectl_t *g)
         case 'e': g->endpoint = optarg; break;
         case 'j': g->json = true; break;
         case 't':
-            g->timeout_ms = atoi(optarg);
-            if (g->timeout_ms > 0)
+            if (parse_timeout(optarg, &g->timeout_ms) == 0)
                 break;
-            fprintf(stderr, "casectl: --timeout needs a positive number of milliseconds\n");
+            fprintf(stderr,
+                    "casectl: --timeout needs a number of milliseconds from 1 to %d,"
+                    " not '%s'\n",
+                    TIMEOUT_MAX_MS, optarg);
             return 2;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

@@ -123,6 +123,13 @@ for code in "${COMMS[@]}"; do
         fail "outbox depth at $code is $depth, but its outbox held $low then $high messages"
 done
 assert_exit 1 ctl "$E2E_STREET" --timeout 1000 status
+# A silent daemon may still carry a request out later: casectl says so, lest a change be repeated.
+assert_contains "$E2E_OUT" "may still carry the request out" "casectl's message when no answer comes"
+# --timeout takes whole milliseconds only ("3s" was read as 3 ms).
+for t in 3s 0 4294967297; do
+    assert_exit 2 ctl "$E2E_STREET" --timeout "$t" status
+    assert_contains "$E2E_OUT" "--timeout needs a number of milliseconds" "casectl --timeout $t"
+done
 
 # Phase 3: the street comes back; the backlog drains; the worker finishes the job.
 echo "street down, $(at_district) cases at the district; starting the street again" >&2
