@@ -34,4 +34,7 @@ int casectl_cmd_notices(casectl_t *g, int argc, char **argv);
 int casectl_cmd_stats(casectl_t *g, int argc, char **argv);
 int casectl_cmd_report(casectl_t *g, int argc, char **argv);
 
+/* keygen.c: the units' link keys, in the deployment's key directory (no daemon is asked). */
+int casectl_cmd_keygen(casectl_t *g, int argc, char **argv);
+
 #endif

@@ -197,6 +197,14 @@ static const s_verb_t s_verbs[] = {
      "age of the oldest unacked message, messages the peer refused."},
     {"units", cmd_units, NULL, "",
      "List the units of the deployment file (--config only): code, tier, ops endpoint, name."},
+    {"keygen", casectl_cmd_keygen, NULL, "[UNIT...] [--replace]",
+     "Make the units' CurveZMQ keypairs for the tier link (--config only), in the key\n"
+     "directory link.keys names (default: keys/ beside the config file): UNIT.key, the\n"
+     "secret key (mode 600), and UNIT.pub. Without UNIT (or --unit), every unit of the\n"
+     "file. A unit that has a keypair keeps it unless --replace; then its parent or\n"
+     "children need its new UNIT.pub. A unit's machine needs its own UNIT.key and the\n"
+     "UNIT.pub of its parent and children.\n"
+     "Example: casectl --config config/guangming.yaml keygen"},
 };
 
 static const s_verb_t *find_verb(const char *name)
@@ -277,10 +285,10 @@ static int resolve_target(casectl_t *g, const s_verb_t *v)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    if (v->fn == cmd_units) {
+    if (v->fn == cmd_units || v->fn == casectl_cmd_keygen) { /* the file alone */
         if (g->cfg)
             return -1;
-        fprintf(stderr, "casectl units: needs --config FILE\n");
+        fprintf(stderr, "casectl %s: needs --config FILE\n", v->name);
         return 2;
     }
     if (g->endpoint)

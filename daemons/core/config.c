@@ -317,6 +317,7 @@ static const fq_cfg_field_t s_link_fields[] = {
     {KEY("window", s_int, fq_cfg_t, window), .min = 1, .max = 100000, .def = "1024"},
     {KEY("max_message_bytes", s_size, fq_cfg_t, max_message_bytes), .min = 1024, .max = 16777216,
      .def = "262144"},
+    {KEY("keys", s_str, fq_cfg_t, keys_dir), .max = FQ_CFG_PATH_MAX, .def = "keys"},
     {.key = NULL},
 };
 static const fq_cfg_schema_t s_link = {"link", s_link_fields, 0, s_link_check};
@@ -614,6 +615,30 @@ static int s_env(fq_cfg_parse_t *p, fq_cfg_t *cfg)
     return 0;
 }
 
+/* link.keys names a directory relative to the config file, as a deployment is moved whole:
+ * made absolute here, so it does not depend on where a daemon is started from. */
+static int s_keys_dir(fq_cfg_parse_t *p, fq_cfg_t *cfg)
+{
+    if (!cfg->keys_dir || cfg->keys_dir[0] == '/')
+        return 0;
+    const char *slash = strrchr(cfg->path, '/');
+    int dirlen = slash ? (int)(slash - cfg->path) : 1;
+    const char *dir = slash ? cfg->path : ".";
+    size_t len = (size_t)dirlen + 1 + strlen(cfg->keys_dir) + 1;
+    if (len > FQ_CFG_PATH_MAX)
+        return fq_cfg_fail(p, fq_cfg_mark(NULL),
+                           "link.keys is longer than %d bytes once "
+                           "joined to the config file's directory",
+                           FQ_CFG_PATH_MAX);
+    char *joined = malloc(len);
+    if (!joined)
+        return fq_cfg_fail(p, fq_cfg_mark(NULL), "out of memory");
+    snprintf(joined, len, "%.*s/%s", dirlen, dir, cfg->keys_dir);
+    free(cfg->keys_dir);
+    cfg->keys_dir = joined;
+    return 0;
+}
+
 /* ---- public ---------------------------------------------------------------------------- */
 
 /* Load and validate PATH; NULL with "file:line:col: message" in ERR on any error. */
@@ -624,7 +649,7 @@ fq_cfg_t *fq_cfg_load(const char *path, char *err, size_t errlen)
     if (err && errlen)
         err[0] = '\0';
     fq_cfg_t *cfg = fq_cfg_read(&p, s_build);
-    if (cfg && s_env(&p, cfg))
+    if (cfg && (s_env(&p, cfg) || s_keys_dir(&p, cfg)))
         fq_cfg_destroy(&cfg);
     return cfg;
 }
@@ -680,6 +705,7 @@ void fq_cfg_destroy(fq_cfg_t **self_p)
     free(c->path);
     free(c->name);
     free(c->database_url);
+    free(c->keys_dir);
     free(c);
     *self_p = NULL;
 }

@@ -21,6 +21,7 @@
 #define FQ_CFG_IDENT_MAX 64                /* category/department codes: [A-Za-z0-9_-] */
 #define FQ_CFG_ENDPOINT_MAX 256            /* ops/link: tcp://, ipc:// or inproc:// */
 #define FQ_CFG_URL_MAX 1024                /* database.url and FQ_DATABASE_URL */
+#define FQ_CFG_PATH_MAX 1024               /* link.keys, once made absolute */
 #define FQ_CFG_UNITS_MAX 4096              /* units in one file */
 #define FQ_CFG_LIST_MAX 1024               /* categories, departments, categories per department */
 
@@ -79,6 +80,8 @@ typedef struct {
     int resend_ms;                         /* unacked this long = go back and resend (2000) */
     int window;                            /* messages in flight per link (default 256) */
     size_t max_message_bytes;              /* largest message accepted (default 262144) */
+    char *keys_dir;                        /* link.keys: the units' CurveZMQ keys (keys.h);
+                                              relative to the config file's directory */
     fq_unit_cfg_t *units;
     size_t nunits;
     fq_category_cfg_t *categories;

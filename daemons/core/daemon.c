@@ -249,10 +249,14 @@ static void on_supervision_timer(fq_daemon_t *d)
         fq_warn("statistics report failed: %s", err);
 }
 
-static void serve(fq_daemon_t *d)
+static int serve(fq_daemon_t *d)
 {
     zmq_pollitem_t items[4];
     while (!s_stop) {
+        if (fq_link_broken(d->link)) {
+            fq_error("the link's ZAP handler stopped: no handshake can be checked, stopping");
+            return 1;
+        }
         try_db(d);
         /* a transaction may have finished inside the last turn's other work (every database
          * call waits for those in flight first): what it held back goes before the poll sleeps */
@@ -284,6 +288,7 @@ static void serve(fq_daemon_t *d)
             fq_info("SIGHUP: nothing to reload; restart the daemon to change the deployment");
         }
     }
+    return 0;
 }
 
 static void close_all(fq_daemon_t *d)
@@ -325,7 +330,7 @@ int fq_daemon_main(int argc, char **argv, fq_tier_t tier)
     if (rc == 0) {
         fq_info("%s %s serving: ops %s%s%s", fq_tier_name(tier), d.self->name, d.self->ops,
                 d.self->link ? ", link " : "", d.self->link ? d.self->link : "");
-        serve(&d);
+        rc = serve(&d);
         fq_info("stopping");
     }
     close_all(&d);

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "pb.h"
+#include "zap.h"
 
 #define ERRLEN 512
 
@@ -30,14 +31,28 @@ static int common_options(void *sock, const fq_cfg_t *cfg)
            zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &hard_cap, sizeof hard_cap);
 }
 
-static void *open_up(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self,
-                     const fq_unit_cfg_t *parent, char *err, size_t errlen)
+static int set_key(void *sock, int opt, const char *z85)
 {
+    return zmq_setsockopt(sock, opt, z85, FQ_KEY_Z85_LEN + 1); /* 41 bytes: Z85 text */
+}
+
+/* Up: a CurveZMQ client that knows its parent by its public key, so a stranger listening on
+ * the parent's endpoint gets nothing. ZeroMQ picks the routing id: the parent tells its
+ * children apart by their keys, not by a name they could give themselves. */
+static void *open_up(fq_link_t *link, void *ctx, const fq_unit_cfg_t *parent, char *err,
+                     size_t errlen)
+{
+    const fq_cfg_t *cfg = link->cfg;
+    char parent_key[FQ_KEY_Z85_LEN + 1];
+    if (fq_key_load_public(cfg, parent->code, parent_key, err, errlen) < 0)
+        return NULL;
     void *s = zmq_socket(ctx, ZMQ_DEALER);
     if (!s || common_options(s, cfg) < 0 || set_int(s, ZMQ_IMMEDIATE, 1) < 0 ||
         /* a restarted parent is found within a second, whatever the backlog waiting for it */
         set_int(s, ZMQ_RECONNECT_IVL, 100) < 0 || set_int(s, ZMQ_RECONNECT_IVL_MAX, 1000) < 0 ||
-        zmq_setsockopt(s, ZMQ_ROUTING_ID, self->code, strlen(self->code)) < 0 ||
+        set_key(s, ZMQ_CURVE_SERVERKEY, parent_key) < 0 ||
+        set_key(s, ZMQ_CURVE_PUBLICKEY, link->keys.public_z85) < 0 ||
+        set_key(s, ZMQ_CURVE_SECRETKEY, link->keys.secret_z85) < 0 ||
         zmq_connect(s, parent->link) < 0) {
         snprintf(err, errlen, "cannot connect up to %s at %s: %s", parent->code, parent->link,
                  zmq_strerror(zmq_errno()));
@@ -48,14 +63,18 @@ static void *open_up(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self,
     return s;
 }
 
-static void *open_down(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self, char *err,
-                       size_t errlen)
+/* Down: a CurveZMQ server whose handshakes the ZAP handler, started first, decides. */
+static void *open_down(fq_link_t *link, void *ctx, char *err, size_t errlen)
 {
+    const fq_unit_cfg_t *self = link->self;
+    if (!(link->zap = fq_zap_start(ctx, link->cfg, self, err, errlen)))
+        return NULL;
     void *s = zmq_socket(ctx, ZMQ_ROUTER);
-    /* MANDATORY: an unreachable child is an error, not a silent drop. HANDOVER: a restarted
-     * child with the same identity takes over from its dead connection. */
-    if (!s || common_options(s, cfg) < 0 || set_int(s, ZMQ_ROUTER_MANDATORY, 1) < 0 ||
-        set_int(s, ZMQ_ROUTER_HANDOVER, 1) < 0 || zmq_bind(s, self->link) < 0) {
+    /* MANDATORY: an unreachable child is an error, not a silent drop. */
+    if (!s || common_options(s, link->cfg) < 0 || set_int(s, ZMQ_ROUTER_MANDATORY, 1) < 0 ||
+        set_int(s, ZMQ_CURVE_SERVER, 1) < 0 ||
+        set_key(s, ZMQ_CURVE_SECRETKEY, link->keys.secret_z85) < 0 ||
+        zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "fengqiao", 8) < 0 || zmq_bind(s, self->link) < 0) {
         snprintf(err, errlen, "cannot bind the link endpoint %s: %s", self->link,
                  zmq_strerror(zmq_errno()));
         if (s)
@@ -63,6 +82,18 @@ static void *open_down(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self
         return NULL;
     }
     return s;
+}
+
+/* This unit's keypair, when it has a neighbour to speak to; a warning is logged, not fatal. */
+static int load_keys(fq_link_t *link, char *err, size_t errlen)
+{
+    if (link->npeers == 0)
+        return 0;
+    if (fq_key_load_pair(link->cfg, link->self->code, &link->keys, err, errlen) < 0)
+        return -1;
+    if (err[0])
+        fq_warn("%s", err);
+    return 0;
 }
 
 static fq_peer_t *add_peer(fq_link_t *link, const char *code, bool is_child)
@@ -101,9 +132,9 @@ fq_link_t *fq_link_new(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self
     link->handler = *handler;
     link->kicked = true; /* every peer is (add_peer) */
     const fq_unit_cfg_t *parent = fq_cfg_parent(cfg, self);
-    if (make_peers(link) < 0 || (self->link && !(link->down = open_down(ctx, cfg, self, err,
-                                                                         errlen))) ||
-        (parent && !(link->up = open_up(ctx, cfg, self, parent, err, errlen)))) {
+    if (make_peers(link) < 0 || load_keys(link, err, errlen) < 0 ||
+        (self->link && !(link->down = open_down(link, ctx, err, errlen))) ||
+        (parent && !(link->up = open_up(link, ctx, parent, err, errlen)))) {
         fq_link_destroy(&link);
         return NULL;
     }
@@ -119,6 +150,7 @@ void fq_link_destroy(fq_link_t **self_p)
         zmq_close(link->up);
     if (link->down)
         zmq_close(link->down);
+    fq_zap_stop(&link->zap); /* after the socket whose handshakes it answered */
     fq_link_whole_destroy(link);
     free(link->peers);
     free(link);
@@ -333,11 +365,32 @@ static void peer_timer(fq_link_t *link, fq_db_t *db, fq_peer_t *peer, int64_t no
     }
 }
 
+/* Handshakes the ZAP handler refused, once a second at most: a stranger knocking in a loop
+ * does not fill the log. */
+static void tell_refusals(fq_link_t *link, int64_t now)
+{
+    if (!link->zap || now - link->refusals_told_ms < 1000)
+        return;
+    link->refusals_told_ms = now;
+    char key[FQ_KEY_Z85_LEN + 1], address[64];
+    unsigned n = fq_zap_take_refused(link->zap, key, address, sizeof address);
+    if (n)
+        fq_warn("refused %u link handshake(s) from keys not of a child of this unit (last: key "
+                "%s from %s)",
+                n, key[0] ? key : "?", address);
+}
+
+bool fq_link_broken(fq_link_t *link)
+{
+    return link->zap && fq_zap_dead(link->zap);
+}
+
 void fq_link_on_timer(fq_link_t *link, fq_db_t *db)
 {
+    int64_t now = fq_mono_ms();
+    tell_refusals(link, now);
     if (!fq_db_connected(db))
         return;
-    int64_t now = fq_mono_ms();
     link->kicked = false;
     for (size_t i = 0; i < link->npeers; i++)
         peer_timer(link, db, &link->peers[i], now);

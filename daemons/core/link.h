@@ -87,6 +87,10 @@ void fq_link_kick(fq_link_t *link);
  * transactions that queued for them. */
 void fq_link_kick_queued(fq_link_t *link, fq_queued_t *q);
 
+/* True when the link cannot go on safely: the handler that decides who may connect to it has
+ * died (libzmq would then let nobody in, or everyone). The daemon stops. */
+bool fq_link_broken(fq_link_t *link);
+
 /* Milliseconds until the link next needs fq_link_on_timer. */
 int fq_link_timeout_ms(const fq_link_t *link);
 

@@ -7,9 +7,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "keys.h"
 #include "link.h"
+#include "zap.h"
 
 #define FQ_LINK_PROTOCOL_VERSION 1
+
+#define FQ_LINK_ROUTE_MAX 255 /* the longest routing id ZeroMQ gives */
 
 /* One neighbour: the parent or a child. */
 typedef struct {
@@ -32,6 +36,9 @@ typedef struct {
                            * to a row before it. No ack may go past it. */
     uint64_t applied;     /* highest of its messages we have committed */
     uint64_t ack_pending; /* highest plain ack seen in the batch being read, 0 none */
+    uint8_t route[FQ_LINK_ROUTE_MAX]; /* a child: the routing id of the connection it last
+                                       * spoke on (ZeroMQ's choice); routelen 0 until it has */
+    size_t routelen;
 } fq_peer_t;
 
 struct fq_link {
@@ -45,6 +52,9 @@ struct fq_link {
     bool kicked; /* some peer is */
     struct fq_link_batch *held; /* read while a run sent whole is in flight, or NULL */
     struct fq_link_sent *sent;  /* runs sent whole, oldest first, each until it is done */
+    fq_keypair_t keys;          /* this unit's, for CurveZMQ both ways */
+    fq_zap_t *zap;              /* who may connect to down, or NULL */
+    int64_t refusals_told_ms;   /* when refused handshakes were last logged */
 };
 
 /* PEER's outbox may have new rows to send, or room for more of them. */
@@ -62,16 +72,18 @@ typedef struct {
     const char *unit; /* for the envelope's to_unit */
 } fq_dest_t;
 
+/* A child is reached on the connection it last spoke on; the parent, up the DEALER. */
 static inline fq_dest_t fq_link_dest_of(const fq_peer_t *peer)
 {
-    return (fq_dest_t){peer->is_child, peer->code, strlen(peer->code), peer->code};
+    return (fq_dest_t){
+        .down = peer->is_child, .id = peer->route, .idlen = peer->routelen, .unit = peer->code};
 }
 
 #define FQ_LINK_BATCH_MAX 256 /* frames read at once, so one peer cannot starve the rest */
 
 /* One frame read from a link socket, kept until its batch has been handled. */
 typedef struct {
-    zmq_msg_t id; /* routing id (down socket only) */
+    zmq_msg_t id; /* routing id (down socket only), stamped with the sender's User-Id */
     zmq_msg_t body;
     bool malformed;    /* not exactly one frame after the routing id */
     fq_peer_t *peer;   /* NULL: a stranger */

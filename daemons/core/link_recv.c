@@ -298,7 +298,8 @@ abort:
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-/* A printable label for a routing id: the unit code if it is one, else hex. */
+/* A printable label for a connection the ZAP handler named no child of ours: its routing id
+ * (cannot happen while the handler admits only children; kept so the quarantine says who). */
 static void id_label(const zmq_msg_t *id, char *out, size_t outlen)
 {
     const unsigned char *b = zmq_msg_data((zmq_msg_t *)id);
@@ -306,6 +307,16 @@ static void id_label(const zmq_msg_t *id, char *out, size_t outlen)
     size_t used = (size_t)snprintf(out, outlen, "unknown:");
     for (size_t i = 0; i < n && i < 16 && used + 3 < outlen; i++)
         used += (size_t)snprintf(out + used, outlen - used, "%02x", b[i]);
+}
+
+/* The child whose key the connection was admitted with (the User-Id libzmq stamps on the
+ * frames it reads, not on the routing id the ROUTER puts before them), or NULL. The routing id
+ * says nothing of who sent it. */
+static fq_peer_t *sender_of(fq_link_t *link, zmq_msg_t *body)
+{
+    const char *user = zmq_msg_gets(body, "User-Id");
+    fq_peer_t *peer = user ? fq_link_find_peer(link, user) : NULL;
+    return peer && peer->is_child ? peer : NULL;
 }
 
 /* Read one frame from the ROUTER: [routing id][body]. Returns false when nothing is waiting. */
@@ -317,18 +328,20 @@ static bool read_down(fq_link_t *link, fq_frame_t *f)
         return false;
     f->malformed = !zmq_msg_more(&f->id) || zmq_msg_recv(&f->body, link->down, 0) < 0;
     f->malformed = fq_zsock_drain(link->down) || f->malformed;
-    char code[FQ_UNIT_CODE_LEN + 1] = "";
     size_t idlen = zmq_msg_size(&f->id);
-    if (idlen == FQ_UNIT_CODE_LEN)
-        memcpy(code, zmq_msg_data(&f->id), idlen);
-    f->peer = fq_link_find_peer(link, code);
-    if (f->peer && !f->peer->is_child)
-        f->peer = NULL;
+    f->peer = sender_of(link, &f->body);
+    if (f->peer && idlen <= sizeof f->peer->route) { /* where it is answered from now on */
+        memcpy(f->peer->route, zmq_msg_data(&f->id), idlen);
+        f->peer->routelen = idlen;
+    }
     if (f->peer)
-        snprintf(f->label, sizeof f->label, "%s", code);
+        snprintf(f->label, sizeof f->label, "%s", f->peer->code);
     else
         id_label(&f->id, f->label, sizeof f->label);
-    f->from = (fq_dest_t){true, zmq_msg_data(&f->id), idlen, f->peer ? f->peer->code : ""};
+    f->from = (fq_dest_t){.down = true,
+                          .id = zmq_msg_data(&f->id),
+                          .idlen = idlen,
+                          .unit = f->peer ? f->peer->code : ""};
     return true;
 }
 

@@ -383,6 +383,13 @@ outbox_empty() { [[ $(psql_q "SELECT count(*) FROM $1.outbox WHERE peer = '$2'")
 # fallbacks CODE: how many runs of copies CODE's daemon had to apply one by one (its log says so).
 fallbacks() { grep -c 'not applied at once' "$FQ_RUN_DIR/$1.log" || true; }
 
+# key_file CODE key|pub: the file of unit CODE's secret (key) or public (pub) link key; the
+# configs the tests write keep them in keys/ beside themselves (link.keys by default).
+key_file() { echo "$(dirname "$E2E_CONFIG")/keys/$1.$2"; }
+
+# poke_as CHILD PARENT: fq-poke's options to speak on PARENT's link with CHILD's keys.
+poke_as() { echo --key "$(key_file "$1" key)" --server-key "$(key_file "$2" pub)"; }
+
 # link_endpoint CODE: the link endpoint (tcp://HOST:PORT) of unit CODE in E2E_CONFIG; fails if none.
 link_endpoint() {
     local ep
@@ -403,8 +410,9 @@ poke_copies() {
     shift
     link=$(link_endpoint "$E2E_STREET")
     for c in "$@"; do args+=(--copy "$c"); done
+    # shellcheck disable=SC2046 # poke_as gives whole options
     assert_exit 0 "$FQ_BUILD_DIR/fq-poke" link "$link" copies --identity "$E2E_COMM2" --to "$E2E_STREET" \
-        --category neighbour --seq "$first" --timeout 5000 "${args[@]}"
+        --category neighbour --seq "$first" --timeout 5000 $(poke_as "$E2E_COMM2" "$E2E_STREET") "${args[@]}"
 }
 
 # crafted_seq: the last seq the street's inbox took from community 2.

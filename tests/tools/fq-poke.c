@@ -3,13 +3,16 @@
  * sending a run of crafted case copies.
  *
  * usage: fq-poke ops|link ENDPOINT garbage|oversized|envelope [--identity ID] [--size N]
- *                [--timeout MS]
+ *                [--timeout MS] [LINK KEYS]
  *        fq-poke link ENDPOINT copies --identity CHILD --to UNIT --seq FIRST
- *                [--category CODE] --copy N:VERSION[:bad|:entries=M]... [--timeout MS]
- *        fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N [--timeout MS]
+ *                [--category CODE] --copy N:VERSION[:bad|:entries=M]... [--timeout MS] LINK KEYS
+ *        fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N [--timeout MS] LINK KEYS
+ *   LINK KEYS --server-key FILE (the parent's UNIT.pub, needed for link) [--key FILE (a
+ *             child's UNIT.key; without it, a keypair made up on the spot: a stranger's)]
  *   ops       a REQ socket, as casectl uses; prints "status=N error=TEXT" from the OpsReply
- *   link      a DEALER with routing id ID, as a child daemon uses; prints "ack seq=N
- *             rejected=N reason=TEXT" from the Envelope that comes back (skipping heartbeats)
+ *   link      a DEALER with routing id ID, as a child daemon uses, speaking CurveZMQ with the
+ *             keys given; prints "ack seq=N rejected=N reason=TEXT" from the Envelope that
+ *             comes back (skipping heartbeats)
  *   garbage   bytes that are not protobuf; oversized: N bytes (default 1 MiB);
  *   envelope  a well-formed envelope claiming to come from another unit (link only)
  *   copies    one sync envelope per --copy, from CHILD to UNIT with sequence numbers FIRST,
@@ -30,6 +33,7 @@
 #include <zmq.h>
 
 #include "fengqiao.pb-c.h"
+#include "keys.h"
 
 #define MAX_COPIES 64
 #define MAX_EVENTS 16
@@ -42,14 +46,22 @@ typedef struct {
     unsigned long long seq;
     const char *copy[MAX_COPIES];
     size_t ncopies;
+    const char *key, *server_key; /* files, or NULL */
 } s_args_t;
 
 static int parse(int argc, char **argv, s_args_t *a)
 {
     if (argc < 4)
         return -1;
-    *a = (s_args_t){argv[1], argv[2],     argv[3], "fq-poke", 1 << 20, 3000,
-                    "",      "neighbour", 1,       {NULL},    0};
+    *a = (s_args_t){.kind = argv[1],
+                    .endpoint = argv[2],
+                    .what = argv[3],
+                    .identity = "fq-poke",
+                    .size = 1 << 20,
+                    .timeout_ms = 3000,
+                    .to = "",
+                    .category = "neighbour",
+                    .seq = 1};
     for (int i = 4; i < argc; i += 2) {
         if (i + 1 == argc)
             return -1;
@@ -67,6 +79,10 @@ static int parse(int argc, char **argv, s_args_t *a)
             a->size = strtoul(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--timeout") == 0)
             a->timeout_ms = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--key") == 0)
+            a->key = argv[i + 1];
+        else if (strcmp(argv[i], "--server-key") == 0)
+            a->server_key = argv[i + 1];
         else
             return -1;
     }
@@ -344,6 +360,28 @@ static int send_ack(void *s, const s_args_t *a)
     return rc;
 }
 
+/* CurveZMQ as a child speaks it: the server's key from its file, ours from --key or made up. */
+static int set_curve(void *s, const s_args_t *a)
+{
+    char server[FQ_KEY_Z85_LEN + 1], pub[FQ_KEY_Z85_LEN + 1], sec[FQ_KEY_Z85_LEN + 1];
+    char err[512];
+    if (!a->server_key) {
+        fprintf(stderr, "fq-poke: link needs --server-key FILE\n");
+        return 2;
+    }
+    if (fq_key_read(a->server_key, server, err, sizeof err) < 0 ||
+        (a->key && fq_key_read(a->key, sec, err, sizeof err) < 0)) {
+        fprintf(stderr, "fq-poke: %s\n", err);
+        return 2;
+    }
+    if (a->key ? zmq_curve_public(pub, sec) : zmq_curve_keypair(pub, sec))
+        return 1;
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server, sizeof server);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, sizeof pub);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, sizeof sec);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     s_args_t a;
@@ -352,7 +390,8 @@ int main(int argc, char **argv)
                         " [--identity ID] [--size N] [--timeout MS]\n"
                         "       fq-poke link ENDPOINT copies --identity CHILD --to UNIT"
                         " --seq FIRST [--category CODE] --copy N:VERSION[:bad|:entries=M]...\n"
-                        "       fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N\n");
+                        "       fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N\n"
+                        "link also takes --server-key FILE [--key FILE]\n");
         return 2;
     }
     int is_ops = strcmp(a.kind, "ops") == 0;
@@ -361,8 +400,15 @@ int main(int argc, char **argv)
     int zero = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(s, ZMQ_RCVTIMEO, &a.timeout_ms, sizeof a.timeout_ms);
-    if (!is_ops)
+    if (!is_ops) {
         zmq_setsockopt(s, ZMQ_ROUTING_ID, a.identity, strlen(a.identity));
+        int rc = set_curve(s, &a);
+        if (rc) {
+            zmq_close(s);
+            zmq_ctx_term(ctx);
+            return rc;
+        }
+    }
     zmq_connect(s, a.endpoint);
     if (!is_ops && (strcmp(a.what, "copies") == 0 || strcmp(a.what, "ack") == 0)) {
         int rc = strcmp(a.what, "ack") == 0 ? send_ack(s, &a) : send_copies(s, &a);
