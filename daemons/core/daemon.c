@@ -43,6 +43,10 @@ static void usage(FILE *out, const char *prog, fq_tier_t tier)
             "  --log-level LEVEL  debug, info (default), warn or error\n"
             "  --help             this text\n"
             "\n"
+            "Keys: the link speaks CurveZMQ. The unit's secret key CODE.key, and the CODE.pub\n"
+            "of its parent and children, are read from the file's key directory (link.keys,\n"
+            "default keys/ beside the file); `casectl --config FILE keygen` makes them.\n"
+            "\n"
             "Environment: FQ_DATABASE_URL overrides database.url of the file.\n"
             "Signals: SIGTERM/SIGINT stop after the current message; nothing is lost.\n",
             prog, fq_tier_name(tier), fq_tier_name(tier), fq_tier_name(tier));

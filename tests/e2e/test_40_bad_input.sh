@@ -219,6 +219,9 @@ assert_contains "$r" "from_unit" "reason for an envelope whose from_unit is not 
 # An ack from a child for a billion messages the street never sent it: were it taken, the
 # street would count as delivered every message it writes for that child from now on, and
 # never send them (the journey below waits for the street's copies down to that child).
+# Community 2 is stopped meanwhile: the street answers a child on the connection it last heard
+# its key on, and the real community's heartbeats would take the street's answer from fq-poke.
+cluster kill "$E2E_CONFIG" "$E2E_COMM2" >/dev/null
 # shellcheck disable=SC2046 # poke_as gives whole options
 assert_exit 0 "$FQ_BUILD_DIR/fq-poke" link "$street_link" ack --identity "$E2E_COMM2" --to "$E2E_STREET" --seq 1000000000 \
     $(poke_as "$E2E_COMM2" "$E2E_STREET")
@@ -226,6 +229,7 @@ assert_eq heard "$E2E_OUT" "the street heard the bogus ack"
 wait_until 5 grep -q "$E2E_COMM2 acked 1000000000, past the last message it can have had" "$FQ_RUN_DIR/$E2E_STREET.log"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM street.link_out WHERE unit='$E2E_STREET' AND peer='$E2E_COMM2' AND acked_seq > next_seq")" \
     "the street's recorded ack for $E2E_COMM2 past what it gave out"
+cluster start "$E2E_CONFIG" "$E2E_COMM2" >/dev/null
 
 # Nothing was applied: no case appeared, no inbox moved.
 assert_eq 0 "$(psql_q "SELECT count(*) FROM street.cases")" "cases at the street after hostile frames"
