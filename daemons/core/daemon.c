@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "keys.h"
 #include "log.h"
 #include "ops.h"
 #include "pb.h"
@@ -39,7 +40,8 @@ static void usage(FILE *out, const char *prog, fq_tier_t tier)
             "\n"
             "  --config FILE      the deployment's YAML file\n"
             "  --unit CODE        the 12-digit code of the unit to serve\n"
-            "  --check-config     validate the file and the unit, then exit (0 valid, 1 not)\n"
+            "  --check-config     validate the file, the unit and its link keys, then exit\n"
+            "                     (0 valid, 1 not)\n"
             "  --log-level LEVEL  debug, info (default), warn or error\n"
             "  --help             this text\n"
             "\n"
@@ -122,6 +124,16 @@ static int load_config(fq_daemon_t *d, const s_args_t *a, fq_tier_t tier)
         return 1;
     }
     return 0;
+}
+
+/* --check-config: the link keys the unit would read at start are there and right. */
+static int check_keys(const fq_daemon_t *d)
+{
+    char err[ERRLEN];
+    int rc = fq_key_check_unit(d->cfg, d->self, err, sizeof err);
+    if (err[0])
+        fprintf(stderr, "%s%s\n", rc < 0 ? "" : "warning: ", err);
+    return rc < 0 ? 1 : 0;
 }
 
 fq_store_t fq_daemon_store(fq_daemon_t *d)
@@ -316,6 +328,8 @@ int fq_daemon_main(int argc, char **argv, fq_tier_t tier)
         return rc;
     fq_daemon_t d = {0};
     rc = load_config(&d, &args, tier);
+    if (rc == 0 && args.check_only)
+        rc = check_keys(&d);
     if (rc == 0 && args.check_only)
         printf("%s: valid; unit %s %s (%s)\n", args.config, d.self->code, d.self->name,
                fq_tier_name(tier));

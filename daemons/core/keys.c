@@ -114,6 +114,23 @@ int fq_key_load_public(const fq_cfg_t *cfg, const char *unit, char out[FQ_KEY_Z8
     return fq_key_read(path, out, err, errlen) < 0 ? missing(cfg, unit, err, errlen) : 0;
 }
 
+int fq_key_check_unit(const fq_cfg_t *cfg, const fq_unit_cfg_t *self, char *err, size_t errlen)
+{
+    char z85[FQ_KEY_Z85_LEN + 1];
+    bool talks = false;
+    for (size_t i = 0; i < cfg->nunits; i++) {
+        const fq_unit_cfg_t *u = &cfg->units[i];
+        if (strcmp(u->code, self->parent) != 0 && strcmp(u->parent, self->code) != 0)
+            continue;
+        talks = true;
+        if (fq_key_load_public(cfg, u->code, z85, err, errlen) < 0)
+            return -1;
+    }
+    err[0] = '\0';
+    fq_keypair_t kp;
+    return talks ? fq_key_load_pair(cfg, self->code, &kp, err, errlen) : 0;
+}
+
 /* ---- writing -------------------------------------------------------------------------------- */
 
 /* Write KEY and a newline to PATH with MODE: to PATH.new first, then renamed over PATH, so a
