@@ -12,6 +12,12 @@
 #     the street never sent is held to what it sent, so what it sends later still goes out.
 # (d) Illegal changes through casectl are refused with a clear message and change nothing;
 #     unknown cases and verbs are refused with the documented exit codes.
+# (e) Text a case may hold: a one-line field (title, party, actor) with a control character,
+#     free text (description, note) with one other than a newline or tab, invalid UTF-8, and a
+#     field over its limit in characters are refused by the daemon, the field named, nothing
+#     written; 200 Chinese characters (600 bytes) make a title. A copy from a neighbour holding
+#     a control character is quarantined, the field named. No daemon log holds a raw control
+#     character.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -308,5 +314,79 @@ assert_exit 1 ctl "$E2E_COMM1" submit --title 未知类别 --category no_such_ca
 assert_eq "$n_before" "$(psql_q "SELECT count(*) FROM community.cases WHERE unit='$E2E_COMM1'")" \
     "cases after a refused submit"
 assert_exit 0 ctl "$E2E_COMM1" status
+
+# =============================================================================================
+# (e) Text a case may hold.
+n_cases() { psql_q "SELECT count(*) FROM community.cases WHERE unit='$E2E_COMM1'"; }
+# refused_submit WORDS ARGS...: the submission is refused (exit 1, not a database error), its
+# message holds WORDS, and nothing is written.
+refused_submit() {
+    local words=$1 before
+    shift
+    before=$(n_cases)
+    assert_exit 1 ctl "$E2E_COMM1" submit --category neighbour --actor grid-text "$@"
+    assert_contains "$E2E_OUT" "$words" "refusal of submit $*"
+    [[ $E2E_OUT != *"database error"* ]] || fail "submit $* was refused by the database: $E2E_OUT"
+    assert_eq "$before" "$(n_cases)" "cases after a refused submit ($words)"
+}
+forged=$'噪音\n2026-01-01 00:00:00.000 '"$E2E_COMM1"$' ERROR forged line'
+refused_submit "title: control character U+000A at character 3" --title "$forged"
+refused_submit "title: control character U+001B" --title $'\e[2J清屏'
+refused_submit "title: control character U+007F" --title $'删除\x7f'
+refused_submit "description: control character U+0007" --title 正常 --description $'响铃\a'
+refused_submit "description: control character U+000D" --title 正常 --description $'覆盖\r伪造'
+refused_submit "party 2 phone: control character U+001B" --title 正常 \
+    --party '王某:13800138000:申请人' --party $'李某:138\e[0m00138000:被申请人'
+refused_submit "actor: control character U+0009" --title 正常 --reporter x --actor $'a\tb'
+refused_submit "title: not valid UTF-8 (byte 0xff at byte 7)" --title $'坏编\xff码'
+refused_submit "address: not valid UTF-8" --title 正常 --address $'\xe4\xb8'
+refused_submit "title: 201 characters long, at most 200 allowed" --title "$(printf '中%.0s' {1..201})"
+refused_submit "description: 4001 characters long, at most 4000 allowed" --title 正常 \
+    --description "$(printf '述%.0s' {1..4001})"
+
+# At the limit in characters, in more bytes than the limit: taken, and kept as given; free
+# text keeps its lines and tabs.
+title200=$(printf '中%.0s' {1..200})
+no=$(ctl "$E2E_COMM1" submit --title "$title200" --category neighbour --actor grid-text \
+    --description $'第一行\n\t第二行\r\n第三行')
+assert_eq "$title200" "$(field "$E2E_COMM1" "$no" .title)" "a title of 200 Chinese characters"
+assert_eq $'第一行\n\t第二行\r\n第三行' "$(field "$E2E_COMM1" "$no" .description)" "a description of several lines"
+
+# The fields of an action, the case it names and a list's filters alike.
+events() { psql_q "SELECT count(*) FROM community.case_events WHERE unit='$E2E_COMM1' AND uuid='$(uuid_of "$E2E_COMM1" "$no")'"; }
+ev_before=$(events)
+assert_exit 1 ctl "$E2E_COMM1" accept "$no" --actor $'grid\e]0;pwned\a'
+assert_contains "$E2E_OUT" "actor: control character U+001B" "refusal of an actor with an escape"
+ctl "$E2E_COMM1" accept "$no" --actor grid-text >/dev/null
+assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note $'已化解\x1b[31m'
+assert_contains "$E2E_OUT" "note: control character U+001B" "refusal of a note with an escape"
+assert_exit 1 ctl "$E2E_COMM1" withdraw "$no" --reason $'\xc3\x28'
+assert_contains "$E2E_OUT" "reason: not valid UTF-8" "refusal of a reason of invalid UTF-8"
+assert_exit 1 ctl "$E2E_COMM1" withdraw "$no" --reason "$(printf '因%.0s' {1..1001})"
+assert_contains "$E2E_OUT" "reason: 1001 characters long, at most 1000 allowed" "refusal of a long reason"
+assert_eq $((ev_before + 1)) "$(events)" "history entries after refused actions (the accept only)"
+assert_exit 2 ctl "$E2E_COMM1" show $'\e[2J'"$no"
+assert_contains "$E2E_OUT" "case: control character U+001B" "refusal of a case ref with an escape"
+assert_exit 1 ctl "$E2E_COMM1" list --category $'x\e[2J'
+assert_contains "$E2E_OUT" "category: control character U+001B" "refusal of a list filter with an escape"
+
+# A neighbour's copy is held to the same: a title edited under the community (as an older
+# version might have taken it in) travels up, and the street quarantines it naming the field.
+bad=$(ctl "$E2E_COMM1" submit --title 副本检查 --category neighbour --actor grid-text)
+psql_q "UPDATE community.cases SET title = E'副本\\n伪造' WHERE unit='$E2E_COMM1' AND case_no='$bad'" >/dev/null
+ctl "$E2E_COMM1" accept "$bad" >/dev/null
+ctl "$E2E_COMM1" escalate "$bad" >/dev/null
+quarantined_title() {
+    [[ $(psql_q "SELECT count(*) FROM street.quarantine WHERE unit='$E2E_STREET' AND peer='$E2E_COMM1'
+                 AND reason LIKE '%$bad: title: control character U+000A%'") == 1 ]]
+}
+wait_until 15 quarantined_title
+assert_eq 0 "$(psql_q "SELECT count(*) FROM street.cases WHERE case_no='$bad'")" "a copy with a control character at the street"
+
+# Whatever was tried above, no log line holds a raw control character or was forged.
+for log in "$FQ_RUN_DIR"/*.log; do
+    ! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$log" || fail "$log holds a raw control character"
+    ! grep -q 'ERROR forged line' "$log" || fail "$log holds the forged line"
+done
 
 echo "test_40_bad_input: ok"
