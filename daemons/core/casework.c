@@ -15,9 +15,10 @@
 typedef fq_store_rc_t (*s_prepare_fn)(const fq_store_t *st, const fq_caserow_t *row,
                                       const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen);
 
+/* A note or reason of only spaces (the ideographic one too) says nothing. */
 static bool blank(const char *s)
 {
-    return !s || !*s;
+    return fq_text_blank(s);
 }
 
 static fq_store_rc_t refuse(char *err, size_t errlen, const char *fmt, const char *a, const char *b)

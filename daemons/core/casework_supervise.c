@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "text.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 
+/* A note or reason of only spaces (the ideographic one too) says nothing. */
 static bool blank(const char *s)
 {
-    return !s || !*s;
+    return fq_text_blank(s);
 }
 
 static fq_store_rc_t refuse(char *err, size_t errlen, const char *what, const char *case_no)

@@ -72,8 +72,8 @@ int fq_store_check_submission(const fq_cfg_t *cfg, const Fq__Case *in, const cha
         snprintf(err, errlen, "submit needs a case");
         return -1;
     }
-    if (!in->title || !*in->title) {
-        snprintf(err, errlen, "a case needs a title");
+    if (fq_text_blank(in->title)) {
+        snprintf(err, errlen, "a case needs a title: it is empty or only spaces");
         return -1;
     }
     /* Before the category is named in a message: it may be anything. */

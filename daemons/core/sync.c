@@ -134,7 +134,7 @@ int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size
         return -1;
     }
     if (!fq_store_looks_like_uuid(c->uuid) || fq_case_no_parse(c->case_no, NULL, NULL, NULL) < 0 ||
-        !c->title || !*c->title || !c->state || fq_state_parse(c->state, &state) < 0 ||
+        fq_text_blank(c->title) || !c->state || fq_state_parse(c->state, &state) < 0 ||
         state == FQ_STATE_NONE || !c->has_version || c->version < 1) {
         snprintf(err, errlen, "case copy lacks a valid uuid, case number, title, state or version");
         return -1;

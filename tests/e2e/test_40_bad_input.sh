@@ -12,7 +12,7 @@
 #     the street never sent is held to what it sent, so what it sends later still goes out.
 # (d) Illegal changes through casectl are refused with a clear message and change nothing;
 #     unknown cases and verbs are refused with the documented exit codes.
-# (e) Text a case may hold: a one-line field (title, party, actor) with a control character,
+# (e) Text a case may hold: a title of only spaces (U+3000 too) is no title; a one-line field (title, party, actor) with a control character,
 #     free text (description, note) with one other than a newline or tab, invalid UTF-8, and a
 #     field over its limit in characters are refused by the daemon, the field named, nothing
 #     written; 200 Chinese characters (600 bytes) make a title. A copy from a neighbour holding
@@ -340,6 +340,9 @@ refused_submit "party 2 phone: control character U+001B" --title 正常 \
 refused_submit "actor: control character U+0009" --title 正常 --reporter x --actor $'a\tb'
 refused_submit "title: not valid UTF-8 (byte 0xff at byte 7)" --title $'坏编\xff码'
 refused_submit "address: not valid UTF-8" --title 正常 --address $'\xe4\xb8'
+refused_submit "a case needs a title: it is empty or only spaces" --title '   '
+refused_submit "a case needs a title: it is empty or only spaces" --title '　　' # U+3000
+refused_submit "a case needs a title: it is empty or only spaces" --title $' \u3000\u00a0 '
 refused_submit "title: 201 characters long, at most 200 allowed" --title "$(printf '中%.0s' {1..201})"
 refused_submit "description: 4001 characters long, at most 4000 allowed" --title 正常 \
     --description "$(printf '述%.0s' {1..4001})"
@@ -360,6 +363,8 @@ assert_contains "$E2E_OUT" "actor: control character U+001B" "refusal of an acto
 ctl "$E2E_COMM1" accept "$no" --actor grid-text >/dev/null
 assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note $'已化解\x1b[31m'
 assert_contains "$E2E_OUT" "note: control character U+001B" "refusal of a note with an escape"
+assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note '　 　'
+assert_contains "$E2E_OUT" "say how it was resolved (--note)" "refusal of a note of only spaces"
 assert_exit 1 ctl "$E2E_COMM1" withdraw "$no" --reason $'\xc3\x28'
 assert_contains "$E2E_OUT" "reason: not valid UTF-8" "refusal of a reason of invalid UTF-8"
 assert_exit 1 ctl "$E2E_COMM1" withdraw "$no" --reason "$(printf '因%.0s' {1..1001})"

@@ -82,10 +82,23 @@ static void test_limits_in_characters(void)
     CHECK_STR(s_err, "party 2 phone: 34 characters long, at most 32 allowed");
 }
 
+static void test_blank(void)
+{
+    CHECK(fq_text_blank(NULL));
+    CHECK(fq_text_blank(""));
+    CHECK(fq_text_blank("   "));
+    CHECK(fq_text_blank("\xe3\x80\x80\xe3\x80\x80")); /* U+3000 ideographic space, twice */
+    CHECK(fq_text_blank(" \t\n\xc2\xa0\xe2\x80\x8b\xef\xbb\xbf")); /* NBSP, ZWSP, BOM */
+    CHECK(!fq_text_blank("\xe3\x80\x80噪音\xe3\x80\x80"));
+    CHECK(!fq_text_blank(" x "));
+    CHECK(!fq_text_blank("\xff")); /* not blank: refused as invalid UTF-8 instead */
+}
+
 int main(void)
 {
     test_control_characters();
     test_utf8();
     test_limits_in_characters();
+    test_blank();
     CHECK_DONE();
 }
