@@ -2,7 +2,8 @@
 # tests/e2e/test_40_bad_input.sh - bad input at every door.
 #
 # (a) Broken deployment files (a YAML syntax error, an unknown key, a duplicate unit code, a unit
-#     whose parent is missing): streetd (really started, not only --check-config) and casectl
+#     whose parent is missing, a tcp port past 65535 or not a number, an endpoint two sockets
+#     would bind): streetd (really started, not only --check-config) and casectl
 #     report FILE:LINE:COL: at the faulty spot and exit non-zero before opening any socket.
 # (b) Garbage and an oversized request on a community's ops socket: a clear refusal, and the
 #     daemon goes on serving.
@@ -48,6 +49,7 @@ STREET_OPS=${P[2]} STREET_LINK=${P[3]}
 write_cfg() {
     local file=$1 variant=$2 ep=tcp://127.0.0.1
     local street_tier="tier: street" extra_key="" comm_parent="$E2E_STREET" dup=""
+    local street_ops="$ep:$STREET_OPS" street_link="$ep:$STREET_LINK"
     case $variant in
     ok) ;;
     syntax) street_tier="tier: street: community" ;;
@@ -55,6 +57,9 @@ write_cfg() {
     duplicate) dup=$(printf '  - code: "%s"\n    name: 公明街道综治中心\n    tier: street\n    parent: "%s"\n    ops: "%s:%s"\n    link: "%s:%s"\n' \
         "$E2E_STREET" "$E2E_DISTRICT" "$ep" "${P[4]}" "$ep" "${P[5]}") ;;
     missing_parent) comm_parent=440311009000 ;;
+    port_range) street_ops="$ep:99999" ;;
+    port_abc) street_link="$ep:abc" ;;
+    dup_endpoint) street_link="$ep:${P[0]}" ;; # the district's ops
     *) fail "write_cfg: unknown variant $variant" ;;
     esac
     {
@@ -77,8 +82,8 @@ units:
     name: 光明街道综治中心
     $street_tier$extra_key
     parent: "$E2E_DISTRICT"
-    ops: "$ep:$STREET_OPS"
-    link: "$ep:$STREET_LINK"
+    ops: "$street_ops"
+    link: "$street_link"
 EOF
         [[ -z $dup ]] || printf '%s\n' "$dup"
         cat <<EOF
@@ -114,7 +119,8 @@ assert_exit 0 "$FQ_BUILD_DIR/casectl" --config "$good" units
 
 # variant -> "LINE:COL" (computed from the written file) and a word the message must name.
 declare -A at word
-for v in syntax unknown_key duplicate missing_parent; do
+variants=(syntax unknown_key duplicate missing_parent port_range port_abc dup_endpoint)
+for v in "${variants[@]}"; do
     write_cfg "$FQ_RUN_DIR/$v.yaml" "$v"
 done
 at[syntax]=$(where "$FQ_RUN_DIR/syntax.yaml" '^    tier: street: community$' 1 '    tier: street')
@@ -125,8 +131,14 @@ word[syntax]=""
 word[unknown_key]=colour
 word[duplicate]=$E2E_STREET
 word[missing_parent]=440311009000
+at[port_range]=$(where "$FQ_RUN_DIR/port_range.yaml" '^    ops: "tcp://127.0.0.1:99999"$' 1 '    ops: ')
+at[port_abc]=$(where "$FQ_RUN_DIR/port_abc.yaml" '^    link: "tcp://127.0.0.1:abc"$' 1 '    link: ')
+at[dup_endpoint]=$(where "$FQ_RUN_DIR/dup_endpoint.yaml" "^    link: \"tcp://127.0.0.1:${P[0]}\"\$" 1 '    link: ')
+word[port_range]="port '99999', not a number 1 to 65535"
+word[port_abc]="port 'abc', not a number 1 to 65535"
+word[dup_endpoint]="duplicate endpoint 'tcp://127.0.0.1:${P[0]}': link of unit $E2E_STREET is already ops of unit $E2E_DISTRICT"
 
-for v in syntax unknown_key duplicate missing_parent; do
+for v in "${variants[@]}"; do
     f=$FQ_RUN_DIR/$v.yaml
     want="$f:${at[$v]}: "
     # Start the daemon for real (not --check-config); it must give up on its own, at once.
