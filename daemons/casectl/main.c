@@ -217,7 +217,8 @@ static void usage(FILE *out)
             "Operate a fengqiao daemon through its ops socket.\n\n"
             "  --config FILE   the deployment file (finds the unit's endpoint and names)\n"
             "  --unit CODE     the unit to talk to\n"
-            "  --endpoint EP   talk to this ops endpoint directly (e.g. tcp://127.0.0.1:7120)\n"
+            "  --endpoint EP   talk to this ops endpoint directly (e.g. tcp://127.0.0.1:7120);\n"
+            "                  not with --unit\n"
             "  --json          one JSON object per line\n"
             "  --timeout MS    how long to wait for an answer, 1 to 3600000 ms (default 5000)\n\n"
             "Verbs (casectl VERB --help for each):\n");
@@ -249,8 +250,11 @@ static int parse_global(int argc, char **argv, casectl_t *g)
         {"endpoint", required_argument, 0, 'e'}, {"json", no_argument, 0, 'j'},
         {"timeout", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
+    casectl_seen_t seen = {0};
     int c;
     while ((c = getopt_long(argc, argv, "+c:u:e:jt:h", opts, NULL)) != -1) {
+        if (strchr("cuet", c) && !casectl_opt_once(&seen, opts, c, NULL))
+            return 2;
         switch (c) {
         case 'c': g->config_path = optarg; break;
         case 'u': g->unit = optarg; break;
@@ -268,6 +272,9 @@ static int parse_global(int argc, char **argv, casectl_t *g)
         default: usage(stderr); return 2;
         }
     }
+    /* --endpoint used to override --unit without a word: an operator meant one of them. */
+    if (!casectl_opt_apart(&seen, opts, 'e', 'u', NULL))
+        return 2;
     return -1;
 }
 

@@ -349,7 +349,7 @@ refused_submit "description: control character U+0007" --title 正常 --descript
 refused_submit "description: control character U+000D" --title 正常 --description $'覆盖\r伪造'
 refused_submit "party 2 phone: control character U+001B" --title 正常 \
     --party '王某:13800138000:申请人' --party $'李某:138\e[0m00138000:被申请人'
-refused_submit "actor: control character U+0009" --title 正常 --reporter x --actor $'a\tb'
+refused_submit "reporter: control character U+0009" --title 正常 --reporter $'a\tb'
 refused_submit "title: not valid UTF-8 (byte 0xff at byte 7)" --title $'坏编\xff码'
 refused_submit "address: not valid UTF-8" --title 正常 --address $'\xe4\xb8'
 refused_submit "a case needs a title: it is empty or only spaces" --title '   '
