@@ -62,8 +62,19 @@ static char **field(s_form_t *f, int val)
     }
 }
 
+/* Every option but --co (repeatable) once, and not both --grant and --refuse. */
+static bool once(casectl_seen_t *seen, int c, const char *verb)
+{
+    if (c == 'c')
+        return true;
+    return casectl_opt_once(seen, s_opts, c, verb) &&
+           (c != 'g' || casectl_opt_apart(seen, s_opts, 'g', 'G', verb)) &&
+           (c != 'G' || casectl_opt_apart(seen, s_opts, 'G', 'g', verb));
+}
+
 static int parse(int argc, char **argv, const char *allowed_opts, s_form_t *f)
 {
+    casectl_seen_t seen = {0};
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", s_opts, NULL)) != -1) {
@@ -75,6 +86,8 @@ static int parse(int argc, char **argv, const char *allowed_opts, s_form_t *f)
                         argv[optind - 1]);
             return casectl_verb_usage(argv[0], stderr, 2);
         }
+        if (!once(&seen, c, argv[0]))
+            return 2;
         if (c == 'c' && f->req.n_co >= MAX_CO) {
             fprintf(stderr, "casectl %s: at most %d --co departments\n", argv[0], MAX_CO);
             return 2;

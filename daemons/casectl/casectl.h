@@ -2,6 +2,7 @@
 #ifndef CASECTL_H
 #define CASECTL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -16,6 +17,21 @@ typedef struct {
     int timeout_ms;
     fq_cfg_t *cfg; /* loaded from config_path, or NULL */
 } casectl_t;
+
+/* The options a parse has seen, by their getopt value (opts.c). Zero-initialise. */
+typedef struct {
+    bool seen[128];
+} casectl_seen_t;
+
+/* Option VAL (named in OPTS) of VERB (NULL: a global option) is seen now: false, with "--NAME
+ * given twice" printed, when it was seen before. For single-valued options; a repeatable one
+ * (--party, --co) does not ask. */
+bool casectl_opt_once(casectl_seen_t *seen, const struct option *opts, int val, const char *verb);
+
+/* Options VAL and OTHER may not go together: false, with "--OTHER and --VAL conflict"
+ * printed, when both were seen. */
+bool casectl_opt_apart(const casectl_seen_t *seen, const struct option *opts, int val, int other,
+                       const char *verb);
 
 /* Print the usage of verb NAME to OUT and return RC. */
 int casectl_verb_usage(const char *name, FILE *out, int rc);

@@ -29,11 +29,14 @@ static int parse(int argc, char **argv, Fq__OpsRequest *req, uint32_t *page)
                          ['c'] = &req->category_filter, ['d'] = &req->dept_filter,
                          ['u'] = &req->unit_filter,  ['f'] = &req->from_day,
                          ['T'] = &req->to_day};
+    casectl_seen_t seen = {0};
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h')
             return casectl_verb_usage("list", stdout, 0);
+        if (c != '?' && !casectl_opt_once(&seen, opts, c, "list"))
+            return 2;
         if (c > 0 && c < 128 && texts[c])
             *texts[c] = optarg;
         else if (c == 'o')

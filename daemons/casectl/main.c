@@ -104,6 +104,8 @@ static const s_verb_t s_verbs[] = {
      "       [--source CHANNEL] [--party NAME:PHONE:ROLE]... [--address TEXT] [--grid ID]\n"
      "       [--reporter NAME] [--actor NAME]",
      "Take a new case in (受理登记) at this unit; prints its unified case number.\n"
+     "Text is UTF-8 without control characters (--description may have newlines and tabs);\n"
+     "--title, --address, --reporter up to 200 characters, --description up to 4000.\n"
      "Example: casectl --config config/guangming.yaml --unit 440311001001 submit \\\n"
      "           --title '楼上噪音扰民' --category noise --party '王某:13800138000:申请人'"},
     {"show", NULL, "", CASE_ARG,
@@ -223,7 +225,8 @@ static void usage(FILE *out)
             "Operate a fengqiao daemon through its ops socket.\n\n"
             "  --config FILE   the deployment file (finds the unit's endpoint and names)\n"
             "  --unit CODE     the unit to talk to\n"
-            "  --endpoint EP   talk to this ops endpoint directly (e.g. tcp://127.0.0.1:7120)\n"
+            "  --endpoint EP   talk to this ops endpoint directly (e.g. tcp://127.0.0.1:7120);\n"
+            "                  not with --unit\n"
             "  --json          one JSON object per line\n"
             "  --timeout MS    how long to wait for an answer, 1 to 3600000 ms (default 5000)\n\n"
             "Verbs (casectl VERB --help for each):\n");
@@ -255,8 +258,11 @@ static int parse_global(int argc, char **argv, casectl_t *g)
         {"endpoint", required_argument, 0, 'e'}, {"json", no_argument, 0, 'j'},
         {"timeout", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
+    casectl_seen_t seen = {0};
     int c;
     while ((c = getopt_long(argc, argv, "+c:u:e:jt:h", opts, NULL)) != -1) {
+        if (strchr("cuet", c) && !casectl_opt_once(&seen, opts, c, NULL))
+            return 2;
         switch (c) {
         case 'c': g->config_path = optarg; break;
         case 'u': g->unit = optarg; break;
@@ -274,6 +280,9 @@ static int parse_global(int argc, char **argv, casectl_t *g)
         default: usage(stderr); return 2;
         }
     }
+    /* --endpoint used to override --unit without a word: an operator meant one of them. */
+    if (!casectl_opt_apart(&seen, opts, 'e', 'u', NULL))
+        return 2;
     return -1;
 }
 

@@ -63,11 +63,14 @@ static int stats_parse(int argc, char **argv, Fq__OpsRequest *req)
                                          {"to", required_argument, 0, 't'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
+    casectl_seen_t seen = {0};
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h')
             return casectl_verb_usage("stats", stdout, 0);
+        if (c != '?' && !casectl_opt_once(&seen, opts, c, "stats"))
+            return 2;
         if (c == 'f' && is_day(optarg))
             req->from_day = optarg;
         else if (c == 't' && is_day(optarg))
@@ -265,11 +268,14 @@ static int report_parse(int argc, char **argv, s_report_args_t *a)
     if (argc < 2 || (strcmp(argv[1], "monthly") != 0 && strcmp(argv[1], "daily") != 0))
         return casectl_verb_usage("report", stderr, 2);
     a->daily = strcmp(argv[1], "daily") == 0;
+    casectl_seen_t seen = {0};
     int c;
     optind = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
         if (c == 'h')
             return casectl_verb_usage("report", stdout, 0);
+        if (c != '?' && !casectl_opt_once(&seen, opts, c, "report"))
+            return 2;
         if (c == 'o' && *optarg)
             a->dir = optarg;
         else if (c == 'm' && !a->daily && is_month(optarg))

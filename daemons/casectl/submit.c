@@ -84,6 +84,7 @@ static int parse_form(int argc, char **argv, s_form_t *f, const char **actor)
     char **fields[] = {['t'] = &f->c.title,   ['c'] = &f->c.category, ['d'] = &f->c.description,
                        ['s'] = &f->c.source,  ['a'] = &f->c.address,  ['g'] = &f->c.grid,
                        ['R'] = &f->c.reporter};
+    casectl_seen_t seen = {0};
     int ch;
     optind = 0;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -91,6 +92,8 @@ static int parse_form(int argc, char **argv, s_form_t *f, const char **actor)
             return casectl_verb_usage("submit", stdout, 0);
         if (ch == '?')
             return casectl_verb_usage("submit", stderr, 2);
+        if (ch != 'p' && !casectl_opt_once(&seen, opts, ch, "submit")) /* --party repeats */
+            return 2;
         if (ch == 'p'   ? add_party(f, optarg) < 0
             : ch == 'r' ? parse_risk(optarg, &f->c) < 0
             : ch == 'm' ? parse_amount(optarg, &f->c) < 0

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "text.h"
 #include "triage.h"
 
 #define MAX_CO 20
@@ -14,9 +15,10 @@
 typedef fq_store_rc_t (*s_prepare_fn)(const fq_store_t *st, const fq_caserow_t *row,
                                       const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen);
 
+/* A note or reason of only spaces (the ideographic one too) says nothing. */
 static bool blank(const char *s)
 {
-    return !s || !*s;
+    return fq_text_blank(s);
 }
 
 static fq_store_rc_t refuse(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
@@ -323,18 +325,12 @@ static fq_store_rc_t p_attach(const fq_store_t *st, const fq_caserow_t *row, con
                       "'%s' is not a day; write the document's --date as "
                       "YYYY-MM-DD%s",
                       d->date, "");
-    if (blank(d->number) || strlen(d->number) > 100 || fq_cal_parse_day(d->date) < 0)
+    if (blank(d->number) || fq_cal_parse_day(d->date) < 0)
         return refuse(err, errlen, "a document needs --number and --date YYYY-MM-DD%s%s", "", "");
     if (strcmp(d->kind, "judicial_confirmation") == 0 && blank(d->court))
         return refuse(err, errlen,
                       "a judicial confirmation (司法确认) names its court "
                       "(--court)%s%s",
-                      "", "");
-    if ((d->terms && strlen(d->terms) > 4000) || (d->parties && strlen(d->parties) > 500) ||
-        (d->court && strlen(d->court) > 200))
-        return refuse(err, errlen,
-                      "document terms (4000), parties (500) or court (200) too "
-                      "long%s%s",
                       "", "");
     snprintf(plan->note, sizeof plan->note, "%s %s (%s)", label, d->number, d->date);
     return FQ_STORE_OK;
@@ -387,6 +383,48 @@ static fq_store_rc_t p_reopen(const fq_store_t *st, const fq_caserow_t *row, con
     return rc;
 }
 
+/* The document of an attach, its text as fq_text_check takes it. */
+static int check_document_text(const Fq__Document *d, char *err, size_t errlen)
+{
+    const fq_text_field_t fields[] = {
+        {.name = "kind", .value = d->kind, .max = FQ_TEXT_CODE, .kind = FQ_TEXT_LINE},
+        {.name = "number", .value = d->number, .max = 100, .kind = FQ_TEXT_LINE},
+        {.name = "date", .value = d->date, .max = 32, .kind = FQ_TEXT_LINE},
+        {.name = "parties", .value = d->parties, .max = 500, .kind = FQ_TEXT_LINES},
+        {.name = "terms", .value = d->terms, .max = FQ_TEXT_LONG, .kind = FQ_TEXT_LINES},
+        {.name = "court", .value = d->court, .max = FQ_TEXT_SHORT, .kind = FQ_TEXT_LINE},
+    };
+    return fq_text_check_all(fields, sizeof fields / sizeof fields[0], err, errlen);
+}
+
+int fq_casework_check_text(const fq_act_t *a, size_t actor_max, char *err, size_t errlen)
+{
+    const fq_text_field_t fields[] = {
+        {.name = "actor", .value = a->actor, .max = actor_max, .kind = FQ_TEXT_LINE},
+        {.name = "note", .value = a->note, .max = FQ_TEXT_LONG, .kind = FQ_TEXT_LINES},
+        {.name = "reason", .value = a->reason, .max = FQ_TEXT_REASON, .kind = FQ_TEXT_LINES},
+        {.name = "track", .value = a->track, .max = FQ_TEXT_CODE, .kind = FQ_TEXT_LINE},
+        {.name = "dept", .value = a->dept, .max = FQ_TEXT_CODE, .kind = FQ_TEXT_LINE},
+        {.name = "lead", .value = a->lead, .max = FQ_TEXT_CODE, .kind = FQ_TEXT_LINE},
+        {.name = "to", .value = a->to_unit, .max = FQ_TEXT_CODE, .kind = FQ_TEXT_LINE},
+        {.name = "date", .value = a->visit_date, .max = 32, .kind = FQ_TEXT_LINE},
+        {.name = "by", .value = a->visit_by, .max = FQ_TEXT_SHORT, .kind = FQ_TEXT_LINE},
+        {.name = "channel", .value = a->channel, .max = FQ_TEXT_CODE, .kind = FQ_TEXT_LINE},
+        {.name = "text", .value = a->text, .max = FQ_TEXT_LONG, .kind = FQ_TEXT_LINES},
+        {.name = "answer", .value = a->answer, .max = FQ_TEXT_CODE, .kind = FQ_TEXT_LINE},
+        {.name = "comment", .value = a->comment, .max = FQ_TEXT_REASON, .kind = FQ_TEXT_LINES},
+        {.name = "notice", .value = a->notice, .max = FQ_TEXT_CODE, .kind = FQ_TEXT_LINE},
+    };
+    if (fq_text_check_all(fields, sizeof fields / sizeof fields[0], err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < a->nco; i++) {
+        fq_text_field_t co = {.name = "co", .value = a->co[i], .max = FQ_TEXT_CODE};
+        if (fq_text_check(&co, err, errlen) < 0)
+            return -1;
+    }
+    return a->document ? check_document_text(a->document, err, errlen) : 0;
+}
+
 static const struct {
     fq_action_t action;
     s_prepare_fn prepare;
@@ -412,10 +450,10 @@ static const struct {
 fq_store_rc_t fq_casework_prepare(const fq_store_t *st, const fq_caserow_t *row, fq_action_t action,
                                   const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen)
 {
-    if ((a->actor && strlen(a->actor) > 200) || (a->note && strlen(a->note) > 4000) ||
-        (a->reason && strlen(a->reason) > 1000))
-        return refuse(err, errlen, "actor (200 bytes), note (4000) or reason (1000) too long%s%s",
-                      "", "");
+    /* An extension is decided above: its actor comes as "ACTOR (UNIT)" (fq_store_directive). */
+    size_t actor_max = action == FQ_ACT_EXTENSION ? FQ_EVENT_ACTOR_MAX : FQ_TEXT_SHORT;
+    if (fq_casework_check_text(a, actor_max, err, errlen) < 0)
+        return FQ_STORE_REFUSED;
     for (size_t i = 0; i < sizeof s_actions / sizeof s_actions[0]; i++)
         if (s_actions[i].action == action)
             return s_actions[i].prepare(st, row, a, plan, err, errlen);

@@ -9,6 +9,7 @@
 
 #include "case.h"
 #include "store_internal.h"
+#include "text.h"
 
 /* The locked row of the case being acted on. */
 typedef struct {
@@ -27,8 +28,8 @@ typedef struct {
     int parties;
     int bounce_count;
     bool binding;
-    char title[256];
-    char description[4096];
+    char title[FQ_TEXT_BYTES(FQ_TEXT_SHORT)]; /* whole, for the triage keywords */
+    char description[FQ_TEXT_BYTES(FQ_TEXT_LONG)];
     int64_t deadline_ms;      /* 0 when none */
     int64_t clock_start_ms;
     int64_t paused_ms;
@@ -52,11 +53,11 @@ bool fq_store_batch_take(fq_store_batch_t *b, const char *ref, fq_caserow_t *row
 
 /* What an action will do, filled by fq_casework_prepare and carried out by store_act.c. */
 typedef struct {
-    char note[4400];          /* the history entry's note */
+    char note[FQ_TEXT_BYTES(FQ_EVENT_NOTE_MAX)]; /* the history entry's note */
     bool keep_state;          /* record without moving the state (a co-handler's part) */
     const char *child;        /* dispatch: the unit below that will hold it */
     const char *track;        /* triage: the new track, NULL to leave it */
-    char track_rule[256];
+    char track_rule[FQ_TEXT_BYTES(FQ_TEXT_REASON + 40)]; /* "override: REASON" whole */
     int bounce_delta;         /* dept-return by the lead: 1 */
     bool set_binding;         /* assign at the tier a bounced case went up to */
     fq_action_t follow;       /* an automatic next action, FQ_ACT_SUBMIT for none */
@@ -83,6 +84,11 @@ fq_prepare_fn fq_casework_supervise_prepare(fq_action_t action);
 /* Where ROW's clock stands after an acceptance at NOW, or a change of track to TRACK. */
 void fq_casework_clock(const fq_store_t *st, const fq_caserow_t *row, const char *track,
                        int64_t start_ms, fq_plan_t *plan);
+
+/* The free text of request A (actor of at most ACTOR_MAX characters, note, reason, the codes it
+ * names, a document's fields) as fq_text_check takes it: 0, or -1 with the reason, naming the
+ * field, in ERR. fq_casework_prepare checks it first. */
+int fq_casework_check_text(const fq_act_t *a, size_t actor_max, char *err, size_t errlen);
 
 /* Check the request A for ACTION on ROW and plan it. REFUSED with a message naming the problem
  * (unknown department, a visit on a case that is not long-term, a missing reason ...). */

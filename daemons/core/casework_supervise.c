@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "text.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 
+/* A note or reason of only spaces (the ideographic one too) says nothing. */
 static bool blank(const char *s)
 {
-    return !s || !*s;
+    return fq_text_blank(s);
 }
 
 static fq_store_rc_t refuse(char *err, size_t errlen, const char *what, const char *case_no)
@@ -132,8 +134,8 @@ static fq_store_rc_t p_feedback(const fq_store_t *st, const fq_caserow_t *row,
     if (!one_of(a->channel, channels))
         return refuse(err, errlen, "feedback goes by --channel phone, visit, sms, wechat or "
                                    "letter", row->case_no);
-    if (blank(a->text) || strlen(a->text) > 4000)
-        return refuse(err, errlen, "say what the citizen was told (--text, up to 4000 bytes)",
+    if (blank(a->text))
+        return refuse(err, errlen, "say what the citizen was told (--text, up to 4000 characters)",
                       row->case_no);
     snprintf(plan->note, sizeof plan->note, "反馈 (%s): %s", a->channel, a->text);
     return FQ_STORE_OK;

@@ -65,11 +65,30 @@ static int s_str(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *
     return s_store(p, n, fq_cfg_at(obj, f->off), t);
 }
 
+/* A tcp:// endpoint T names a host and a port 1..65535 after its last ':' (ZeroMQ would only
+ * refuse it at bind or connect, after the checks said the file was fine). */
+static int s_tcp_port(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n,
+                      const char *t)
+{
+    const char *host = t + strlen("tcp://"), *colon = strrchr(host, ':');
+    if (!colon || colon == host || colon[-1] == '[')
+        return fq_cfg_fail(p, fq_cfg_mark(n), "'%s' must be tcp://HOST:PORT, got '%s'", f->key, t);
+    const char *port = colon + 1;
+    size_t digits = strspn(port, "0123456789");
+    long v = digits && digits <= 5 && !port[digits] ? strtol(port, NULL, 10) : 0;
+    if (v < 1 || v > 65535)
+        return fq_cfg_fail(p, fq_cfg_mark(n), "'%s' has port '%s', not a number 1 to 65535", f->key,
+                           port);
+    return 0;
+}
+
 static int s_endpoint(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n,
                       const char *t, void *obj)
 {
     static const char *const schemes[] = {"tcp://", "ipc://", "inproc://"};
     if (s_plain(p, f, n, t, FQ_CFG_ENDPOINT_MAX))
+        return -1;
+    if (strncmp(t, "tcp://", 6) == 0 && s_tcp_port(p, f, n, t) < 0)
         return -1;
     for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
         size_t len = strlen(schemes[i]);
@@ -478,6 +497,39 @@ static int s_unique(fq_cfg_parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *s
     return 0;
 }
 
+/* The units' endpoints numbered E: unit E / 2's ops (E even) or link (E odd, NULL for none). */
+static const char *const s_endpoint_keys[] = {"ops", "link"};
+
+static const char *s_endpoint_at(const fq_cfg_t *cfg, size_t e)
+{
+    const fq_unit_cfg_t *u = &cfg->units[e / 2];
+    return e % 2 ? u->link : u->ops;
+}
+
+static yaml_mark_t s_endpoint_mark(fq_cfg_parse_t *p, const yaml_node_t *units, size_t e)
+{
+    return fq_cfg_mark(fq_cfg_find(p, fq_cfg_item(p, units, e / 2), s_endpoint_keys[e % 2]));
+}
+
+/* No two sockets of the deployment bind the same endpoint (the same text): the second daemon
+ * would fail at start-up, or casectl would reach the wrong unit. */
+static int s_endpoints_unique(fq_cfg_parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *units)
+{
+    for (size_t e = 1; e < 2 * cfg->nunits; e++)
+        for (size_t f = 0; s_endpoint_at(cfg, e) && f < e; f++) {
+            const char *ep = s_endpoint_at(cfg, e), *other = s_endpoint_at(cfg, f);
+            if (!other || strcmp(ep, other) != 0)
+                continue;
+            return fq_cfg_fail(p, s_endpoint_mark(p, units, e),
+                               "duplicate endpoint '%s': %s of unit %s is already %s of unit %s "
+                               "(line %zu)",
+                               ep, s_endpoint_keys[e % 2], cfg->units[e / 2].code,
+                               s_endpoint_keys[f % 2], cfg->units[f / 2].code,
+                               s_endpoint_mark(p, units, f).line + 1);
+        }
+    return 0;
+}
+
 /* Every parent is a unit of this file, one tier up. */
 static int s_parents(fq_cfg_parse_t *p, const fq_cfg_t *cfg, const yaml_node_t *seq)
 {
@@ -568,7 +620,7 @@ static int s_cross(fq_cfg_parse_t *p, fq_cfg_t *cfg, const yaml_node_t *root)
     const yaml_node_t *deps = fq_cfg_find(p, root, "departments");
     const yaml_node_t *rules = fq_cfg_find(p, fq_cfg_find(p, root, "triage"), "rules");
     if (s_unique(p, cfg, units, cfg->nunits, s_unit_code, "unit", "code") ||
-        s_parents(p, cfg, units))
+        s_parents(p, cfg, units) || s_endpoints_unique(p, cfg, units))
         return -1;
     if (s_unique(p, cfg, cats, cfg->ncategories, s_category_code, "category", "code"))
         return -1;

@@ -8,13 +8,15 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "text.h"
+
 static char s_unit[32] = "-";
 static fq_log_level_t s_min = FQ_LOG_INFO;
 static FILE *s_stream;
 
 /* Lines held for fq_log_flush (fq_log_hold); empty when none are. */
 static bool s_hold;
-static char s_held[16384]; /* several lines: a line is at most 2 kB (fq_log) */
+static char s_held[16384]; /* several lines: a line is at most 4 kB (fq_log) */
 static size_t s_nheld;
 
 static const char *s_level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
@@ -63,11 +65,14 @@ void fq_log(fq_log_level_t level, const char *fmt, ...)
 {
     if (level < s_min)
         return;
-    char line[2048];
+    char raw[2048], line[4096];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* Users' text is logged (titles, actors, a peer's reasons): a newline in it would forge a
+     * line, an escape sequence would reach the terminal of whoever reads the log. */
+    fq_text_escape(line, sizeof line, raw);
     fq_log_mask(line);
 
     struct timeval tv;

@@ -12,7 +12,9 @@ typedef enum { FQ_LOG_DEBUG = 0, FQ_LOG_INFO, FQ_LOG_WARN, FQ_LOG_ERROR } fq_log
  * stderr when NULL). May be called again, e.g. once the unit is known. */
 void fq_log_init(const char *unit, fq_log_level_t min_level, FILE *stream);
 
-/* Format and write one line; the level is checked before any formatting. */
+/* Format and write one line; the level is checked before any formatting. Control characters
+ * and invalid UTF-8 in the formatted text come out escaped (fq_text_escape), so text from users
+ * can neither break the line nor reach a terminal as an escape sequence. */
 void fq_log(fq_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* HOLD: DEBUG and INFO lines wait in a buffer until fq_log_flush, a WARN or ERROR line, or a

@@ -13,6 +13,7 @@
 #include "pb.h"
 #include "stats.h"
 #include "store.h"
+#include "text.h"
 
 typedef void (*s_handler_fn)(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
                              char *err);
@@ -482,17 +483,25 @@ static const s_verb_t s_verbs[] = {
 };
 
 static const s_verb_t *find_verb(const char *verb);
-static bool case_ref_ok(const Fq__OpsRequest *req);
+static int case_ref_check(const Fq__OpsRequest *req, char *err, size_t errlen);
+
+/* The verb of a request no verb has, as a reply may show it: escaped and cut short. */
+static void unknown_verb(const char *verb, char *err, size_t errlen)
+{
+    char shown[48];
+    fq_text_escape(shown, sizeof shown, verb ? verb : "");
+    snprintf(err, errlen, "unknown request '%s'", shown);
+}
 
 static void dispatch(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep)
 {
     char err[FQ_OPS_ERRLEN] = "";
     const s_verb_t *v = find_verb(req->verb);
     if (!v) {
-        snprintf(err, sizeof err, "unknown request '%.40s'", req->verb ? req->verb : "");
+        unknown_verb(req->verb, err, sizeof err);
         fq_ops_reply_status(rep, 2, err);
-    } else if (v->needs_case && !case_ref_ok(req))
-        fq_ops_reply_status(rep, 2, "this request needs a case number or uuid");
+    } else if (v->needs_case && case_ref_check(req, err, sizeof err) < 0)
+        fq_ops_reply_status(rep, 2, err);
     else if (v->fn != on_status && !fq_db_connected(d->db))
         fq_ops_reply_status(rep, 1, "database unavailable; the daemon is reconnecting, try again");
     else
@@ -507,9 +516,21 @@ static const s_verb_t *find_verb(const char *verb)
     return NULL;
 }
 
+/* The case a request names, a number or uuid: one line, since refusals repeat it. */
+static int case_ref_check(const Fq__OpsRequest *req, char *err, size_t errlen)
+{
+    if (!req->case_ref || !*req->case_ref) {
+        snprintf(err, errlen, "this request needs a case number or uuid");
+        return -1;
+    }
+    const fq_text_field_t f = {.name = "case", .value = req->case_ref, .max = FQ_TEXT_CODE};
+    return fq_text_check(&f, err, errlen);
+}
+
 static bool case_ref_ok(const Fq__OpsRequest *req)
 {
-    return req->case_ref && *req->case_ref && strlen(req->case_ref) <= 64;
+    char ignored[FQ_OPS_ERRLEN];
+    return case_ref_check(req, ignored, sizeof ignored) == 0;
 }
 
 /* A well-formed write: it can join the others under one commit. */

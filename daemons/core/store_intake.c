@@ -15,26 +15,53 @@
 
 #include "db_array.h"
 #include "pb.h"
+#include "text.h"
 
-#define MAX_TEXT 4000 /* description, note */
-#define MAX_SHORT 200 /* title, names, addresses */
-
-static bool too_long(const char *s, size_t max)
-{
-    return s && strlen(s) > max;
-}
-
+/* A party's name, phone and role: one line each. */
 static int check_party(const Fq__Party *p, size_t i, char *err, size_t errlen)
 {
-    if (too_long(p->name, MAX_SHORT) || too_long(p->phone, 32) || too_long(p->role, 64)) {
-        snprintf(err, errlen, "party %zu: name, phone or role too long", i + 1);
+    char name[32], phone[32], role[32];
+    snprintf(name, sizeof name, "party %zu name", i + 1);
+    snprintf(phone, sizeof phone, "party %zu phone", i + 1);
+    snprintf(role, sizeof role, "party %zu role", i + 1);
+    const fq_text_field_t fields[] = {
+        {.name = name, .value = p->name, .max = FQ_TEXT_SHORT, .kind = FQ_TEXT_LINE},
+        {.name = phone, .value = p->phone, .max = 32, .kind = FQ_TEXT_LINE},
+        {.name = role, .value = p->role, .max = FQ_TEXT_CODE, .kind = FQ_TEXT_LINE},
+    };
+    if (fq_text_check_all(fields, sizeof fields / sizeof fields[0], err, errlen) < 0)
         return -1;
-    }
     if (p->phone && strspn(p->phone, "0123456789+- ") != strlen(p->phone)) {
-        snprintf(err, errlen, "party %zu: a phone number has only digits, '+', '-' and spaces",
-                 i + 1);
+        snprintf(err, errlen, "%s: a phone number has only digits, '+', '-' and spaces", phone);
         return -1;
     }
+    return 0;
+}
+
+int fq_store_check_case_text(const Fq__Case *c, const char *actor, char *err, size_t errlen)
+{
+    const fq_text_field_t fields[] = {
+        {.name = "title", .value = c->title, .max = FQ_TEXT_SHORT, .kind = FQ_TEXT_LINE},
+        {.name = "description",
+         .value = c->description,
+         .max = FQ_TEXT_LONG,
+         .kind = FQ_TEXT_LINES},
+        {.name = "category", .value = c->category, .max = FQ_TEXT_CODE, .kind = FQ_TEXT_LINE},
+        {.name = "source", .value = c->source, .max = 32, .kind = FQ_TEXT_LINE},
+        {.name = "address", .value = c->address, .max = FQ_TEXT_SHORT, .kind = FQ_TEXT_LINE},
+        {.name = "grid", .value = c->grid, .max = FQ_TEXT_CODE, .kind = FQ_TEXT_LINE},
+        {.name = "reporter", .value = c->reporter, .max = FQ_TEXT_SHORT, .kind = FQ_TEXT_LINE},
+        {.name = "actor", .value = actor, .max = FQ_TEXT_SHORT, .kind = FQ_TEXT_LINE},
+    };
+    if (fq_text_check_all(fields, sizeof fields / sizeof fields[0], err, errlen) < 0)
+        return -1;
+    if (c->n_parties > FQ_MAX_PARTIES) {
+        snprintf(err, errlen, "at most %d parties", FQ_MAX_PARTIES);
+        return -1;
+    }
+    for (size_t i = 0; i < c->n_parties; i++)
+        if (check_party(c->parties[i], i, err, errlen) < 0)
+            return -1;
     return 0;
 }
 
@@ -45,10 +72,13 @@ int fq_store_check_submission(const fq_cfg_t *cfg, const Fq__Case *in, const cha
         snprintf(err, errlen, "submit needs a case");
         return -1;
     }
-    if (!in->title || !*in->title) {
-        snprintf(err, errlen, "a case needs a title");
+    if (fq_text_blank(in->title)) {
+        snprintf(err, errlen, "a case needs a title: it is empty or only spaces");
         return -1;
     }
+    /* Before the category is named in a message: it may be anything. */
+    if (fq_store_check_case_text(in, actor, err, errlen) < 0)
+        return -1;
     if (!in->category || !fq_cfg_category(cfg, in->category)) {
         snprintf(err, errlen, "unknown category '%s'; see the deployment's categories",
                  in->category ? in->category : "");
@@ -58,25 +88,10 @@ int fq_store_check_submission(const fq_cfg_t *cfg, const Fq__Case *in, const cha
         snprintf(err, errlen, "risk must be 1 to 4, not %d", in->risk);
         return -1;
     }
-    if (too_long(in->title, MAX_SHORT) || too_long(in->description, MAX_TEXT) ||
-        too_long(in->address, MAX_SHORT) || too_long(in->grid, 64) ||
-        too_long(in->reporter, MAX_SHORT) || too_long(in->source, 32) ||
-        too_long(actor, MAX_SHORT)) {
-        snprintf(err, errlen, "a field is longer than allowed (title %d, description %d bytes)",
-                 MAX_SHORT, MAX_TEXT);
-        return -1;
-    }
     if (in->has_amount && (in->amount < 0 || in->amount > 1000000000000LL)) {
         snprintf(err, errlen, "the amount in dispute must be 0 to 10^12 yuan");
         return -1;
     }
-    if (in->n_parties > FQ_MAX_PARTIES) {
-        snprintf(err, errlen, "at most %d parties", FQ_MAX_PARTIES);
-        return -1;
-    }
-    for (size_t i = 0; i < in->n_parties; i++)
-        if (check_party(in->parties[i], i, err, errlen) < 0)
-            return -1;
     return 0;
 }
 

@@ -124,6 +124,11 @@ fq_store_rc_t fq_store_insert_parties(const fq_store_t *st, const char *uuid,
 int fq_store_check_submission(const fq_cfg_t *cfg, const Fq__Case *in, const char *actor, char *err,
                               size_t errlen);
 
+/* The free text of case C and its parties, and ACTOR (NULL: none), as fq_text_check takes it:
+ * a title is one line of at most 200 characters, a description lines of at most 4000, .... 0, or
+ * -1 with the reason, naming the field, in ERR. Intake and a neighbour's copies alike. */
+int fq_store_check_case_text(const Fq__Case *c, const char *actor, char *err, size_t errlen);
+
 /* A neighbour's copy C must be complete and talk about units and categories we know: 0, or -1
  * with the reason in ERR. Pure; both ways of applying copies check with it. */
 int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen);

@@ -9,6 +9,7 @@
 #include "calendar.h"
 #include "triage.h"
 #include "pb.h"
+#include "text.h"
 
 /* The query is written with the conditions of the filters given and no others. (One statement
  * for all, with "$2::text IS NULL OR state = $2" for each filter, kept a plan that could pick
@@ -112,7 +113,18 @@ static int check_names(const fq_store_t *st, const fq_list_filter_t *f, char *er
 static int check_filter(const fq_store_t *st, const fq_list_filter_t *f, char *err,
                         size_t errlen)
 {
-    if (check_names(st, f, err, errlen) < 0)
+    /* One line each before a refusal repeats them. */
+    const fq_text_field_t text[] = {
+        {.name = "state", .value = f->state, .max = FQ_TEXT_CODE},
+        {.name = "track", .value = f->track, .max = FQ_TEXT_CODE},
+        {.name = "category", .value = f->category, .max = FQ_TEXT_CODE},
+        {.name = "dept", .value = f->dept, .max = FQ_TEXT_CODE},
+        {.name = "unit", .value = f->holder, .max = FQ_TEXT_CODE},
+        {.name = "from", .value = f->from_day, .max = FQ_TEXT_CODE},
+        {.name = "to", .value = f->to_day, .max = FQ_TEXT_CODE},
+    };
+    if (fq_text_check_all(text, sizeof text / sizeof text[0], err, errlen) < 0 ||
+        check_names(st, f, err, errlen) < 0)
         return -1;
     const char *days[] = {or_null(f->from_day), or_null(f->to_day)};
     for (int i = 0; i < 2; i++)

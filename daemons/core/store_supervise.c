@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "casework.h"
+#include "text.h"
 #include "outbox.h"
 #include "pb.h"
 
@@ -23,7 +25,7 @@ fq_store_rc_t fq_store_directive(const fq_store_t *st, const char *peer, const F
         snprintf(err, errlen, "directive lacks a case or names an unknown action");
         return FQ_STORE_REFUSED;
     }
-    char actor[240];
+    char actor[FQ_TEXT_BYTES(FQ_EVENT_ACTOR_MAX)];
     snprintf(actor, sizeof actor, "%s (%s)", d->actor ? d->actor : "", peer);
     fq_act_t a = {.actor = actor,
                   .note = d->note,
@@ -36,6 +38,10 @@ fq_store_rc_t fq_store_decide_extension(const fq_store_t *st, const char *ref, b
                                         const char *actor, const char *note, char *err,
                                         size_t errlen)
 {
+    /* Checked here too, not only by the holder: a refusal there would only be logged. */
+    fq_act_t said = {.actor = actor, .note = note};
+    if (fq_casework_check_text(&said, FQ_TEXT_SHORT, err, errlen) < 0)
+        return FQ_STORE_REFUSED;
     Fq__Case *c = NULL;
     fq_store_rc_t rc = fq_store_load(st, ref, &c, err, errlen);
     if (rc != FQ_STORE_OK)

@@ -9,11 +9,13 @@
 #include "case.h"
 #include "outbox.h"
 #include "pb.h"
+#include "text.h"
 
 #define MAX_HISTORY 2000
 #define MAX_DOCS 200
 #define MAX_ASSIGNMENTS 50
 #define MAX_NOTICES 500
+#define WHY_LEN 512 /* a reason that the case number is put before */
 
 fq_store_rc_t fq_store_send(const fq_store_t *st, const char *uuid, const char *peer, char *err,
                             size_t errlen)
@@ -93,17 +95,35 @@ static bool blank(const char *s, size_t max)
     return !s || !*s || strlen(s) > max;
 }
 
+/* History entry I of a copy: complete, and its actor and note text as intake would take them,
+ * with room for what the daemon says around them (FQ_EVENT_NOTE_MAX). */
 static int check_event(const Fq__Event *e, size_t i, char *err, size_t errlen)
 {
     fq_state_t st;
     if (!fq_store_looks_like_uuid(e->uuid) || blank(e->action, 32) || blank(e->unit, 12) ||
         !e->hash || strlen(e->hash) > 64 || !e->prev_hash || strlen(e->prev_hash) > 64 ||
-        !e->to_state || fq_state_parse(e->to_state, &st) < 0 ||
-        (e->note && strlen(e->note) > 4000) || (e->actor && strlen(e->actor) > 200)) {
+        !e->to_state || fq_state_parse(e->to_state, &st) < 0) {
         snprintf(err, errlen, "history entry %zu is incomplete or malformed", i + 1);
         return -1;
     }
-    return 0;
+    char actor[48], note[48];
+    snprintf(actor, sizeof actor, "history entry %zu actor", i + 1);
+    snprintf(note, sizeof note, "history entry %zu note", i + 1);
+    const fq_text_field_t fields[] = {
+        {.name = actor, .value = e->actor, .max = FQ_EVENT_ACTOR_MAX, .kind = FQ_TEXT_LINE},
+        {.name = note, .value = e->note, .max = FQ_EVENT_NOTE_MAX, .kind = FQ_TEXT_LINES},
+    };
+    return fq_text_check_all(fields, sizeof fields / sizeof fields[0], err, errlen);
+}
+
+/* The copy's own text and its parties', as at intake; ERR names the case. */
+static int check_copy_text(const Fq__Case *c, char *err, size_t errlen)
+{
+    char why[WHY_LEN];
+    if (fq_store_check_case_text(c, NULL, why, sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "case %s: %s", c->case_no, why);
+    return -1;
 }
 
 int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen)
@@ -114,11 +134,13 @@ int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size
         return -1;
     }
     if (!fq_store_looks_like_uuid(c->uuid) || fq_case_no_parse(c->case_no, NULL, NULL, NULL) < 0 ||
-        blank(c->title, 200) || !c->state || fq_state_parse(c->state, &state) < 0 ||
+        fq_text_blank(c->title) || !c->state || fq_state_parse(c->state, &state) < 0 ||
         state == FQ_STATE_NONE || !c->has_version || c->version < 1) {
         snprintf(err, errlen, "case copy lacks a valid uuid, case number, title, state or version");
         return -1;
     }
+    if (check_copy_text(c, err, errlen) < 0)
+        return -1;
     if (!c->category || !fq_cfg_category(st->cfg, c->category) || !c->holder ||
         !fq_cfg_unit(st->cfg, c->holder) || !c->origin_unit ||
         !fq_cfg_unit(st->cfg, c->origin_unit) || (c->has_risk && (c->risk < 1 || c->risk > 4))) {

@@ -2,7 +2,8 @@
 # tests/e2e/test_40_bad_input.sh - bad input at every door.
 #
 # (a) Broken deployment files (a YAML syntax error, an unknown key, a duplicate unit code, a unit
-#     whose parent is missing): streetd (really started, not only --check-config) and casectl
+#     whose parent is missing, a tcp port past 65535 or not a number, an endpoint two sockets
+#     would bind): streetd (really started, not only --check-config) and casectl
 #     report FILE:LINE:COL: at the faulty spot and exit non-zero before opening any socket.
 # (b) Garbage and an oversized request on a community's ops socket: a clear refusal, and the
 #     daemon goes on serving.
@@ -13,6 +14,12 @@
 #     it sends later still goes out.
 # (d) Illegal changes through casectl are refused with a clear message and change nothing;
 #     unknown cases and verbs are refused with the documented exit codes.
+# (e) Text a case may hold: a title of only spaces (U+3000 too) is no title; a one-line field (title, party, actor) with a control character,
+#     free text (description, note) with one other than a newline or tab, invalid UTF-8, and a
+#     field over its limit in characters are refused by the daemon, the field named, nothing
+#     written; 200 Chinese characters (600 bytes) make a title. A copy from a neighbour holding
+#     a control character is quarantined, the field named. No daemon log holds a raw control
+#     character.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -43,6 +50,7 @@ STREET_OPS=${P[2]} STREET_LINK=${P[3]}
 write_cfg() {
     local file=$1 variant=$2 ep=tcp://127.0.0.1
     local street_tier="tier: street" extra_key="" comm_parent="$E2E_STREET" dup=""
+    local street_ops="$ep:$STREET_OPS" street_link="$ep:$STREET_LINK"
     case $variant in
     ok) ;;
     syntax) street_tier="tier: street: community" ;;
@@ -50,6 +58,9 @@ write_cfg() {
     duplicate) dup=$(printf '  - code: "%s"\n    name: 公明街道综治中心\n    tier: street\n    parent: "%s"\n    ops: "%s:%s"\n    link: "%s:%s"\n' \
         "$E2E_STREET" "$E2E_DISTRICT" "$ep" "${P[4]}" "$ep" "${P[5]}") ;;
     missing_parent) comm_parent=440311009000 ;;
+    port_range) street_ops="$ep:99999" ;;
+    port_abc) street_link="$ep:abc" ;;
+    dup_endpoint) street_link="$ep:${P[0]}" ;; # the district's ops
     *) fail "write_cfg: unknown variant $variant" ;;
     esac
     {
@@ -72,8 +83,8 @@ units:
     name: 光明街道综治中心
     $street_tier$extra_key
     parent: "$E2E_DISTRICT"
-    ops: "$ep:$STREET_OPS"
-    link: "$ep:$STREET_LINK"
+    ops: "$street_ops"
+    link: "$street_link"
 EOF
         [[ -z $dup ]] || printf '%s\n' "$dup"
         cat <<EOF
@@ -109,7 +120,8 @@ assert_exit 0 "$FQ_BUILD_DIR/casectl" --config "$good" units
 
 # variant -> "LINE:COL" (computed from the written file) and a word the message must name.
 declare -A at word
-for v in syntax unknown_key duplicate missing_parent; do
+variants=(syntax unknown_key duplicate missing_parent port_range port_abc dup_endpoint)
+for v in "${variants[@]}"; do
     write_cfg "$FQ_RUN_DIR/$v.yaml" "$v"
 done
 at[syntax]=$(where "$FQ_RUN_DIR/syntax.yaml" '^    tier: street: community$' 1 '    tier: street')
@@ -120,8 +132,14 @@ word[syntax]=""
 word[unknown_key]=colour
 word[duplicate]=$E2E_STREET
 word[missing_parent]=440311009000
+at[port_range]=$(where "$FQ_RUN_DIR/port_range.yaml" '^    ops: "tcp://127.0.0.1:99999"$' 1 '    ops: ')
+at[port_abc]=$(where "$FQ_RUN_DIR/port_abc.yaml" '^    link: "tcp://127.0.0.1:abc"$' 1 '    link: ')
+at[dup_endpoint]=$(where "$FQ_RUN_DIR/dup_endpoint.yaml" "^    link: \"tcp://127.0.0.1:${P[0]}\"\$" 1 '    link: ')
+word[port_range]="port '99999', not a number 1 to 65535"
+word[port_abc]="port 'abc', not a number 1 to 65535"
+word[dup_endpoint]="duplicate endpoint 'tcp://127.0.0.1:${P[0]}': link of unit $E2E_STREET is already ops of unit $E2E_DISTRICT"
 
-for v in syntax unknown_key duplicate missing_parent; do
+for v in "${variants[@]}"; do
     f=$FQ_RUN_DIR/$v.yaml
     want="$f:${at[$v]}: "
     # Start the daemon for real (not --check-config); it must give up on its own, at once.
@@ -315,5 +333,84 @@ assert_exit 1 ctl "$E2E_COMM1" submit --title 未知类别 --category no_such_ca
 assert_eq "$n_before" "$(psql_q "SELECT count(*) FROM community.cases WHERE unit='$E2E_COMM1'")" \
     "cases after a refused submit"
 assert_exit 0 ctl "$E2E_COMM1" status
+
+# =============================================================================================
+# (e) Text a case may hold.
+n_cases() { psql_q "SELECT count(*) FROM community.cases WHERE unit='$E2E_COMM1'"; }
+# refused_submit WORDS ARGS...: the submission is refused (exit 1, not a database error), its
+# message holds WORDS, and nothing is written.
+refused_submit() {
+    local words=$1 before
+    shift
+    before=$(n_cases)
+    assert_exit 1 ctl "$E2E_COMM1" submit --category neighbour --actor grid-text "$@"
+    assert_contains "$E2E_OUT" "$words" "refusal of submit $*"
+    [[ $E2E_OUT != *"database error"* ]] || fail "submit $* was refused by the database: $E2E_OUT"
+    assert_eq "$before" "$(n_cases)" "cases after a refused submit ($words)"
+}
+forged=$'噪音\n2026-01-01 00:00:00.000 '"$E2E_COMM1"$' ERROR forged line'
+refused_submit "title: control character U+000A at character 3" --title "$forged"
+refused_submit "title: control character U+001B" --title $'\e[2J清屏'
+refused_submit "title: control character U+007F" --title $'删除\x7f'
+refused_submit "description: control character U+0007" --title 正常 --description $'响铃\a'
+refused_submit "description: control character U+000D" --title 正常 --description $'覆盖\r伪造'
+refused_submit "party 2 phone: control character U+001B" --title 正常 \
+    --party '王某:13800138000:申请人' --party $'李某:138\e[0m00138000:被申请人'
+refused_submit "reporter: control character U+0009" --title 正常 --reporter $'a\tb'
+refused_submit "title: not valid UTF-8 (byte 0xff at byte 7)" --title $'坏编\xff码'
+refused_submit "address: not valid UTF-8" --title 正常 --address $'\xe4\xb8'
+refused_submit "a case needs a title: it is empty or only spaces" --title '   '
+refused_submit "a case needs a title: it is empty or only spaces" --title '　　' # U+3000
+refused_submit "a case needs a title: it is empty or only spaces" --title $' \u3000\u00a0 '
+refused_submit "title: 201 characters long, at most 200 allowed" --title "$(printf '中%.0s' {1..201})"
+refused_submit "description: 4001 characters long, at most 4000 allowed" --title 正常 \
+    --description "$(printf '述%.0s' {1..4001})"
+
+# At the limit in characters, in more bytes than the limit: taken, and kept as given; free
+# text keeps its lines and tabs.
+title200=$(printf '中%.0s' {1..200})
+no=$(ctl "$E2E_COMM1" submit --title "$title200" --category neighbour --actor grid-text \
+    --description $'第一行\n\t第二行\r\n第三行')
+assert_eq "$title200" "$(field "$E2E_COMM1" "$no" .title)" "a title of 200 Chinese characters"
+assert_eq $'第一行\n\t第二行\r\n第三行' "$(field "$E2E_COMM1" "$no" .description)" "a description of several lines"
+
+# The fields of an action, the case it names and a list's filters alike.
+events() { psql_q "SELECT count(*) FROM community.case_events WHERE unit='$E2E_COMM1' AND uuid='$(uuid_of "$E2E_COMM1" "$no")'"; }
+ev_before=$(events)
+assert_exit 1 ctl "$E2E_COMM1" accept "$no" --actor $'grid\e]0;pwned\a'
+assert_contains "$E2E_OUT" "actor: control character U+001B" "refusal of an actor with an escape"
+ctl "$E2E_COMM1" accept "$no" --actor grid-text >/dev/null
+assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note $'已化解\x1b[31m'
+assert_contains "$E2E_OUT" "note: control character U+001B" "refusal of a note with an escape"
+assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note '　 　'
+assert_contains "$E2E_OUT" "say how it was resolved (--note)" "refusal of a note of only spaces"
+assert_exit 1 ctl "$E2E_COMM1" withdraw "$no" --reason $'\xc3\x28'
+assert_contains "$E2E_OUT" "reason: not valid UTF-8" "refusal of a reason of invalid UTF-8"
+assert_exit 1 ctl "$E2E_COMM1" withdraw "$no" --reason "$(printf '因%.0s' {1..1001})"
+assert_contains "$E2E_OUT" "reason: 1001 characters long, at most 1000 allowed" "refusal of a long reason"
+assert_eq $((ev_before + 1)) "$(events)" "history entries after refused actions (the accept only)"
+assert_exit 2 ctl "$E2E_COMM1" show $'\e[2J'"$no"
+assert_contains "$E2E_OUT" "case: control character U+001B" "refusal of a case ref with an escape"
+assert_exit 1 ctl "$E2E_COMM1" list --category $'x\e[2J'
+assert_contains "$E2E_OUT" "category: control character U+001B" "refusal of a list filter with an escape"
+
+# A neighbour's copy is held to the same: a title edited under the community (as an older
+# version might have taken it in) travels up, and the street quarantines it naming the field.
+bad=$(ctl "$E2E_COMM1" submit --title 副本检查 --category neighbour --actor grid-text)
+psql_q "UPDATE community.cases SET title = E'副本\\n伪造' WHERE unit='$E2E_COMM1' AND case_no='$bad'" >/dev/null
+ctl "$E2E_COMM1" accept "$bad" >/dev/null
+ctl "$E2E_COMM1" escalate "$bad" >/dev/null
+quarantined_title() {
+    [[ $(psql_q "SELECT count(*) FROM street.quarantine WHERE unit='$E2E_STREET' AND peer='$E2E_COMM1'
+                 AND reason LIKE '%$bad: title: control character U+000A%'") == 1 ]]
+}
+wait_until 15 quarantined_title
+assert_eq 0 "$(psql_q "SELECT count(*) FROM street.cases WHERE case_no='$bad'")" "a copy with a control character at the street"
+
+# Whatever was tried above, no log line holds a raw control character or was forged.
+for log in "$FQ_RUN_DIR"/*.log; do
+    ! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$log" || fail "$log holds a raw control character"
+    ! grep -q 'ERROR forged line' "$log" || fail "$log holds the forged line"
+done
 
 echo "test_40_bad_input: ok"

@@ -17,6 +17,9 @@
 #     and nothing changed (the case's version, state, history, departments and documents, or
 #     the number of cases, are the same before and after).
 # (d) impossible calendar days (2026-02-30, 2026-11-31) are refused like any other bad date.
+# (e) a repeated single-valued option (--title, --lead, --note, --state, --from, --unit) and
+#     conflicting ones (--grant with --refuse, --unit with --endpoint) are usage errors (exit 2)
+#     naming them; --party repeats.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -403,5 +406,30 @@ refused "$S" "$L" 1 2026-02-30 visit "$L" --date 2026-02-30 --by 网格员 --not
 refused "$S" "$e" 1 2026-11-31 attach "$e" --kind legal_opinion --number 法意-1 --date 2026-11-31
 assert_exit 1 ctl "$S" list --from 2026-02-30
 assert_contains "$E2E_OUT" "'2026-02-30' is not a day" "refusal of list --from 2026-02-30"
+
+# =============================================================================================
+# (e) An option given twice, or two that contradict each other, is a usage error saying which,
+#     not the last one winning; --party and --co may repeat.
+refused "$S" "$e" 2 "extension: --refuse and --grant conflict" extension "$e" --refuse --grant
+refused "$S" "$e" 2 "extension: --grant given twice" extension "$e" --grant --grant
+refused "$S" "$e" 2 "assign: --lead given twice" assign "$e" --lead hrss_office --lead justice_office
+refused "$S" "$e" 2 "resolve: --note given twice" resolve "$e" --note 已化解 --note=未化解
+n_before=$(psql_q "SELECT count(*) FROM street.cases")
+assert_exit 2 ctl "$S" submit --title x --title y --category wage_arrears
+assert_contains "$E2E_OUT" "submit: --title given twice" "refusal of two --title"
+assert_exit 2 ctl "$S" list --state accepted --state closed
+assert_contains "$E2E_OUT" "list: --state given twice" "refusal of two --state"
+assert_exit 2 ctl "$S" stats --from 2026-01-01 --from 2026-02-01 --to 2026-03-01
+assert_contains "$E2E_OUT" "stats: --from given twice" "refusal of two --from"
+assert_exit 2 "$FQ_BUILD_DIR/casectl" --config "$cfg" --unit "$S" --unit "$E2E_COMM1" status
+assert_contains "$E2E_OUT" "casectl: --unit given twice" "refusal of two --unit"
+street_ops=$("$FQ_BUILD_DIR/casectl" --config "$cfg" units | awk -F'\t' -v c="$S" '$1 == c { print $3 }')
+assert_exit 2 "$FQ_BUILD_DIR/casectl" --config "$cfg" --unit "$E2E_COMM1" --endpoint "$street_ops" status
+assert_contains "$E2E_OUT" "casectl: --unit and --endpoint conflict" "refusal of --unit with --endpoint"
+assert_exit 0 "$FQ_BUILD_DIR/casectl" --config "$cfg" --endpoint "$street_ops" status
+assert_eq "$n_before" "$(psql_q "SELECT count(*) FROM street.cases")" "cases after refused usage"
+two=$(ctl "$S" submit --title 两个当事人 --category wage_arrears --actor street-desk \
+    --party '甲:13200000002:申请人' --party '乙:13200000003:被申请人')
+assert_eq 2 "$(field "$S" "$two" '.parties | length')" "two --party options"
 
 echo "test_70_verify_and_errors: ok"

@@ -228,6 +228,26 @@ static void test_log_hold(void)
     fclose(stream);
 }
 
+/* A user's text with a newline, an escape sequence, a C1 control and a byte of invalid UTF-8
+ * stays on its line and reaches the log escaped. */
+static void test_log_escapes(void)
+{
+    FILE *stream = tmpfile();
+    CHECK(stream != NULL);
+    if (!stream)
+        return;
+    char text[1024];
+    fq_log_init("u-1", FQ_LOG_INFO, stream);
+    fq_info("case submitted: %s",
+            "噪音\n2026-01-01 00:00:00.000 u-1 ERROR forged\x1b[2J\xc2\x9b\xff\tend");
+    stream_text(stream, text, sizeof text);
+    const char *msg = strstr(text, "INFO ");
+    CHECK_STR(msg, "INFO case submitted: 噪音\\n2026-01-01 00:00:00.000 u-1 ERROR "
+                   "forged\\x1b[2J\\u009b\\xff\\tend\n");
+    fq_log_init("-", FQ_LOG_INFO, NULL);
+    fclose(stream);
+}
+
 int main(void)
 {
     test_envelope_round_trip();
@@ -238,5 +258,6 @@ int main(void)
     test_uuid_many();
     test_log_masking();
     test_log_hold();
+    test_log_escapes();
     CHECK_DONE();
 }

@@ -191,6 +191,17 @@ static void test_fixtures(void)
                  "unknown category 'gambling'");
     EXPECT_ERROR(FIXTURES "out_of_bounds.yaml", 4, 17, "out of bounds");
     EXPECT_ERROR(FIXTURES "wrong_type.yaml", 5, 11, "must be a scalar, not a sequence");
+    EXPECT_ERROR(FIXTURES "port_out_of_range.yaml", 7, 10,
+                 "'ops' has port '99999', not a number 1 to 65535");
+    EXPECT_ERROR(FIXTURES "port_not_a_number.yaml", 8, 11,
+                 "'link' has port 'abc', not a number 1 to 65535");
+    EXPECT_ERROR(FIXTURES "port_missing.yaml", 7, 10, "'ops' must be tcp://HOST:PORT");
+    EXPECT_ERROR(FIXTURES "duplicate_endpoint.yaml", 14, 11,
+                 "duplicate endpoint 'tcp://127.0.0.1:7100': link of unit 440311001000 is "
+                 "already ops of unit 440311000000 (line 7)");
+    EXPECT_ERROR(FIXTURES "duplicate_ops.yaml", 13, 10,
+                 "duplicate endpoint 'tcp://127.0.0.1:7100': ops of unit 440311001000 is already "
+                 "ops of unit 440311000000 (line 7)");
 }
 
 static void test_triage_fixtures(void)
