@@ -20,7 +20,7 @@
 /* A party's name, phone and role: one line each. */
 static int check_party(const Fq__Party *p, size_t i, char *err, size_t errlen)
 {
-    char name[32], phone[32], role[32];
+    char name[48], phone[48], role[48]; /* "party N phone" for any N */
     snprintf(name, sizeof name, "party %zu name", i + 1);
     snprintf(phone, sizeof phone, "party %zu phone", i + 1);
     snprintf(role, sizeof role, "party %zu role", i + 1);
