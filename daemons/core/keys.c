@@ -117,7 +117,7 @@ int fq_key_load_public(const fq_cfg_t *cfg, const char *unit, char out[FQ_KEY_Z8
 int fq_key_check_unit(const fq_cfg_t *cfg, const fq_unit_cfg_t *self, char *err, size_t errlen)
 {
     char z85[FQ_KEY_Z85_LEN + 1];
-    bool talks = false;
+    bool talks = self->link != NULL; /* it binds a Curve server even before it has children */
     for (size_t i = 0; i < cfg->nunits; i++) {
         const fq_unit_cfg_t *u = &cfg->units[i];
         if (strcmp(u->code, self->parent) != 0 && strcmp(u->parent, self->code) != 0)

@@ -84,10 +84,11 @@ static void *open_down(fq_link_t *link, void *ctx, char *err, size_t errlen)
     return s;
 }
 
-/* This unit's keypair, when it has a neighbour to speak to; a warning is logged, not fatal. */
+/* This unit's keypair, when it has a neighbour or a link socket to bind (a street whose
+ * communities are not configured yet); a warning is logged, not fatal. */
 static int load_keys(fq_link_t *link, char *err, size_t errlen)
 {
-    if (link->npeers == 0)
+    if (link->npeers == 0 && !link->self->link)
         return 0;
     if (fq_key_load_pair(link->cfg, link->self->code, &link->keys, err, errlen) < 0)
         return -1;

@@ -54,6 +54,14 @@ assert_contains "$E2E_OUT" "not a key" "keygen over a file that is not a key"
 assert_eq "not a key" "$(cat "$keys/$E2E_COMM2.key")" "a file that is not a key is left alone"
 assert_exit 0 "$FQ_BUILD_DIR/casectl" --config "$cfg" keygen "$E2E_COMM2" --replace
 
+# A district with a link endpoint and no streets yet binds a Curve server all the same: it
+# needs its keypair too.
+mkdir "$FQ_RUN_DIR/lone"
+printf 'name: lone\nunits:\n  - {code: "%s", name: 区, tier: district, ops: "tcp://127.0.0.1:1", link: "tcp://127.0.0.1:2"}\n' \
+    "$E2E_DISTRICT" >"$FQ_RUN_DIR/lone/lone.yaml"
+assert_exit 1 "$FQ_BUILD_DIR/districtd" --config "$FQ_RUN_DIR/lone/lone.yaml" --unit "$E2E_DISTRICT" --check-config
+assert_contains "$E2E_OUT" "lone/keys/$E2E_DISTRICT.key: No such file" "a childless district without its key"
+
 e2e_up "$cfg"
 assert_eq "$street_pub" "$(cat "$keys/$E2E_STREET.pub")" "scripts/cluster up kept the street's key"
 assert_eq "$comm1_pub" "$(cat "$keys/$E2E_COMM1.pub")" "scripts/cluster up kept community 1's key"
