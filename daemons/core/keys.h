@@ -38,8 +38,8 @@ int fq_key_load_public(const fq_cfg_t *cfg, const char *unit, char out[FQ_KEY_Z8
                        char *err, size_t errlen);
 
 /* The keys SELF's daemon reads at start: its own pair (when it has a parent, children or a link
- * endpoint), and the public keys of its parent and children. Returns 0 (with a warning in ERR, or ERR empty),
- * or -1 with ERR naming the first key missing or wrong. */
+ * endpoint), and the public keys of its parent and children. Returns 0 (with a warning in ERR, or
+ * ERR empty), or -1 with ERR naming the first key missing or wrong. */
 int fq_key_check_unit(const fq_cfg_t *cfg, const fq_unit_cfg_t *self, char *err, size_t errlen);
 
 typedef enum {
