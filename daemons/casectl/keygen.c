@@ -17,9 +17,9 @@ static const char *const s_outcome[] = {
 
 static void print_outcome(const casectl_t *g, const char *unit, int outcome)
 {
-    char sec[FQ_CFG_PATH_MAX + 32], pub[FQ_CFG_PATH_MAX + 32];
-    fq_key_path(g->cfg, unit, true, sec, sizeof sec);
-    fq_key_path(g->cfg, unit, false, pub, sizeof pub);
+    char sec[FQ_KEY_PATH_MAX], pub[FQ_KEY_PATH_MAX];
+    fq_key_path(g->cfg, unit, true, sec);
+    fq_key_path(g->cfg, unit, false, pub);
     if (g->json) {
         printf("{\"unit\":\"%s\",\"result\":\"%s\",\"secret_key\":", unit, s_outcome[outcome]);
         casectl_json_string(stdout, sec);

@@ -110,6 +110,12 @@ extern const char *const fq_cfg_tracks[];
 int fq_cfg_number(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
                   long *out);
 
+/* ---- config_cross.c --------------------------------------------------------------------- */
+
+/* After the walk: the rules that span sections (unique codes and endpoints, parents, the
+ * categories departments and rules name), then the sla section's references. */
+int fq_cfg_cross(fq_cfg_parse_t *p, fq_cfg_t *cfg, const yaml_node_t *root);
+
 /* ---- config_sla.c ----------------------------------------------------------------------- */
 
 /* The calendar section (weekend, holidays, workdays) and the sla section (cutoff, tracks,

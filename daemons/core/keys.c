@@ -11,10 +11,9 @@
 
 #define KEY_FILE_MAX 256 /* 40 characters and a newline; more is not a key file */
 
-int fq_key_path(const fq_cfg_t *cfg, const char *unit, bool secret, char *out, size_t outlen)
+void fq_key_path(const fq_cfg_t *cfg, const char *unit, bool secret, char out[FQ_KEY_PATH_MAX])
 {
-    int n = snprintf(out, outlen, "%s/%s.%s", cfg->keys_dir, unit, secret ? "key" : "pub");
-    return n < 0 || (size_t)n >= outlen ? -1 : 0;
+    snprintf(out, FQ_KEY_PATH_MAX, "%s/%s.%s", cfg->keys_dir, unit, secret ? "key" : "pub");
 }
 
 /* True when TEXT is LEN characters of a key that decodes. */
@@ -78,11 +77,9 @@ static void check_private(const char *path, char *warn, size_t warnlen)
 int fq_key_load_pair(const fq_cfg_t *cfg, const char *unit, fq_keypair_t *kp, char *err,
                      size_t errlen)
 {
-    char path[FQ_CFG_PATH_MAX + 32];
-    if (fq_key_path(cfg, unit, true, path, sizeof path) < 0) {
-        snprintf(err, errlen, "key directory name too long: %s", cfg->keys_dir);
-        return -1;
-    }
+    char path[FQ_KEY_PATH_MAX], pub_path[FQ_KEY_PATH_MAX];
+    fq_key_path(cfg, unit, true, path);
+    fq_key_path(cfg, unit, false, pub_path);
     if (fq_key_read(path, kp->secret_z85, err, errlen) < 0)
         return missing(cfg, unit, err, errlen);
     if (zmq_curve_public(kp->public_z85, kp->secret_z85) < 0) {
@@ -90,27 +87,22 @@ int fq_key_load_pair(const fq_cfg_t *cfg, const char *unit, fq_keypair_t *kp, ch
         return -1;
     }
     char published[FQ_KEY_Z85_LEN + 1], ignored[256];
-    if (fq_key_path(cfg, unit, false, path, sizeof path) == 0 &&
-        fq_key_read(path, published, ignored, sizeof ignored) == 0 &&
+    if (fq_key_read(pub_path, published, ignored, sizeof ignored) == 0 &&
         strcmp(published, kp->public_z85) != 0) {
-        snprintf(err, errlen, "%s is not the public key of %s.key: its peers would refuse it", path,
-                 unit);
+        snprintf(err, errlen, "%s is not the public key of %s.key: its peers would refuse it",
+                 pub_path, unit);
         return -1;
     }
     err[0] = '\0';
-    if (fq_key_path(cfg, unit, true, path, sizeof path) == 0)
-        check_private(path, err, errlen); /* a warning for the caller, not a failure */
+    check_private(path, err, errlen); /* a warning for the caller, not a failure */
     return 0;
 }
 
 int fq_key_load_public(const fq_cfg_t *cfg, const char *unit, char out[FQ_KEY_Z85_LEN + 1],
                        char *err, size_t errlen)
 {
-    char path[FQ_CFG_PATH_MAX + 32];
-    if (fq_key_path(cfg, unit, false, path, sizeof path) < 0) {
-        snprintf(err, errlen, "key directory name too long: %s", cfg->keys_dir);
-        return -1;
-    }
+    char path[FQ_KEY_PATH_MAX];
+    fq_key_path(cfg, unit, false, path);
     return fq_key_read(path, out, err, errlen) < 0 ? missing(cfg, unit, err, errlen) : 0;
 }
 
@@ -137,7 +129,7 @@ int fq_key_check_unit(const fq_cfg_t *cfg, const fq_unit_cfg_t *self, char *err,
  * reader sees the old file or the new one, never half of one. */
 static int write_key(const char *path, const char *key, mode_t mode, char *err, size_t errlen)
 {
-    char tmp[FQ_CFG_PATH_MAX + 40];
+    char tmp[FQ_KEY_PATH_MAX + 8];
     snprintf(tmp, sizeof tmp, "%s.new", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     char line[FQ_KEY_Z85_LEN + 2];
@@ -165,12 +157,9 @@ static int make_dir(const char *dir, char *err, size_t errlen)
 
 int fq_keygen(const fq_cfg_t *cfg, const char *unit, bool replace, char *err, size_t errlen)
 {
-    char sec_path[FQ_CFG_PATH_MAX + 32], pub_path[FQ_CFG_PATH_MAX + 32];
-    if (fq_key_path(cfg, unit, true, sec_path, sizeof sec_path) < 0 ||
-        fq_key_path(cfg, unit, false, pub_path, sizeof pub_path) < 0) {
-        snprintf(err, errlen, "key directory name too long: %s", cfg->keys_dir);
-        return -1;
-    }
+    char sec_path[FQ_KEY_PATH_MAX], pub_path[FQ_KEY_PATH_MAX];
+    fq_key_path(cfg, unit, true, sec_path);
+    fq_key_path(cfg, unit, false, pub_path);
     if (make_dir(cfg->keys_dir, err, errlen) < 0)
         return -1;
     fq_keypair_t kp;

@@ -20,9 +20,12 @@ typedef struct {
     char secret_z85[FQ_KEY_Z85_LEN + 1];
 } fq_keypair_t;
 
-/* The file of UNIT's key in CFG's key directory: the secret (CODE.key) or the public (CODE.pub).
- * Returns -1 when it does not fit in OUTLEN. */
-int fq_key_path(const fq_cfg_t *cfg, const char *unit, bool secret, char *out, size_t outlen);
+/* Room for a key file's path: the key directory is bounded by the config, a unit code by its
+ * length. */
+#define FQ_KEY_PATH_MAX (FQ_CFG_PATH_MAX + FQ_UNIT_CODE_LEN + 8)
+
+/* The file of UNIT's key in CFG's key directory: the secret (CODE.key) or the public (CODE.pub). */
+void fq_key_path(const fq_cfg_t *cfg, const char *unit, bool secret, char out[FQ_KEY_PATH_MAX]);
 
 /* Read the key in PATH (40 Z85 characters, then at most white space) into OUT. Returns 0, or -1
  * with the reason in ERR. */

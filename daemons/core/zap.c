@@ -216,8 +216,9 @@ fq_zap_t *fq_zap_start(void *ctx, const fq_cfg_t *cfg, const fq_unit_cfg_t *self
     zap->running = true;
     if (check_refuses_stranger(ctx, err, errlen) < 0)
         goto fail;
-    /* the check's refusal is not a stranger knocking */
-    fq_zap_take_refused(zap, (char[FQ_KEY_Z85_LEN + 1]){0}, (char[1]){0}, 1);
+    pthread_mutex_lock(&zap->lock);
+    zap->refused = 0; /* the check's refusal is not a stranger knocking */
+    pthread_mutex_unlock(&zap->lock);
     return zap;
 fail:
     fq_zap_stop(&zap);
