@@ -104,7 +104,8 @@ static const s_verb_t s_verbs[] = {
      "       [--source CHANNEL] [--party NAME:PHONE:ROLE]... [--address TEXT] [--grid ID]\n"
      "       [--reporter NAME] [--actor NAME]",
      "Take a new case in (受理登记) at this unit; prints its unified case number.\n"
-     "Text is UTF-8 without control characters (--description may have newlines and tabs);\n"
+     "Text is UTF-8 without control characters (--description may have newlines and tabs)\n"
+     "or bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069);\n"
      "--title, --address, --reporter up to 200 characters, --description up to 4000.\n"
      "Example: casectl --config config/guangming.yaml --unit 440311001001 submit \\\n"
      "           --title '楼上噪音扰民' --category noise --party '王某:13800138000:申请人'"},

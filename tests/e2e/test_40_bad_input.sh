@@ -15,7 +15,8 @@
 # (d) Illegal changes through casectl are refused with a clear message and change nothing;
 #     unknown cases and verbs are refused with the documented exit codes.
 # (e) Text a case may hold: a title of only spaces (U+3000 too) is no title; a one-line field (title, party, actor) with a control character,
-#     free text (description, note) with one other than a newline or tab, invalid UTF-8, and a
+#     free text (description, note) with one other than a newline or tab, any field with a
+#     bidirectional override or isolate (U+202A-U+202E, U+2066-U+2069), invalid UTF-8, and a
 #     field over its limit in characters are refused by the daemon, the field named, nothing
 #     written; 200 Chinese characters (600 bytes) make a title. A copy from a neighbour holding
 #     a control character is quarantined, the field named. No daemon log holds a raw control
@@ -357,6 +358,9 @@ refused_submit "description: control character U+000D" --title 正常 --descript
 refused_submit "party 2 phone: control character U+001B" --title 正常 \
     --party '王某:13800138000:申请人' --party $'李某:138\e[0m00138000:被申请人'
 refused_submit "reporter: control character U+0009" --title 正常 --reporter $'a\tb'
+# Bidirectional overrides and isolates ("Trojan Source"): the title would display reordered.
+refused_submit "title: bidirectional control character U+202E at character 3" --title $'欠薪\xe2\x80\xae退回'
+refused_submit "description: bidirectional control character U+2066" --title 正常 --description $'说明\xe2\x81\xa6隔离\xe2\x81\xa9'
 refused_submit "title: not valid UTF-8 (byte 0xff at byte 7)" --title $'坏编\xff码'
 refused_submit "address: not valid UTF-8" --title 正常 --address $'\xe4\xb8'
 refused_submit "a case needs a title: it is empty or only spaces" --title '   '
@@ -382,6 +386,8 @@ assert_contains "$E2E_OUT" "actor: control character U+001B" "refusal of an acto
 ctl "$E2E_COMM1" accept "$no" --actor grid-text >/dev/null
 assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note $'已化解\x1b[31m'
 assert_contains "$E2E_OUT" "note: control character U+001B" "refusal of a note with an escape"
+assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note $'已化解\xe2\x80\xad'
+assert_contains "$E2E_OUT" "note: bidirectional control character U+202D" "refusal of a note with an override"
 assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note '　 　'
 assert_contains "$E2E_OUT" "say how it was resolved (--note)" "refusal of a note of only spaces"
 assert_exit 1 ctl "$E2E_COMM1" withdraw "$no" --reason $'\xc3\x28'
@@ -410,6 +416,7 @@ assert_eq 0 "$(psql_q "SELECT count(*) FROM street.cases WHERE case_no='$bad'")"
 # Whatever was tried above, no log line holds a raw control character or was forged.
 for log in "$FQ_RUN_DIR"/*.log; do
     ! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$log" || fail "$log holds a raw control character"
+    ! grep -qF $'\xe2\x80\xae' "$log" || fail "$log holds a raw bidirectional override"
     ! grep -q 'ERROR forged line' "$log" || fail "$log holds the forged line"
 done
 
