@@ -44,8 +44,12 @@ Fq__OpsReply *casectl_request(casectl_t *g, Fq__OpsRequest *req, int *rc)
         return NULL;
     }
     if (rep->status != 0) {
-        fprintf(stderr, "casectl: %s: %s\n", rep->unit ? rep->unit : g->endpoint,
-                rep->error ? rep->error : "refused");
+        /* A refusal may quote stored text (a history entry's action, a unit's name). */
+        fputs("casectl: ", stderr);
+        casectl_text(stderr, rep->unit ? rep->unit : g->endpoint);
+        fputs(": ", stderr);
+        casectl_text(stderr, rep->error ? rep->error : "refused");
+        fputc('\n', stderr);
         *rc = rep->status == 2 ? 2 : 1;
         if (strcmp(req->verb, "status") != 0) {
             fq__ops_reply__free_unpacked(rep, NULL);

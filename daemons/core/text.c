@@ -1,5 +1,5 @@
 /* text.c - checking users' free text (UTF-8, control characters, bidirectional controls, length
- * in characters) and escaping it for log lines. */
+ * in characters) and escaping it for log lines, terminals and JSON. */
 #include "text.h"
 
 #include <stdint.h>
@@ -161,4 +161,50 @@ size_t fq_text_escape(char *out, size_t outlen, const char *in)
     }
     out[n] = '\0';
     return n;
+}
+
+void fq_text_print(FILE *out, const char *in, fq_text_kind_t kind, const char *indent)
+{
+    const unsigned char *p = (const unsigned char *)(in ? in : "");
+    while (*p) {
+        uint32_t c = 0;
+        size_t len = utf8_next(p, &c);
+        char esc[12];
+        const char *piece = escape_of(p, len, c, esc);
+        if (piece && len && control_allowed(c, p, kind)) {
+            fputs(c == '\t' ? "\t" : "\n", out);
+            if (c != '\t' && indent)
+                fputs(indent, out);
+            len += c == '\r'; /* \r\n is one newline */
+        } else if (piece)
+            fputs(piece, out);
+        else
+            fwrite(p, 1, len, out);
+        p += len ? len : 1;
+    }
+}
+
+void fq_text_json(FILE *out, const char *in)
+{
+    if (!in) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)in; *p;) {
+        uint32_t c = 0;
+        size_t len = utf8_next(p, &c);
+        if (len == 0)
+            fputs("\\ufffd", out); /* JSON is Unicode: a byte that is not is replaced */
+        else if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", (char)c);
+        else if (c == '\n' || c == '\t' || c == '\r')
+            fprintf(out, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
+        else if (is_control(c) || is_bidi(c))
+            fprintf(out, "\\u%04x", (unsigned)c);
+        else
+            fwrite(p, 1, len, out);
+        p += len ? len : 1;
+    }
+    fputc('"', out);
 }

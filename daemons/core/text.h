@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef enum {
     FQ_TEXT_LINE,  /* one line: a title, a name, a phone number, a code */
@@ -58,5 +59,17 @@ bool fq_text_blank(const char *s);
  * \xNN, \u0085, \u202e), so a log line stays one line of text, in its order. Returns the
  * length written. */
 size_t fq_text_escape(char *out, size_t outlen, const char *in);
+
+/* IN (NULL: nothing) written to OUT escaped as fq_text_escape does, however long, for a
+ * terminal: text stored before these checks, or by another client, cannot drive it. With
+ * FQ_TEXT_LINES a newline (\n or \r\n) is written as a newline and INDENT (may be NULL), and a
+ * tab as it is, so that text of several lines stays readable; with FQ_TEXT_LINE they are
+ * escaped too. */
+void fq_text_print(FILE *out, const char *in, fq_text_kind_t kind, const char *indent);
+
+/* IN as a JSON string literal on OUT (NULL: null): quotes and backslashes escaped, and every
+ * control character and bidirectional control as \n, \t, \r or \uNNNN; a byte of invalid
+ * UTF-8, which JSON cannot carry, becomes U+FFFD (\ufffd). */
+void fq_text_json(FILE *out, const char *in);
 
 #endif

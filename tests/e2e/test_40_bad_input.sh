@@ -21,6 +21,10 @@
 #     written; 200 Chinese characters (600 bytes) make a title. A copy from a neighbour holding
 #     a control character is quarantined, the field named. No daemon log holds a raw control
 #     character.
+# (f) Text stored before those checks (put in with psql, as an older version might have taken it
+#     in) holding escape sequences, C1 and bidirectional controls: `casectl show`, `list` and
+#     `notices` print it escaped as the logs do (\x1b, \u202e), with no raw control byte, and
+#     --json escapes it the JSON way (\u001b) and gives back exactly what is stored.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -412,6 +416,55 @@ quarantined_title() {
 }
 wait_until 15 quarantined_title
 assert_eq 0 "$(psql_q "SELECT count(*) FROM street.cases WHERE case_no='$bad'")" "a copy with a control character at the street"
+
+# =============================================================================================
+# (f) Text stored before the doors checked it (or by another client) is shown escaped: the
+#     operator's terminal never gets a raw control character or bidirectional control.
+old=$(ctl "$E2E_COMM1" submit --title 旧数据 --category neighbour --party '王某:13800138000:申请人' \
+    --actor grid-text)
+ctl "$E2E_COMM1" accept "$old" --actor grid-text >/dev/null
+old_uuid=$(uuid_of "$E2E_COMM1" "$old")
+where="unit='$E2E_COMM1' AND uuid='$old_uuid'"
+psql_q "UPDATE community.cases SET title = E'欠薪\\x1b[2J清屏\\x1b]0;pwned\\x07\\u202e末尾\\u009b'
+        WHERE $where" >/dev/null
+psql_q "UPDATE community.case_parties SET name = E'王某\\x1b[8m' WHERE $where" >/dev/null
+psql_q "UPDATE community.case_events SET note = E'受理\\n  2026-01-01 00:00:00  伪造\\x1b[0m',
+        actor = E'grid\\x1b]0;t\\x07' WHERE $where AND action = 'accept'" >/dev/null
+psql_q "INSERT INTO community.notices (unit, uuid, notice_uuid, number, kind, addressee, reason,
+        at_unit, at_ms) VALUES ('$E2E_COMM1', '$old_uuid', gen_random_uuid(), E'N-\\x1b[1m',
+        'reminder', E'东周社区\\u2066', E'理由\\x1b[5m', '$E2E_COMM1', 1)" >/dev/null
+stored_title=$'欠薪\x1b[2J清屏\x1b]0;pwned\x07\xe2\x80\xae末尾\xc2\x9b'
+shown_title='欠薪\x1b[2J清屏\x1b]0;pwned\x07\u202e末尾\u009b'
+# no_raw WHAT TEXT: TEXT holds no control character but newlines, no C1 control, no bidi control.
+no_raw() {
+    ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' <<<"$2" || fail "$1 holds a raw control character:
+$(cat -v <<<"$2")"
+    [[ $2 != *$'\xc2\x9b'* && $2 != *$'\xe2\x80\xae'* && $2 != *$'\xe2\x81\xa6'* ]] ||
+        fail "$1 holds a raw C1 or bidirectional control: $(cat -v <<<"$2")"
+}
+out=$(ctl "$E2E_COMM1" show "$old")
+no_raw "show" "$out"
+assert_contains "$out" "标题 title          $shown_title" "show: the title, escaped"
+assert_contains "$out" '王某\x1b[8m 13800138000 申请人' "show: the party, escaped"
+assert_contains "$out" '经办 grid\x1b]0;t\x07  «受理\n  2026-01-01 00:00:00  伪造\x1b[0m»' \
+    "show: the history entry on one line, escaped"
+assert_contains "$out" 'N-\x1b[1m 时限提醒 致 东周社区\u2066: 理由\x1b[5m  (未签收)' "show: the notice, escaped"
+out=$(ctl "$E2E_COMM1" list)
+no_raw "list" "$out"
+assert_contains "$out" "$shown_title" "list: the title, escaped"
+out=$(ctl "$E2E_COMM1" notices)
+no_raw "notices" "$out"
+assert_contains "$out" 'N-\x1b[1m  时限提醒  案件 '"$old"'  致 东周社区\u2066: 理由\x1b[5m' "notices: escaped"
+# JSON escapes them the JSON way, and says exactly what is stored.
+out=$(ctl "$E2E_COMM1" --json show "$old")
+no_raw "show --json" "$out"
+assert_contains "$out" '"title":"欠薪\u001b[2J清屏\u001b]0;pwned\u0007\u202e末尾\u009b"' "show --json: the title"
+assert_eq "$stored_title" "$(jq -r .title <<<"$out")" "show --json: the title as stored"
+assert_eq $'王某\x1b[8m' "$(jq -r '.parties[0].name' <<<"$out")" "show --json: the party as stored"
+out=$(ctl "$E2E_COMM1" --json notices)
+no_raw "notices --json" "$out"
+assert_eq $'理由\x1b[5m' "$(jq -r --arg c "$old" 'select(.case_no == $c) | .reason' <<<"$out")" \
+    "notices --json: the reason as stored"
 
 # Whatever was tried above, no log line holds a raw control character or was forged.
 for log in "$FQ_RUN_DIR"/*.log; do

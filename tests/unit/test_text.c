@@ -131,6 +131,54 @@ static void test_limits_in_characters(void)
     CHECK_STR(s_err, "party 2 phone: 34 characters long, at most 32 allowed");
 }
 
+/* What fq_text_print (KIND, INDENT) or, with JSON, fq_text_json writes of IN. */
+static char *printed(const char *in, fq_text_kind_t kind, const char *indent, bool json)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        abort();
+    if (json)
+        fq_text_json(f, in);
+    else
+        fq_text_print(f, in, kind, indent);
+    fclose(f);
+    return buf;
+}
+
+/* For a terminal: escaped as a log line is, whatever its length; free text keeps its lines
+ * (indented) and tabs, a lone \r is escaped. */
+static void test_print(void)
+{
+    char *out = printed("标题\x1b[2J\xc2\x9b\u202ex\xff\n", FQ_TEXT_LINE, "  ", false);
+    CHECK_STR(out, "标题\\x1b[2J\\u009b\\u202ex\\xff\\n");
+    free(out);
+    out = printed("第一行\n第二行\r\n\t第三行\r覆盖\x1b[0m", FQ_TEXT_LINES, "    ", false);
+    CHECK_STR(out, "第一行\n    第二行\n    \t第三行\\r覆盖\\x1b[0m");
+    free(out);
+    out = printed(NULL, FQ_TEXT_LINE, NULL, false);
+    CHECK_STR(out, "");
+    free(out);
+    char *big = chinese(3000); /* 9000 bytes: no buffer cuts it short */
+    out = printed(big, FQ_TEXT_LINE, NULL, false);
+    CHECK_STR(out, big);
+    free(out);
+    free(big);
+}
+
+/* For JSON: quotes, backslashes, every control and bidirectional control escaped; invalid
+ * bytes, which JSON cannot carry, replaced. */
+static void test_json(void)
+{
+    char *out = printed("a\"b\\c\n\t\r\x1b\x7f\xc2\x9b\u2066\xff中", FQ_TEXT_LINE, NULL, true);
+    CHECK_STR(out, "\"a\\\"b\\\\c\\n\\t\\r\\u001b\\u007f\\u009b\\u2066\\ufffd中\"");
+    free(out);
+    out = printed(NULL, FQ_TEXT_LINE, NULL, true);
+    CHECK_STR(out, "null");
+    free(out);
+}
+
 static void test_blank(void)
 {
     CHECK(fq_text_blank(NULL));
@@ -149,6 +197,8 @@ int main(void)
     test_bidi_controls();
     test_escape();
     test_utf8();
+    test_print();
+    test_json();
     test_limits_in_characters();
     test_blank();
     CHECK_DONE();
