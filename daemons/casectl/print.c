@@ -239,9 +239,15 @@ static void pad(FILE *out, const char *text, int width)
         fputc(' ', out);
 }
 
+#define LABEL_WIDTH 20
+
+/* What a value's second line starts with, to stand under its first. */
+static const char s_indent[] = "                    ";
+_Static_assert(sizeof s_indent == LABEL_WIDTH + 1, "s_indent is LABEL_WIDTH spaces");
+
 static void label(FILE *out, const char *text)
 {
-    pad(out, text, 20);
+    pad(out, text, LABEL_WIDTH);
 }
 
 /* TEXT escaped, between BEFORE and AFTER. */
@@ -334,13 +340,19 @@ static void text_documents(FILE *out, const Fq__Case *c)
     }
 }
 
-/* Number, title, state, category, track and what the departments did. */
+/* Number, title, description (its lines under each other), state, category, track, amount and
+ * returns. */
 static void text_head(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
 {
     label(out, "案件编号 case");
     text_in(out, "", c->case_no, "\n");
     label(out, "标题 title");
     text_in(out, "", c->title, "\n");
+    if (c->description && *c->description) {
+        label(out, "描述 description");
+        fq_text_print(out, c->description, FQ_TEXT_LINES, s_indent);
+        fputc('\n', out);
+    }
     label(out, "状态 state");
     fprintf(out, "%s ", state_label(c->state));
     text_in(out, "", c->state, "\n");
