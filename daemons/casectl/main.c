@@ -51,7 +51,8 @@ Fq__OpsReply *casectl_request(casectl_t *g, Fq__OpsRequest *req, int *rc)
         casectl_text(stderr, rep->error ? rep->error : "refused");
         fputc('\n', stderr);
         *rc = rep->status == 2 ? 2 : 1;
-        if (strcmp(req->verb, "status") != 0) {
+        /* What status says of the links, and which entry verify found broken, still print. */
+        if (strcmp(req->verb, "status") != 0 && !rep->has_entries) {
             fq__ops_reply__free_unpacked(rep, NULL);
             return NULL;
         }
@@ -199,7 +200,9 @@ static const s_verb_t s_verbs[] = {
      "Write the monthly report (月报) or the daily report of key disputes (日报) as Markdown\n"
      "and CSV with Chinese headings (--out - prints the Markdown)."},
     {"verify", NULL, "", CASE_ARG,
-     "Recompute the case file's hash chain; names the first entry that does not match."},
+     "Recompute the case file's hash chain; names the first entry that does not match\n"
+     "(exit 1). With --json one object: case_no, entries, intact, broken_at (the entry\n"
+     "that fails, from 1, or null) and message, for a broken chain too."},
     {"status", cmd_status, NULL, "",
      "The unit, its database and each link: up/down, last heartbeat, outbox depth,\n"
      "age of the oldest unacked message, messages the peer refused."},

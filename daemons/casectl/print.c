@@ -557,3 +557,35 @@ void casectl_print_notices(FILE *out, Fq__Notice *const *notices, size_t n, bool
     if (!json && n == 0)
         fprintf(out, "没有督办通知 (no notices)\n");
 }
+
+void casectl_print_verify(FILE *out, const Fq__OpsReply *rep, bool json)
+{
+    bool intact = rep->broken_at == 0;
+    if (!json) {
+        if (intact)
+            text_in(out, "", rep->message, "\n");
+        return;
+    }
+    fputc('{', out);
+    json_field(out, "case_no", rep->case_no, true);
+    fprintf(out, ",\"entries\":%u,\"intact\":%s,\"broken_at\":", rep->entries,
+            intact ? "true" : "false");
+    if (intact)
+        fputs("null", out);
+    else
+        fprintf(out, "%u", rep->broken_at);
+    json_field(out, "message", intact ? rep->message : rep->error, false);
+    fputs("}\n", out);
+}
+
+void casectl_print_message(FILE *out, const char *ref, const char *message, bool json)
+{
+    if (!json) {
+        text_in(out, "", message, "\n");
+        return;
+    }
+    fputc('{', out);
+    json_field(out, "case", ref, true);
+    json_field(out, "message", message, false);
+    fputs("}\n", out);
+}

@@ -441,15 +441,23 @@ static void on_report(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *r
     fq_ops_reply_rc(rep, rc, err);
 }
 
+/* The finding goes with the refusal of a broken chain too, for casectl --json to print. */
 static void on_verify(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
     fq_store_t st = fq_daemon_store(d);
     char message[256] = "";
+    fq_verify_t found;
     fq_store_rc_t rc =
-        fq_store_verify(&st, req->case_ref, message, sizeof message, err, FQ_OPS_ERRLEN);
+        fq_store_verify(&st, req->case_ref, &found, message, sizeof message, err, FQ_OPS_ERRLEN);
     fq_ops_reply_rc(rep, rc, err);
     if (rc == FQ_STORE_OK)
         rep->message = fq_pb_strdup(message);
+    if (rc != FQ_STORE_DBERR && found.entries > 0) {
+        rep->case_no = fq_pb_strdup(found.case_no);
+        rep->has_entries = rep->has_broken_at = 1;
+        rep->entries = (uint32_t)found.entries;
+        rep->broken_at = (uint32_t)found.broken_at;
+    }
 }
 
 static void on_status(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "fengqiao.pb-c.h"
 #include "outbox.h"
+#include "text.h"
 
 /* Outcome of a store call: done, refused because of the request (ERR says why, nothing
  * changed), or the database failed (nothing acknowledged). */
@@ -178,10 +179,19 @@ bool fq_store_batch_late(const fq_store_batch_t *b);
  * reply the reading of a case just read. */
 Fq__Case *fq_store_batch_take_flushed(fq_store_batch_t *b, const char *ref);
 
-/* Recompute case REF's hash chain. OK when every entry matches (MESSAGE says how many were
- * checked); REFUSED naming the first entry that does not. */
-fq_store_rc_t fq_store_verify(const fq_store_t *st, const char *ref, char *message,
-                              size_t msglen, char *err, size_t errlen);
+/* What verify found in a case's file: its number, its entries, and the first entry (from 1)
+ * that does not match its hash or does not follow the one before; 0 when the chain holds. */
+typedef struct {
+    char case_no[FQ_TEXT_BYTES(FQ_TEXT_CODE)];
+    int entries;
+    int broken_at;
+} fq_verify_t;
+
+/* Recompute case REF's hash chain into *FOUND. OK when every entry matches (MESSAGE says how
+ * many were checked); REFUSED naming the first entry that does not (FOUND says which), or when
+ * there is no such case (FOUND->entries is 0). */
+fq_store_rc_t fq_store_verify(const fq_store_t *st, const char *ref, fq_verify_t *found,
+                              char *message, size_t msglen, char *err, size_t errlen);
 
 /* Apply a neighbour's copy C received from PEER, inside the caller's transaction, and queue it
  * on to the other neighbour that knows the case. REFUSED means C is invalid (quarantine it). */

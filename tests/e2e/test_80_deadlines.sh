@@ -16,8 +16,9 @@
 # (p) P at community 1: paused Monday, resumed Wednesday (2 working days) -> deadline + 2 working
 #     days; no notices while its clock stands still; overdue on the 26th (a Saturday), its risk
 #     warning waits for the make-up Sunday 27th to count and comes on the 28th.
-# (e) E at community 2: extension of 3 days asked, granted by the street -> 2026-09-27 (the
-#     make-up Sunday is a working day); a second request refused: the deadline stays.
+# (e) E at community 2: extension of 3 days asked, granted by the street (its answer one JSON
+#     object with --json) -> 2026-09-27 (the make-up Sunday is a working day); a second request
+#     refused: the deadline stays.
 # (h) H accepted Tuesday 2026-09-29 at community 2: 7 working days across the holiday week.
 # (k) A triage to high-risk recomputes the deadline (21 calendar days from the clock start).
 # (s) Simple (same day, cut-off 17:30) accepted on a Saturday or after the cut-off.
@@ -157,7 +158,9 @@ wait_until 15 has_request
 # Only the tier above decides, and only on a request.
 assert_exit 1 ctl "$E2E_COMM2" extension "$e" --grant --actor comm2-staff
 assert_exit 1 ctl "$E2E_DISTRICT" extension "$e" --grant --actor district-cmd
-ctl "$E2E_STREET" extension "$e" --grant --note '同意延期' --actor street-lead >/dev/null
+j=$(ctl "$E2E_STREET" --json extension "$e" --grant --note '同意延期' --actor street-lead)
+assert_eq "$e|extension granted; the decision is on its way to the unit holding the case" \
+    "$(jq -r '"\(.case)|\(.message)"' <<<"$j")" "(e) the street's answer, in --json"
 # 3 working days after the old deadline's day (Wed 23rd): Thu 24, Fri 25, Sun 27 (调休).
 E_NEW=2026-09-27T23:59:59.999+08:00
 deadline_is() { [[ $(field "$1" "$2" .deadline) == "$3" ]]; }
