@@ -188,7 +188,9 @@ static const s_verb_t s_verbs[] = {
     {"review", NULL, "ar", CASE_ARG " --reason TEXT [--actor NAME]",
      "A reviewer finds the last 不满意 unreasonable: it no longer counts against the unit."},
     {"ack", NULL, "aon", CASE_ARG " --notice NUMBER [--actor NAME] [--note TEXT]",
-     "Acknowledge a notice (督办: 时限提醒, 工作提示函, 风险预警函) on the case."},
+     "Acknowledge a notice (督办: 时限提醒, 工作提示函, 风险预警函) on the case. The tier\n"
+     "above may acknowledge a 风险预警函 of a unit directly below, addressed to it too, while\n"
+     "that unit holds the case: the acknowledgement goes to the holder, which records it."},
     {"notices", casectl_cmd_notices, NULL, "[--all]",
      "Notices on this unit's cases: only those not yet acknowledged, or --all."},
     {"stats", casectl_cmd_stats, NULL, "[--from YYYY-MM-DD] [--to YYYY-MM-DD]",
