@@ -133,8 +133,10 @@ int casectl_cmd_case(casectl_t *g, int argc, char **argv, const char *allowed_op
             f->req.document = &f->doc;
         }
         Fq__OpsReply *rep = casectl_request(g, &f->req, &rc);
-        if (rep && rep->message)
-            printf("%s\n", rep->message);
+        if (rep && rep->has_entries)
+            casectl_print_verify(stdout, rep, g->json);
+        else if (rep && rep->message)
+            casectl_print_message(stdout, f->req.case_ref, rep->message, g->json);
         else if (rep && rep->n_cases > 0)
             casectl_print_case(stdout, rep->cases[0], g->cfg, g->json);
         if (rep)

@@ -36,7 +36,9 @@ bool casectl_opt_apart(const casectl_seen_t *seen, const struct option *opts, in
 /* Print the usage of verb NAME to OUT and return RC. */
 int casectl_verb_usage(const char *name, FILE *out, int rc);
 
-/* Send REQ and return the reply (caller frees), or NULL with *RC set and the refusal printed. */
+/* Send REQ and return the reply (caller frees), or NULL with *RC set and the refusal printed.
+ * A refusal that carries something to print (status's links, verify's finding of a broken
+ * chain) is printed and returned too, with *RC 1. */
 Fq__OpsReply *casectl_request(casectl_t *g, Fq__OpsRequest *req, int *rc);
 
 /* The verbs in their own files: submit.c, list.c, act.c (every verb naming one case, taking

@@ -44,10 +44,15 @@ Fq__OpsReply *casectl_request(casectl_t *g, Fq__OpsRequest *req, int *rc)
         return NULL;
     }
     if (rep->status != 0) {
-        fprintf(stderr, "casectl: %s: %s\n", rep->unit ? rep->unit : g->endpoint,
-                rep->error ? rep->error : "refused");
+        /* A refusal may quote stored text (a history entry's action, a unit's name). */
+        fputs("casectl: ", stderr);
+        casectl_text(stderr, rep->unit ? rep->unit : g->endpoint);
+        fputs(": ", stderr);
+        casectl_text(stderr, rep->error ? rep->error : "refused");
+        fputc('\n', stderr);
         *rc = rep->status == 2 ? 2 : 1;
-        if (strcmp(req->verb, "status") != 0) {
+        /* What status says of the links, and which entry verify found broken, still print. */
+        if (strcmp(req->verb, "status") != 0 && !rep->has_entries) {
             fq__ops_reply__free_unpacked(rep, NULL);
             return NULL;
         }
@@ -104,13 +109,15 @@ static const s_verb_t s_verbs[] = {
      "       [--source CHANNEL] [--party NAME:PHONE:ROLE]... [--address TEXT] [--grid ID]\n"
      "       [--reporter NAME] [--actor NAME]",
      "Take a new case in (受理登记) at this unit; prints its unified case number.\n"
-     "Text is UTF-8 without control characters (--description may have newlines and tabs);\n"
+     "Text is UTF-8 without control characters (--description may have newlines and tabs)\n"
+     "or bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069);\n"
      "--title, --address, --reporter up to 200 characters, --description up to 4000.\n"
      "Example: casectl --config config/guangming.yaml --unit 440311001001 submit \\\n"
      "           --title '楼上噪音扰民' --category noise --party '王某:13800138000:申请人'"},
     {"show", NULL, "", CASE_ARG,
-     "Show a case (by number or uuid) as this unit knows it: state, track, departments,\n"
-     "documents and its whole history (一案一档).\n"
+     "Show a case (by number or uuid) as this unit knows it: title, description, state,\n"
+     "track, departments, documents, parties, notices and its whole history (一案一档).\n"
+     "Text is shown with control characters escaped (\\x1b, \\u202e).\n"
      "Example: casectl --config config/guangming.yaml --unit 440311001001 show "
      "440311001001-20261122-0001"},
     {"list", casectl_cmd_list, NULL,
@@ -181,7 +188,9 @@ static const s_verb_t s_verbs[] = {
     {"review", NULL, "ar", CASE_ARG " --reason TEXT [--actor NAME]",
      "A reviewer finds the last 不满意 unreasonable: it no longer counts against the unit."},
     {"ack", NULL, "aon", CASE_ARG " --notice NUMBER [--actor NAME] [--note TEXT]",
-     "Acknowledge a notice (督办: 时限提醒, 工作提示函, 风险预警函) on the case."},
+     "Acknowledge a notice (督办: 时限提醒, 工作提示函, 风险预警函) on the case. The tier\n"
+     "above may acknowledge a 风险预警函 of a unit directly below, addressed to it too, while\n"
+     "that unit holds the case: the acknowledgement goes to the holder, which records it."},
     {"notices", casectl_cmd_notices, NULL, "[--all]",
      "Notices on this unit's cases: only those not yet acknowledged, or --all."},
     {"stats", casectl_cmd_stats, NULL, "[--from YYYY-MM-DD] [--to YYYY-MM-DD]",
@@ -193,7 +202,9 @@ static const s_verb_t s_verbs[] = {
      "Write the monthly report (月报) or the daily report of key disputes (日报) as Markdown\n"
      "and CSV with Chinese headings (--out - prints the Markdown)."},
     {"verify", NULL, "", CASE_ARG,
-     "Recompute the case file's hash chain; names the first entry that does not match."},
+     "Recompute the case file's hash chain; names the first entry that does not match\n"
+     "(exit 1). With --json one object: case_no, entries, intact, broken_at (the entry\n"
+     "that fails, from 1, or null) and message, for a broken chain too."},
     {"status", cmd_status, NULL, "",
      "The unit, its database and each link: up/down, last heartbeat, outbox depth,\n"
      "age of the oldest unacked message, messages the peer refused."},

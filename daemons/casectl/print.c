@@ -1,10 +1,13 @@
-/* print.c - rendering cases, lists and link status as text or JSON lines. */
+/* print.c - rendering cases, lists and link status as text or JSON lines. Every text that came
+ * from the daemon is printed escaped (text.c): a title stored before the daemons checked text,
+ * or by another client, holding an escape sequence must not drive the operator's terminal. */
 #include "print.h"
 
 #include <string.h>
 #include <time.h>
 
 #include "case.h"
+#include "text.h"
 #include "triage.h"
 
 static const char *track_label(const char *track)
@@ -50,22 +53,12 @@ static void format_time(char *out, size_t outlen, int64_t ms, bool iso)
 
 void casectl_json_string(FILE *out, const char *s)
 {
-    if (!s) {
-        fputs("null", out);
-        return;
-    }
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", out);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
+    fq_text_json(out, s);
+}
+
+void casectl_text(FILE *out, const char *s)
+{
+    fq_text_print(out, s, FQ_TEXT_LINE, NULL);
 }
 
 static void json_field(FILE *out, const char *key, const char *value, bool first)
@@ -230,43 +223,65 @@ static void json_case(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
     fputs("}\n", out);
 }
 
-/* Print LABEL padded to WIDTH terminal columns: a CJK character (a three-byte UTF-8 sequence
- * here) takes two columns, which printf's byte-counted %-Ns does not know. */
+/* Print TEXT (escaped, and cut short past 500 bytes or so: a column holds a code or a name)
+ * padded to WIDTH terminal columns: a CJK character (a three-byte UTF-8 sequence here) takes
+ * two columns, which printf's byte-counted %-Ns does not know. */
 static void pad(FILE *out, const char *text, int width)
 {
+    char shown[512];
+    fq_text_escape(shown, sizeof shown, text ? text : "");
     int cols = 0;
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+    for (const unsigned char *p = (const unsigned char *)shown; *p; p++)
         if ((*p & 0xc0) != 0x80)
             cols += *p >= 0xe0 ? 2 : 1;
-    fputs(text, out);
+    fputs(shown, out);
     for (; cols < width; cols++)
         fputc(' ', out);
 }
 
+#define LABEL_WIDTH 20
+
+/* What a value's second line starts with, to stand under its first. */
+static const char s_indent[] = "                    ";
+_Static_assert(sizeof s_indent == LABEL_WIDTH + 1, "s_indent is LABEL_WIDTH spaces");
+
 static void label(FILE *out, const char *text)
 {
-    pad(out, text, 20);
+    pad(out, text, LABEL_WIDTH);
+}
+
+/* TEXT escaped, between BEFORE and AFTER. */
+static void text_in(FILE *out, const char *before, const char *text, const char *after)
+{
+    fputs(before, out);
+    casectl_text(out, text);
+    fputs(after, out);
 }
 
 static void text_unit(FILE *out, const char *what, const fq_cfg_t *cfg, const char *code)
 {
     const char *name = unit_name(cfg, code);
     label(out, what);
-    fprintf(out, "%s%s%s%s\n", name, *name ? " (" : "", code ? code : "-", *name ? ")" : "");
+    fprintf(out, "%s%s", name, *name ? " (" : "");
+    text_in(out, "", code ? code : "-", *name ? ")\n" : "\n");
 }
 
+/* One history entry a line: a note of several lines shows its newlines escaped. */
 static void text_event(FILE *out, const Fq__Event *e, const fq_cfg_t *cfg)
 {
     char at[32];
     format_time(at, sizeof at, e->at_ms, false);
     fq_action_t act;
     const char *act_label = fq_action_parse(e->action, &act) == 0 ? fq_action_label(act) : "";
-    fprintf(out, "  %s  %s (%s)  %s %s  %s → %s", at, unit_name(cfg, e->unit), e->unit,
-            act_label, e->action, state_label(e->from_state), state_label(e->to_state));
+    fprintf(out, "  %s  %s (", at, unit_name(cfg, e->unit));
+    text_in(out, "", e->unit, ")  ");
+    fprintf(out, "%s ", act_label);
+    casectl_text(out, e->action);
+    fprintf(out, "  %s → %s", state_label(e->from_state), state_label(e->to_state));
     if (e->actor && *e->actor)
-        fprintf(out, "  经办 %s", e->actor);
+        text_in(out, "  经办 ", e->actor, "");
     if (e->note && *e->note)
-        fprintf(out, "  «%s»", e->note);
+        text_in(out, "  «", e->note, "»");
     fputc('\n', out);
 }
 
@@ -289,11 +304,13 @@ static void text_departments(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
     for (size_t i = 0; i < c->n_assignments; i++) {
         const Fq__Assignment *a = c->assignments[i];
         label(out, strcmp(a->role, "lead") == 0 ? "主办 lead" : "协办 co-handler");
-        fprintf(out, "%s (%s)  %s", dept_name(cfg, a->dept), a->dept, a->status);
+        fprintf(out, "%s (", dept_name(cfg, a->dept));
+        text_in(out, "", a->dept, ")  ");
+        casectl_text(out, a->status);
         if (*a->reason)
-            fprintf(out, "  退单理由 %s", a->reason);
+            text_in(out, "  退单理由 ", a->reason, "");
         if (*a->result)
-            fprintf(out, "  结果 %s", a->result);
+            text_in(out, "  结果 ", a->result, "");
         fputc('\n', out);
     }
 }
@@ -310,33 +327,46 @@ static void text_documents(FILE *out, const Fq__Case *c)
             if (strcmp(d->kind, kinds[k][0]) == 0)
                 kind = kinds[k][1];
         label(out, "文书 document");
-        fprintf(out, "%s %s (%s)", kind, d->number, d->date);
+        casectl_text(out, kind);
+        text_in(out, " ", d->number, " (");
+        text_in(out, "", d->date, ")");
         if (*d->court)
-            fprintf(out, "  %s", d->court);
+            text_in(out, "  ", d->court, "");
         if (*d->parties)
-            fprintf(out, "  当事人 %s", d->parties);
+            text_in(out, "  当事人 ", d->parties, "");
         if (*d->terms)
-            fprintf(out, "  «%s»", d->terms);
+            text_in(out, "  «", d->terms, "»");
         fputc('\n', out);
     }
 }
 
-/* Number, title, state, category, track and what the departments did. */
+/* Number, title, description (its lines under each other), state, category, track, amount and
+ * returns. */
 static void text_head(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
 {
     label(out, "案件编号 case");
-    fprintf(out, "%s\n", c->case_no);
+    text_in(out, "", c->case_no, "\n");
     label(out, "标题 title");
-    fprintf(out, "%s\n", c->title);
+    text_in(out, "", c->title, "\n");
+    if (c->description && *c->description) {
+        label(out, "描述 description");
+        fq_text_print(out, c->description, FQ_TEXT_LINES, s_indent);
+        fputc('\n', out);
+    }
     label(out, "状态 state");
-    fprintf(out, "%s %s\n", state_label(c->state), c->state);
+    fprintf(out, "%s ", state_label(c->state));
+    text_in(out, "", c->state, "\n");
     label(out, "类别 category");
-    fprintf(out, "%s (%s)  风险 risk %d\n", category_name(cfg, c->category), c->category,
-            c->risk);
+    fprintf(out, "%s (", category_name(cfg, c->category));
+    text_in(out, "", c->category, ")");
+    fprintf(out, "  风险 risk %d\n", c->risk);
     bool rule = c->track_rule && *c->track_rule;
     label(out, "分级 track");
-    fprintf(out, "%s %s%s%s%s\n", track_label(c->track), *c->track ? c->track : "未分流",
-            rule ? " (" : "", rule ? c->track_rule : "", rule ? ")" : "");
+    fprintf(out, "%s ", track_label(c->track));
+    casectl_text(out, *c->track ? c->track : "未分流");
+    if (rule)
+        text_in(out, " (", c->track_rule, ")");
+    fputc('\n', out);
     if (c->amount > 0) {
         label(out, "涉及金额 amount");
         fprintf(out, "%lld 元\n", (long long)c->amount);
@@ -362,9 +392,19 @@ static void text_where(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
             c->extension_days ? "  (延期申请中 extension asked)" : "");
     for (size_t i = 0; i < c->n_parties; i++) {
         label(out, "当事人 party");
-        fprintf(out, "%s %s %s\n", c->parties[i]->name, c->parties[i]->phone,
-                c->parties[i]->role);
+        text_in(out, "", c->parties[i]->name, " ");
+        text_in(out, "", c->parties[i]->phone, " ");
+        text_in(out, "", c->parties[i]->role, "\n");
     }
+}
+
+/* NUMBER KIND 致 ADDRESSEE: REASON  (签收), without the end of the line. */
+static void text_notice(FILE *out, const Fq__Notice *n)
+{
+    text_in(out, "", n->number, " ");
+    casectl_text(out, notice_label(n->kind));
+    text_in(out, " 致 ", n->addressee, ": ");
+    text_in(out, "", n->reason, n->acked_ms ? "  (已签收)" : "  (未签收)");
 }
 
 static void text_supervision(FILE *out, const Fq__Case *c)
@@ -372,15 +412,16 @@ static void text_supervision(FILE *out, const Fq__Case *c)
     for (size_t i = 0; i < c->n_notices; i++) {
         const Fq__Notice *n = c->notices[i];
         label(out, "督办 notice");
-        fprintf(out, "%s %s 致 %s: %s%s\n", n->number, notice_label(n->kind), n->addressee,
-                n->reason, n->acked_ms ? "  (已签收)" : "  (未签收)");
+        text_notice(out, n);
+        fputc('\n', out);
     }
     for (size_t i = 0; i < c->n_feedback; i++) {
         const Fq__Feedback *f = c->feedback[i];
         bool answer = *f->answer;
         label(out, answer ? "满意度 answer" : "反馈 feedback");
-        fprintf(out, "%s%s%s%s\n", answer ? f->answer : f->channel, answer ? " " : ": ",
-                answer ? f->comment : f->text, f->unreasonable ? "  (复核: 不合理诉求)" : "");
+        text_in(out, "", answer ? f->answer : f->channel, answer ? " " : ": ");
+        text_in(out, "", answer ? f->comment : f->text,
+                f->unreasonable ? "  (复核: 不合理诉求)\n" : "\n");
     }
 }
 
@@ -410,7 +451,7 @@ static void list_row(FILE *out, const char *const cols[6])
     static const int widths[] = {28, 12, 10, 16, 22};
     for (int i = 0; i < 5; i++)
         pad(out, cols[i], widths[i] + 1);
-    fprintf(out, "%s\n", cols[5]);
+    text_in(out, "", cols[5], "\n");
 }
 
 void casectl_print_list(FILE *out, Fq__Case *const *cases, size_t n, const fq_cfg_t *cfg,
@@ -438,7 +479,7 @@ void casectl_print_list(FILE *out, Fq__Case *const *cases, size_t n, const fq_cf
 void casectl_print_submitted(FILE *out, const Fq__Case *c, bool json)
 {
     if (!json) {
-        fprintf(out, "%s\n", c->case_no);
+        text_in(out, "", c->case_no, "\n");
         return;
     }
     fputc('{', out);
@@ -477,15 +518,19 @@ void casectl_print_status(FILE *out, const Fq__OpsReply *rep, const fq_cfg_t *cf
         fputs("]}\n", out);
         return;
     }
-    fprintf(out, "%s %s  数据库 database: %s\n", rep->unit, rep->unit_name ? rep->unit_name : "",
-            db_up ? "up" : "down");
+    text_in(out, "", rep->unit, " ");
+    casectl_text(out, rep->unit_name);
+    fprintf(out, "  数据库 database: %s\n", db_up ? "up" : "down");
     for (size_t i = 0; i < rep->n_links; i++) {
         const Fq__LinkStatus *l = rep->links[i];
-        char beat[32];
+        char beat[32], direction[32], peer[64];
         format_time(beat, sizeof beat, l->last_heartbeat_ms, false);
-        fprintf(out, "  %-4s %s %-16s %-4s last heartbeat %s  outbox %llu  oldest unacked %lld ms"
+        fq_text_escape(direction, sizeof direction, l->direction ? l->direction : "");
+        fq_text_escape(peer, sizeof peer, l->peer ? l->peer : "");
+        fprintf(out,
+                "  %-4s %s %-16s %-4s last heartbeat %s  outbox %llu  oldest unacked %lld ms"
                 "  poisoned %llu\n",
-                l->direction, l->peer, unit_name(cfg, l->peer), l->up ? "up" : "down", beat,
+                direction, peer, unit_name(cfg, l->peer), l->up ? "up" : "down", beat,
                 (unsigned long long)l->outbox_depth, (long long)l->oldest_unacked_ms,
                 (unsigned long long)l->poisoned);
     }
@@ -502,10 +547,45 @@ void casectl_print_notices(FILE *out, Fq__Notice *const *notices, size_t n, bool
         }
         char at[32];
         format_time(at, sizeof at, notice->at_ms, false);
-        fprintf(out, "%s  %s  %s  案件 %s  致 %s: %s%s\n", at, notice->number,
-                notice_label(notice->kind), notice->case_no, notice->addressee, notice->reason,
-                notice->acked_ms ? "  (已签收)" : "  (未签收)");
+        fprintf(out, "%s  ", at);
+        text_in(out, "", notice->number, "  ");
+        casectl_text(out, notice_label(notice->kind));
+        text_in(out, "  案件 ", notice->case_no, "");
+        text_in(out, "  致 ", notice->addressee, ": ");
+        text_in(out, "", notice->reason, notice->acked_ms ? "  (已签收)\n" : "  (未签收)\n");
     }
     if (!json && n == 0)
         fprintf(out, "没有督办通知 (no notices)\n");
+}
+
+void casectl_print_verify(FILE *out, const Fq__OpsReply *rep, bool json)
+{
+    bool intact = rep->broken_at == 0;
+    if (!json) {
+        if (intact)
+            text_in(out, "", rep->message, "\n");
+        return;
+    }
+    fputc('{', out);
+    json_field(out, "case_no", rep->case_no, true);
+    fprintf(out, ",\"entries\":%u,\"intact\":%s,\"broken_at\":", rep->entries,
+            intact ? "true" : "false");
+    if (intact)
+        fputs("null", out);
+    else
+        fprintf(out, "%u", rep->broken_at);
+    json_field(out, "message", intact ? rep->message : rep->error, false);
+    fputs("}\n", out);
+}
+
+void casectl_print_message(FILE *out, const char *ref, const char *message, bool json)
+{
+    if (!json) {
+        text_in(out, "", message, "\n");
+        return;
+    }
+    fputc('{', out);
+    json_field(out, "case", ref, true);
+    json_field(out, "message", message, false);
+    fputs("}\n", out);
 }

@@ -9,6 +9,7 @@
 #include "casectl.h"
 #include "print.h"
 #include "report_internal.h"
+#include "text.h"
 #include "triage.h"
 
 /* ---- days and months (China Standard Time) ------------------------------------------------- */
@@ -93,10 +94,14 @@ static int text_width(const char *s)
     return w;
 }
 
+/* LABEL (a category, track or source: a code from below when it has no name here, so escaped)
+ * padded to 24 columns, then VALUE. */
 static void line(const char *label, const char *value)
 {
-    int pad = 24 - text_width(label);
-    printf("  %s%*s%s\n", label, pad > 1 ? pad : 1, "", value);
+    char shown[256];
+    fq_text_escape(shown, sizeof shown, label);
+    int pad = 24 - text_width(shown);
+    printf("  %s%*s%s\n", shown, pad > 1 ? pad : 1, "", value);
 }
 
 static void line_n(const char *label, uint32_t n)
@@ -152,8 +157,14 @@ static void stats_text(const Fq__OpsReply *rep, const Fq__StatsSummary *s, const
     const fq_unit_cfg_t *u = cfg && s->unit ? fq_cfg_unit(cfg, s->unit) : NULL;
     char v[16];
     const char *name = rep->unit_name ? rep->unit_name : u ? u->name : "";
-    printf("%s (%s) %s 至 %s, 含 %u 个单位\n", name, s->unit ? s->unit : "",
-           s->from_day ? s->from_day : "", s->to_day ? s->to_day : "", s->units);
+    casectl_text(stdout, name);
+    fputs(" (", stdout);
+    casectl_text(stdout, s->unit);
+    fputs(") ", stdout);
+    casectl_text(stdout, s->from_day);
+    fputs(" 至 ", stdout);
+    casectl_text(stdout, s->to_day);
+    printf(", 含 %u 个单位\n", s->units);
     line_n("受理", d->received);
     line_n("化解", d->resolved);
     line_n("办结", d->closed);
@@ -360,8 +371,8 @@ int casectl_cmd_report(casectl_t *g, int argc, char **argv)
     if (!rep->report_markdown || !rep->report_csv) {
         fprintf(stderr, "casectl report: the reply carries no report\n");
         rc = 1;
-    } else if (strcmp(a.dir, "-") == 0)
-        fputs(rep->report_markdown, stdout);
+    } else if (strcmp(a.dir, "-") == 0) /* to a terminal: its lines kept, the rest escaped */
+        fq_text_print(stdout, rep->report_markdown, FQ_TEXT_LINES, NULL);
     else
         rc = report_write(g, &a, rep);
     fq__ops_reply__free_unpacked(rep, NULL);

@@ -61,6 +61,8 @@ static const s_names_t s_actions[FQ_ACT_COUNT] = {
 
 #define ST(s) (1u << (s))
 #define OPEN (ST(FQ_STATE_ACCEPTED) | ST(FQ_STATE_IN_PROGRESS) | ST(FQ_STATE_REOPENED))
+/* Sent to a unit, which holds it until it accepts it. */
+#define ARRIVED (ST(FQ_STATE_ESCALATED) | ST(FQ_STATE_DISPATCHED) | ST(FQ_STATE_RETURNED))
 #define KEEP FQ_STATE_COUNT /* the action records without moving the state */
 
 typedef struct {
@@ -112,7 +114,9 @@ static const s_rule_t s_rules[] = {
     {FQ_ACT_REVIEW, OPEN | ST(FQ_STATE_RESOLVED) | ST(FQ_STATE_CLOSED), KEEP, ALL_TIERS,
      FQ_HOLD_SELF},
     {FQ_ACT_NOTICE, OPEN, KEEP, ALL_TIERS, FQ_HOLD_SELF},
-    {FQ_ACT_ACK, OPEN | ST(FQ_STATE_RESOLVED) | ST(FQ_STATE_CLOSED), KEEP, ALL_TIERS,
+    /* A notice is signed for by the unit holding the case, also while it waits there to be
+     * accepted: a 风险预警函 escalates the case by itself to the tier above, its addressee. */
+    {FQ_ACT_ACK, OPEN | ARRIVED | ST(FQ_STATE_RESOLVED) | ST(FQ_STATE_CLOSED), KEEP, ALL_TIERS,
      FQ_HOLD_SELF},
 };
 

@@ -238,17 +238,22 @@ static fq_store_rc_t p_ack(const fq_store_t *st, const fq_caserow_t *row, const 
     fq_p_text(&p, row->uuid);
     fq_p_text(&p, a->notice);
     PGresult *res = fq_db_run(st->db,
-                              "SELECT acked_ms FROM notices WHERE unit = $1 AND uuid = $2 AND"
-                              " number = $3",
+                              "SELECT acked_ms, kind FROM notices WHERE unit = $1 AND uuid = $2"
+                              " AND number = $3",
                               &p, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;
     int rows = PQntuples(res);
     bool acked = rows && strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+    /* The tier above may ack only the 风险预警函, which is addressed to it too. */
+    bool theirs = rows && (!a->from_above || strcmp(PQgetvalue(res, 0, 1), "risk_warning") == 0);
     PQclear(res);
-    if (!rows || acked)
-        return refuse(err, errlen, rows ? "that notice is already acknowledged"
-                                        : "no such notice on this case", row->case_no);
+    if (!rows || acked || !theirs)
+        return refuse(err, errlen,
+                      !rows   ? "no such notice on this case"
+                      : acked ? "that notice is already acknowledged"
+                              : "the tier above acknowledges only a 风险预警函",
+                      row->case_no);
     snprintf(plan->note, sizeof plan->note, "签收督办 %s%s%s", a->notice,
              blank(a->note) ? "" : ": ", a->note ? a->note : "");
     return FQ_STORE_OK;

@@ -383,6 +383,35 @@ static void on_notices(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *
     fq_ops_reply_rc(rep, rc, err);
 }
 
+/* A notice acknowledged: by the unit holding the case as any action, by the tier above (a
+ * 风险预警函 is addressed to it too) as a directive to the holder. */
+static void on_ack(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
+{
+    fq_store_t st = fq_daemon_store(d);
+    if (fq_db_begin(d->db, err, FQ_OPS_ERRLEN) < 0) {
+        fq_ops_reply_rc(rep, FQ_STORE_DBERR, err);
+        return;
+    }
+    fq_act_t a = act_of(req);
+    bool relayed = false;
+    fq_store_rc_t rc = fq_store_ack_above(&st, req->case_ref, &a, &relayed, err, FQ_OPS_ERRLEN);
+    if (relayed && fq_db_commit(d->db, err, FQ_OPS_ERRLEN) < 0)
+        rc = FQ_STORE_DBERR;
+    if (!relayed || rc != FQ_STORE_OK)
+        fq_db_rollback(d->db);
+    if (rc == FQ_STORE_OK && !relayed) {
+        on_write(d, req, rep, err); /* this unit holds the case */
+        return;
+    }
+    fq_ops_reply_rc(rep, rc, err);
+    if (rc == FQ_STORE_OK) {
+        fq_info("case %s: notice %s acknowledged by %s, sent to the holder", req->case_ref,
+                req->notice, req->actor ? req->actor : "-");
+        rep->message = fq_pb_strdup("notice acknowledged; the acknowledgement is on its way to "
+                                    "the unit holding the case");
+    }
+}
+
 /* The tier above decides on an extension; the decision travels down as a directive. */
 static void on_extension(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
                          char *err)
@@ -441,15 +470,23 @@ static void on_report(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *r
     fq_ops_reply_rc(rep, rc, err);
 }
 
+/* The finding goes with the refusal of a broken chain too, for casectl --json to print. */
 static void on_verify(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
     fq_store_t st = fq_daemon_store(d);
     char message[256] = "";
+    fq_verify_t found;
     fq_store_rc_t rc =
-        fq_store_verify(&st, req->case_ref, message, sizeof message, err, FQ_OPS_ERRLEN);
+        fq_store_verify(&st, req->case_ref, &found, message, sizeof message, err, FQ_OPS_ERRLEN);
     fq_ops_reply_rc(rep, rc, err);
     if (rc == FQ_STORE_OK)
         rep->message = fq_pb_strdup(message);
+    if (rc != FQ_STORE_DBERR && found.entries > 0) {
+        rep->case_no = fq_pb_strdup(found.case_no);
+        rep->has_entries = rep->has_broken_at = 1;
+        rep->entries = (uint32_t)found.entries;
+        rep->broken_at = (uint32_t)found.broken_at;
+    }
 }
 
 static void on_status(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
@@ -478,7 +515,7 @@ static const s_verb_t s_verbs[] = {
     {"withdraw", on_write, 1},     {"reopen", on_write, 1},       {"close", on_write, 1},
     {"pause", on_write, 1},        {"resume", on_write, 1},       {"extend", on_write, 1},
     {"feedback", on_write, 1},     {"satisfaction", on_write, 1}, {"review", on_write, 1},
-    {"ack", on_write, 1},          {"extension", on_extension, 1}, {"notices", on_notices, 0},
+    {"ack", on_ack, 1},            {"extension", on_extension, 1}, {"notices", on_notices, 0},
     {"stats", on_stats, 0},         {"report", on_report, 0},
 };
 

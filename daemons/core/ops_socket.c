@@ -52,6 +52,7 @@ static void free_reply(Fq__OpsReply *rep)
 {
     free(rep->error);
     free(rep->message);
+    free(rep->case_no);
     free(rep->report_markdown);
     free(rep->report_csv);
     fq_pb_notices_free(rep->notices, rep->n_notices);

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "fengqiao.pb-c.h"
 #include "outbox.h"
+#include "text.h"
 
 /* Outcome of a store call: done, refused because of the request (ERR says why, nothing
  * changed), or the database failed (nothing acknowledged). */
@@ -115,6 +116,7 @@ typedef struct {
     const char *comment;     /* satisfaction */
     const char *notice;      /* ack: the notice's number */
     const char *notice_kind; /* notice (the daemon's own): reminder, work_prompt, risk_warning */
+    bool from_above;         /* a directive of the tier above: the actor is "ACTOR (UNIT)" */
 } fq_act_t;
 
 /* Apply ACTION (accept, triage, assign, resolve, escalate, dispatch, close, ...; see case.h) to
@@ -124,10 +126,20 @@ fq_store_rc_t fq_store_act(const fq_store_t *st, const char *ref, const char *ac
                            const fq_act_t *a, char *err, size_t errlen);
 
 /* Carry out a directive from the tier above PEER about a case this unit holds (an extension
- * decision), inside the caller's transaction, as this unit's own action. REFUSED when it does
- * not apply (not our parent, not our case, nothing asked). */
+ * decision, its acknowledgement of a 风险预警函), inside the caller's transaction, as this
+ * unit's own action. REFUSED when it does not apply (not our parent, not our case, nothing
+ * asked, no such notice or one acknowledged already). */
 fq_store_rc_t fq_store_directive(const fq_store_t *st, const char *peer, const Fq__Directive *d,
                                  char *err, size_t errlen);
+
+/* This unit acknowledges notice A->notice on case REF (A's actor and note too), inside the
+ * caller's transaction. When this unit holds the case, nothing is done and *RELAYED stays
+ * false: the ack is an action like any other. Else the notice must be a 风险预警函 a unit
+ * directly below issued (it is addressed to this unit too) on a case a unit directly below
+ * holds: the ack goes down to the holder as a directive (*RELAYED true), which records it in
+ * its case file, and comes back up with the holder's copy. REFUSED otherwise, saying why. */
+fq_store_rc_t fq_store_ack_above(const fq_store_t *st, const char *ref, const fq_act_t *a,
+                                 bool *relayed, char *err, size_t errlen);
 
 /* The tier above decides on an extension asked for by a unit below that holds case REF: the
  * decision goes down as a directive, and comes back up with the holder's copy. */
@@ -178,10 +190,19 @@ bool fq_store_batch_late(const fq_store_batch_t *b);
  * reply the reading of a case just read. */
 Fq__Case *fq_store_batch_take_flushed(fq_store_batch_t *b, const char *ref);
 
-/* Recompute case REF's hash chain. OK when every entry matches (MESSAGE says how many were
- * checked); REFUSED naming the first entry that does not. */
-fq_store_rc_t fq_store_verify(const fq_store_t *st, const char *ref, char *message,
-                              size_t msglen, char *err, size_t errlen);
+/* What verify found in a case's file: its number, its entries, and the first entry (from 1)
+ * that does not match its hash or does not follow the one before; 0 when the chain holds. */
+typedef struct {
+    char case_no[FQ_TEXT_BYTES(FQ_TEXT_CODE)];
+    int entries;
+    int broken_at;
+} fq_verify_t;
+
+/* Recompute case REF's hash chain into *FOUND. OK when every entry matches (MESSAGE says how
+ * many were checked); REFUSED naming the first entry that does not (FOUND says which), or when
+ * there is no such case (FOUND->entries is 0). */
+fq_store_rc_t fq_store_verify(const fq_store_t *st, const char *ref, fq_verify_t *found,
+                              char *message, size_t msglen, char *err, size_t errlen);
 
 /* Apply a neighbour's copy C received from PEER, inside the caller's transaction, and queue it
  * on to the other neighbour that knows the case. REFUSED means C is invalid (quarantine it). */

@@ -1,5 +1,6 @@
 /* store_supervise.c - supervision over time: notices that fall due on the cases a unit holds,
- * the tier above's extension decisions travelling down as directives, and the notice list. */
+ * the tier above's extension decisions and acknowledgements of 风险预警函 travelling down as
+ * directives, and the notice list. */
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -20,8 +21,10 @@ fq_store_rc_t fq_store_directive(const fq_store_t *st, const char *peer, const F
         snprintf(err, errlen, "directives come only from the tier above");
         return FQ_STORE_REFUSED;
     }
+    bool ack = d->action && strcmp(d->action, "notice_ack") == 0;
     if (!d->case_uuid || !fq_store_looks_like_uuid(d->case_uuid) || !d->action ||
-        (strcmp(d->action, "extension_grant") != 0 && strcmp(d->action, "extension_refuse"))) {
+        (strcmp(d->action, "extension_grant") != 0 && strcmp(d->action, "extension_refuse") != 0 &&
+         !ack)) {
         snprintf(err, errlen, "directive lacks a case or names an unknown action");
         return FQ_STORE_REFUSED;
     }
@@ -30,8 +33,95 @@ fq_store_rc_t fq_store_directive(const fq_store_t *st, const char *peer, const F
     fq_act_t a = {.actor = actor,
                   .note = d->note,
                   .grant = strcmp(d->action, "extension_grant") == 0,
-                  .days = d->has_days ? d->days : 0};
-    return fq_store_act_tx(st, d->case_uuid, FQ_ACT_EXTENSION, &a, err, errlen);
+                  .days = d->has_days ? d->days : 0,
+                  .notice = ack ? d->notice : NULL,
+                  .from_above = true};
+    return fq_store_act_tx(st, d->case_uuid, ack ? FQ_ACT_ACK : FQ_ACT_EXTENSION, &a, err, errlen);
+}
+
+/* The notice numbered NUMBER among C's, or NULL. */
+static const Fq__Notice *notice_numbered(const Fq__Case *c, const char *number)
+{
+    for (size_t i = 0; number && i < c->n_notices; i++)
+        if (c->notices[i]->number && strcmp(c->notices[i]->number, number) == 0)
+            return c->notices[i];
+    return NULL;
+}
+
+/* Is unit CODE directly below this unit? */
+static bool below(const fq_store_t *st, const char *code)
+{
+    const fq_unit_cfg_t *u = code ? fq_cfg_unit(st->cfg, code) : NULL;
+    return u && strcmp(u->parent, st->self->code) == 0;
+}
+
+/* Will HOLDER take an ack in the state C is in? Asked here, so that a directive it would
+ * refuse is not sent. */
+static fq_store_rc_t holder_may_ack(const fq_unit_cfg_t *holder, const Fq__Case *c, char *err,
+                                    size_t errlen)
+{
+    fq_state_t from, to;
+    fq_holder_rule_t rule;
+    if (fq_state_parse(c->state, &from) < 0) {
+        snprintf(err, errlen, "case %s is in no state known here", c->case_no);
+        return FQ_STORE_REFUSED;
+    }
+    int moved =
+        fq_case_transition(holder->tier, FQ_ACT_ACK, from, c->case_no, &to, &rule, err, errlen);
+    return moved < 0 ? FQ_STORE_REFUSED : FQ_STORE_OK;
+}
+
+/* May this unit, not holding C, acknowledge notice A->notice on it? */
+static fq_store_rc_t check_ack_above(const fq_store_t *st, const Fq__Case *c, const fq_act_t *a,
+                                     char *err, size_t errlen)
+{
+    if (fq_casework_check_text(a, FQ_TEXT_SHORT, err, errlen) < 0)
+        return FQ_STORE_REFUSED;
+    const Fq__Notice *n = fq_text_blank(a->notice) ? NULL : notice_numbered(c, a->notice);
+    const fq_unit_cfg_t *holder = fq_cfg_unit(st->cfg, c->holder);
+    if (fq_text_blank(a->notice))
+        snprintf(err, errlen, "case %s: which notice? (--notice NUMBER)", c->case_no);
+    else if (!n)
+        snprintf(err, errlen, "case %s: no such notice on this case", c->case_no);
+    else if (n->acked_ms)
+        snprintf(err, errlen, "case %s: that notice is already acknowledged", c->case_no);
+    else if (strcmp(n->kind, "risk_warning") != 0 || !below(st, n->unit) || !below(st, c->holder))
+        snprintf(err, errlen,
+                 "case %s is %s and held by %s (%s); only the holder can ack notice %s (the tier "
+                 "above acks a 风险预警函 of a unit directly below, while one holds the case)",
+                 c->case_no, c->state, c->holder, holder ? holder->name : "unknown unit",
+                 n->number);
+    else
+        return holder_may_ack(holder, c, err, errlen);
+    return FQ_STORE_REFUSED;
+}
+
+fq_store_rc_t fq_store_ack_above(const fq_store_t *st, const char *ref, const fq_act_t *a,
+                                 bool *relayed, char *err, size_t errlen)
+{
+    *relayed = false;
+    Fq__Case *c = NULL;
+    fq_store_rc_t rc = fq_store_load(st, ref, &c, err, errlen);
+    if (rc != FQ_STORE_OK || strcmp(c->holder, st->self->code) == 0) {
+        fq_pb_case_free(c);
+        return rc;
+    }
+    rc = check_ack_above(st, c, a, err, errlen);
+    if (rc == FQ_STORE_OK) {
+        Fq__Directive d = FQ__DIRECTIVE__INIT;
+        d.case_uuid = c->uuid;
+        d.action = "notice_ack";
+        d.actor = (char *)a->actor;
+        d.note = (char *)a->note;
+        d.notice = (char *)a->notice;
+        rc = fq_outbox_enqueue_directive(st->db, st->queued, st->self->code, c->holder, &d, err,
+                                         errlen) < 0
+                 ? FQ_STORE_DBERR
+                 : FQ_STORE_OK;
+        *relayed = rc == FQ_STORE_OK;
+    }
+    fq_pb_case_free(c);
+    return rc;
 }
 
 fq_store_rc_t fq_store_decide_extension(const fq_store_t *st, const char *ref, bool grant,

@@ -35,13 +35,15 @@ static int first_unused(const s_entry_t *entries, int n)
     return -1;
 }
 
-static fq_store_rc_t walk(s_entry_t *entries, int n, const char *case_no, char *message,
+static fq_store_rc_t walk(s_entry_t *entries, int n, fq_verify_t *found, char *message,
                           size_t msglen, char *err, size_t errlen)
 {
-    const char *prev = "";
+    const char *prev = "", *case_no = found->case_no;
     char what[200];
+    found->entries = n;
     for (int k = 1; k <= n; k++) {
         s_entry_t *e = successor(entries, n, prev);
+        found->broken_at = k;
         if (!e) {
             describe(&entries[first_unused(entries, n)], k, what, sizeof what);
             snprintf(err, errlen, "case %s: %s does not chain to entry %d before it: the file "
@@ -57,13 +59,15 @@ static fq_store_rc_t walk(s_entry_t *entries, int n, const char *case_no, char *
         }
         prev = e->hash;
     }
+    found->broken_at = 0;
     snprintf(message, msglen, "case %s: %d entries, hash chain intact", case_no, n);
     return FQ_STORE_OK;
 }
 
-fq_store_rc_t fq_store_verify(const fq_store_t *st, const char *ref, char *message,
-                              size_t msglen, char *err, size_t errlen)
+fq_store_rc_t fq_store_verify(const fq_store_t *st, const char *ref, fq_verify_t *found,
+                              char *message, size_t msglen, char *err, size_t errlen)
 {
+    *found = (fq_verify_t){.entries = 0};
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, ref);
@@ -91,7 +95,8 @@ fq_store_rc_t fq_store_verify(const fq_store_t *st, const char *ref, char *messa
                                      PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
                                      PQgetvalue(res, i, 5), strtoll(PQgetvalue(res, i, 2), NULL, 10),
                                      false};
-        rc = walk(entries, n, PQgetvalue(res, 0, 6), message, msglen, err, errlen);
+        snprintf(found->case_no, sizeof found->case_no, "%s", PQgetvalue(res, 0, 6));
+        rc = walk(entries, n, found, message, msglen, err, errlen);
     }
     free(entries);
     PQclear(res);

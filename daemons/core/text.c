@@ -1,5 +1,5 @@
-/* text.c - checking users' free text (UTF-8, control characters, length in characters) and
- * escaping it for log lines. */
+/* text.c - checking users' free text (UTF-8, control characters, bidirectional controls, length
+ * in characters) and escaping it for log lines, terminals and JSON. */
 #include "text.h"
 
 #include <stdint.h>
@@ -37,6 +37,13 @@ static bool is_control(uint32_t c)
     return c < 0x20 || (c >= 0x7f && c <= 0x9f);
 }
 
+/* Unicode's bidirectional embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069):
+ * they make what follows display in another order than it is stored ("Trojan Source"). */
+static bool is_bidi(uint32_t c)
+{
+    return (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
 /* May a field of KIND hold control character C at S (where \r must begin \r\n)? */
 static bool control_allowed(uint32_t c, const unsigned char *s, fq_text_kind_t kind)
 {
@@ -49,6 +56,15 @@ static int fail_control(const fq_text_field_t *f, uint32_t c, size_t at, char *e
              at,
              f->kind == FQ_TEXT_LINE ? "it must be one line of printable text"
                                      : "only newlines and tabs are allowed");
+    return -1;
+}
+
+static int fail_bidi(const fq_text_field_t *f, uint32_t c, size_t at, char *err, size_t errlen)
+{
+    snprintf(err, errlen,
+             "%s: bidirectional control character U+%04X at character %zu; it would show the "
+             "text in another order than it is written",
+             f->name, (unsigned)c, at);
     return -1;
 }
 
@@ -69,6 +85,8 @@ int fq_text_check(const fq_text_field_t *f, char *err, size_t errlen)
         chars++;
         if (is_control(c) && !control_allowed(c, p, f->kind))
             return fail_control(f, c, chars, err, errlen);
+        if (is_bidi(c))
+            return fail_bidi(f, c, chars, err, errlen);
         p += len;
     }
     if (chars > f->max) {
@@ -108,15 +126,21 @@ bool fq_text_blank(const char *s)
     return true;
 }
 
-/* The escape of control character C into ESC (12 bytes). */
-static void escape_of(uint32_t c, char esc[12])
+/* The escape of the character C at P, LEN bytes long (0: P is a byte of invalid UTF-8), into
+ * ESC (12 bytes): \n, \t, \r, \xNN or \uNNNN; NULL when the character is shown as it is. */
+static const char *escape_of(const unsigned char *p, size_t len, uint32_t c, char esc[12])
 {
-    if (c == '\n' || c == '\t' || c == '\r')
+    if (len == 0)
+        snprintf(esc, 12, "\\x%02x", *p);
+    else if (c == '\n' || c == '\t' || c == '\r')
         snprintf(esc, 12, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
-    else if (c < 0x80)
+    else if (c < 0x80 && is_control(c))
         snprintf(esc, 12, "\\x%02x", (unsigned)c);
-    else
+    else if (is_control(c) || is_bidi(c))
         snprintf(esc, 12, "\\u%04x", (unsigned)c);
+    else
+        return NULL;
+    return esc;
 }
 
 size_t fq_text_escape(char *out, size_t outlen, const char *in)
@@ -124,25 +148,63 @@ size_t fq_text_escape(char *out, size_t outlen, const char *in)
     const unsigned char *p = (const unsigned char *)in;
     size_t n = 0;
     while (*p) {
-        uint32_t c;
+        uint32_t c = 0;
         size_t len = utf8_next(p, &c);
         char esc[12];
-        const char *piece = (const char *)p;
-        size_t plen = len;
-        if (len == 0 || is_control(c)) {
-            if (len == 0)
-                snprintf(esc, sizeof esc, "\\x%02x", *p);
-            else
-                escape_of(c, esc);
-            piece = esc;
-            plen = strlen(esc);
-        }
+        const char *piece = escape_of(p, len, c, esc);
+        size_t plen = piece ? strlen(piece) : len;
         if (n + plen >= outlen)
             break;
-        memcpy(out + n, piece, plen);
+        memcpy(out + n, piece ? piece : (const char *)p, plen);
         n += plen;
         p += len ? len : 1;
     }
     out[n] = '\0';
     return n;
+}
+
+void fq_text_print(FILE *out, const char *in, fq_text_kind_t kind, const char *indent)
+{
+    const unsigned char *p = (const unsigned char *)(in ? in : "");
+    while (*p) {
+        uint32_t c = 0;
+        size_t len = utf8_next(p, &c);
+        char esc[12];
+        const char *piece = escape_of(p, len, c, esc);
+        if (piece && len && control_allowed(c, p, kind)) {
+            fputs(c == '\t' ? "\t" : "\n", out);
+            if (c != '\t' && indent)
+                fputs(indent, out);
+            len += c == '\r'; /* \r\n is one newline */
+        } else if (piece)
+            fputs(piece, out);
+        else
+            fwrite(p, 1, len, out);
+        p += len ? len : 1;
+    }
+}
+
+void fq_text_json(FILE *out, const char *in)
+{
+    if (!in) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)in; *p;) {
+        uint32_t c = 0;
+        size_t len = utf8_next(p, &c);
+        if (len == 0)
+            fputs("\\ufffd", out); /* JSON is Unicode: a byte that is not is replaced */
+        else if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", (char)c);
+        else if (c == '\n' || c == '\t' || c == '\r')
+            fprintf(out, "\\%c", c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
+        else if (is_control(c) || is_bidi(c))
+            fprintf(out, "\\u%04x", (unsigned)c);
+        else
+            fwrite(p, 1, len, out);
+        p += len ? len : 1;
+    }
+    fputc('"', out);
 }

@@ -1,14 +1,16 @@
 /* text.h - what free text from users may hold, checked where a case's fields come in (intake,
  * actions, a neighbour's copies): valid UTF-8, no control characters (a newline and a tab only
- * in fields of several lines), at most so many characters. And the same text made harmless for
- * a log line. Control characters in a field reach terminals (escape sequences) and logs (a
- * forged line) raw; invalid UTF-8 would be refused only by PostgreSQL, without naming the
- * field. */
+ * in fields of several lines), no bidirectional controls, at most so many characters. And the
+ * same text made harmless for a log line. Control characters in a field reach terminals (escape
+ * sequences) and logs (a forged line) raw; bidirectional overrides and isolates make a title
+ * display in another order than it is stored ("Trojan Source"); invalid UTF-8 would be refused
+ * only by PostgreSQL, without naming the field. */
 #ifndef FQ_TEXT_H
 #define FQ_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef enum {
     FQ_TEXT_LINE,  /* one line: a title, a name, a phone number, a code */
@@ -40,7 +42,8 @@ typedef struct {
 } fq_text_field_t;
 
 /* The field's value must be valid UTF-8 of at most F->max characters, without control
- * characters (U+0000-U+001F, U+007F, U+0080-U+009F) but, in FQ_TEXT_LINES, \n, \r\n and \t.
+ * characters (U+0000-U+001F, U+007F, U+0080-U+009F) but, in FQ_TEXT_LINES, \n, \r\n and \t,
+ * and without bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).
  * 0, or -1 with the reason, naming the field, in ERR. */
 int fq_text_check(const fq_text_field_t *f, char *err, size_t errlen);
 
@@ -52,8 +55,21 @@ int fq_text_check_all(const fq_text_field_t *fields, size_t n, char *err, size_t
 bool fq_text_blank(const char *s);
 
 /* IN copied to OUT (OUTLEN > 0 bytes, NUL-terminated, cut at a whole character) with every
- * control character and byte of invalid UTF-8 escaped (\n, \t, \r, \xNN, \u0085), so a log
- * line stays one line of text. Returns the length written. */
+ * control character, bidirectional control and byte of invalid UTF-8 escaped (\n, \t, \r,
+ * \xNN, \u0085, \u202e), so a log line stays one line of text, in its order. Returns the
+ * length written. */
 size_t fq_text_escape(char *out, size_t outlen, const char *in);
+
+/* IN (NULL: nothing) written to OUT escaped as fq_text_escape does, however long, for a
+ * terminal: text stored before these checks, or by another client, cannot drive it. With
+ * FQ_TEXT_LINES a newline (\n or \r\n) is written as a newline and INDENT (may be NULL), and a
+ * tab as it is, so that text of several lines stays readable; with FQ_TEXT_LINE they are
+ * escaped too. */
+void fq_text_print(FILE *out, const char *in, fq_text_kind_t kind, const char *indent);
+
+/* IN as a JSON string literal on OUT (NULL: null): quotes and backslashes escaped, and every
+ * control character and bidirectional control as \n, \t, \r or \uNNNN; a byte of invalid
+ * UTF-8, which JSON cannot carry, becomes U+FFFD (\ufffd). */
+void fq_text_json(FILE *out, const char *in);
 
 #endif

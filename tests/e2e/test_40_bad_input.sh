@@ -15,11 +15,17 @@
 # (d) Illegal changes through casectl are refused with a clear message and change nothing;
 #     unknown cases and verbs are refused with the documented exit codes.
 # (e) Text a case may hold: a title of only spaces (U+3000 too) is no title; a one-line field (title, party, actor) with a control character,
-#     free text (description, note) with one other than a newline or tab, invalid UTF-8, and a
+#     free text (description, note) with one other than a newline or tab, any field with a
+#     bidirectional override or isolate (U+202A-U+202E, U+2066-U+2069), invalid UTF-8, and a
 #     field over its limit in characters are refused by the daemon, the field named, nothing
 #     written; 200 Chinese characters (600 bytes) make a title. A copy from a neighbour holding
 #     a control character is quarantined, the field named. No daemon log holds a raw control
 #     character.
+# (f) Text stored before those checks (put in with psql, as an older version might have taken it
+#     in) holding escape sequences, C1 and bidirectional controls: `casectl show`, `list` and
+#     `notices` print it escaped as the logs do (\x1b, \u202e), with no raw control byte, and
+#     --json escapes it the JSON way (\u001b) and gives back exactly what is stored. `show`
+#     prints the description, its lines (\n, \r\n) under each other and its tabs kept.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -357,6 +363,9 @@ refused_submit "description: control character U+000D" --title 正常 --descript
 refused_submit "party 2 phone: control character U+001B" --title 正常 \
     --party '王某:13800138000:申请人' --party $'李某:138\e[0m00138000:被申请人'
 refused_submit "reporter: control character U+0009" --title 正常 --reporter $'a\tb'
+# Bidirectional overrides and isolates ("Trojan Source"): the title would display reordered.
+refused_submit "title: bidirectional control character U+202E at character 3" --title $'欠薪\xe2\x80\xae退回'
+refused_submit "description: bidirectional control character U+2066" --title 正常 --description $'说明\xe2\x81\xa6隔离\xe2\x81\xa9'
 refused_submit "title: not valid UTF-8 (byte 0xff at byte 7)" --title $'坏编\xff码'
 refused_submit "address: not valid UTF-8" --title 正常 --address $'\xe4\xb8'
 refused_submit "a case needs a title: it is empty or only spaces" --title '   '
@@ -382,6 +391,8 @@ assert_contains "$E2E_OUT" "actor: control character U+001B" "refusal of an acto
 ctl "$E2E_COMM1" accept "$no" --actor grid-text >/dev/null
 assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note $'已化解\x1b[31m'
 assert_contains "$E2E_OUT" "note: control character U+001B" "refusal of a note with an escape"
+assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note $'已化解\xe2\x80\xad'
+assert_contains "$E2E_OUT" "note: bidirectional control character U+202D" "refusal of a note with an override"
 assert_exit 1 ctl "$E2E_COMM1" resolve "$no" --note '　 　'
 assert_contains "$E2E_OUT" "say how it was resolved (--note)" "refusal of a note of only spaces"
 assert_exit 1 ctl "$E2E_COMM1" withdraw "$no" --reason $'\xc3\x28'
@@ -407,9 +418,70 @@ quarantined_title() {
 wait_until 15 quarantined_title
 assert_eq 0 "$(psql_q "SELECT count(*) FROM street.cases WHERE case_no='$bad'")" "a copy with a control character at the street"
 
+# =============================================================================================
+# (f) Text stored before the doors checked it (or by another client) is shown escaped: the
+#     operator's terminal never gets a raw control character or bidirectional control.
+old=$(ctl "$E2E_COMM1" submit --title 旧数据 --category neighbour --party '王某:13800138000:申请人' \
+    --actor grid-text)
+ctl "$E2E_COMM1" accept "$old" --actor grid-text >/dev/null
+old_uuid=$(uuid_of "$E2E_COMM1" "$old")
+where="unit='$E2E_COMM1' AND uuid='$old_uuid'"
+psql_q "UPDATE community.cases SET title = E'欠薪\\x1b[2J清屏\\x1b]0;pwned\\x07\\u202e末尾\\u009b',
+        description = E'描述\\x1b[31m红\\n第二行\\tTab\\r\\n第三行\\u202e\\r伪造' WHERE $where" >/dev/null
+psql_q "UPDATE community.case_parties SET name = E'王某\\x1b[8m' WHERE $where" >/dev/null
+psql_q "UPDATE community.case_events SET note = E'受理\\n  2026-01-01 00:00:00  伪造\\x1b[0m',
+        actor = E'grid\\x1b]0;t\\x07' WHERE $where AND action = 'accept'" >/dev/null
+psql_q "INSERT INTO community.notices (unit, uuid, notice_uuid, number, kind, addressee, reason,
+        at_unit, at_ms) VALUES ('$E2E_COMM1', '$old_uuid', gen_random_uuid(), E'N-\\x1b[1m',
+        'reminder', E'东周社区\\u2066', E'理由\\x1b[5m', '$E2E_COMM1', 1)" >/dev/null
+stored_title=$'欠薪\x1b[2J清屏\x1b]0;pwned\x07\xe2\x80\xae末尾\xc2\x9b'
+shown_title='欠薪\x1b[2J清屏\x1b]0;pwned\x07\u202e末尾\u009b'
+# no_raw WHAT TEXT: TEXT holds no control character but newlines and tabs, no C1 control, no
+# bidirectional control.
+no_raw() {
+    ! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$2" || fail "$1 holds a raw control character:
+$(cat -v <<<"$2")"
+    [[ $2 != *$'\xc2\x9b'* && $2 != *$'\xe2\x80\xae'* && $2 != *$'\xe2\x81\xa6'* ]] ||
+        fail "$1 holds a raw C1 or bidirectional control: $(cat -v <<<"$2")"
+}
+out=$(ctl "$E2E_COMM1" show "$old")
+no_raw "show" "$out"
+assert_contains "$out" "标题 title          $shown_title" "show: the title, escaped"
+assert_contains "$out" '王某\x1b[8m 13800138000 申请人' "show: the party, escaped"
+# The description: its lines under each other, a tab kept, the rest escaped (a lone \r too).
+ind='                    ' # under the labels, 20 columns
+assert_contains "$out" $'描述 description    描述\\x1b[31m红\n'"$ind"$'第二行\tTab\n'"$ind"$'第三行\\u202e\\r伪造\n状态 state' \
+    "show: the description, its lines kept, escaped"
+assert_contains "$out" '经办 grid\x1b]0;t\x07  «受理\n  2026-01-01 00:00:00  伪造\x1b[0m»' \
+    "show: the history entry on one line, escaped"
+assert_contains "$out" 'N-\x1b[1m 时限提醒 致 东周社区\u2066: 理由\x1b[5m  (未签收)' "show: the notice, escaped"
+out=$(ctl "$E2E_COMM1" list)
+no_raw "list" "$out"
+assert_contains "$out" "$shown_title" "list: the title, escaped"
+out=$(ctl "$E2E_COMM1" notices)
+no_raw "notices" "$out"
+assert_contains "$out" 'N-\x1b[1m  时限提醒  案件 '"$old"'  致 东周社区\u2066: 理由\x1b[5m' "notices: escaped"
+# A description of several lines taken in as usual (in (e)) shows the same way.
+assert_contains "$(ctl "$E2E_COMM1" show "$no")" \
+    "标题 title          $title200"$'\n描述 description    第一行\n'"$ind"$'\t第二行\n'"$ind"$'第三行\n状态 state' \
+    "show: a description of several lines"
+# JSON escapes them the JSON way, and says exactly what is stored.
+out=$(ctl "$E2E_COMM1" --json show "$old")
+no_raw "show --json" "$out"
+assert_contains "$out" '"title":"欠薪\u001b[2J清屏\u001b]0;pwned\u0007\u202e末尾\u009b"' "show --json: the title"
+assert_eq "$stored_title" "$(jq -r .title <<<"$out")" "show --json: the title as stored"
+assert_eq $'王某\x1b[8m' "$(jq -r '.parties[0].name' <<<"$out")" "show --json: the party as stored"
+assert_eq $'描述\x1b[31m红\n第二行\tTab\r\n第三行\xe2\x80\xae\r伪造' "$(jq -r .description <<<"$out")" \
+    "show --json: the description as stored"
+out=$(ctl "$E2E_COMM1" --json notices)
+no_raw "notices --json" "$out"
+assert_eq $'理由\x1b[5m' "$(jq -r --arg c "$old" 'select(.case_no == $c) | .reason' <<<"$out")" \
+    "notices --json: the reason as stored"
+
 # Whatever was tried above, no log line holds a raw control character or was forged.
 for log in "$FQ_RUN_DIR"/*.log; do
     ! LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$log" || fail "$log holds a raw control character"
+    ! grep -qF $'\xe2\x80\xae' "$log" || fail "$log holds a raw bidirectional override"
     ! grep -q 'ERROR forged line' "$log" || fail "$log holds the forged line"
 done
 

@@ -13,6 +13,8 @@
 #     street's schema makes `verify` there exit 1 naming that entry (position and action) while
 #     the community's and the district's copies (and the street's other cases) still verify;
 #     with the edited row's hash recomputed by event_hash(), verify names the next entry.
+#     `verify --json` prints one object (case_no, entries, intact, broken_at, message), also
+#     for a broken chain (exit 1), and none for a case that does not exist.
 # (b) bad input: each refused with exit 1 (2 for a usage error), a message naming the problem,
 #     and nothing changed (the case's version, state, history, departments and documents, or
 #     the number of cases, are the same before and after).
@@ -272,6 +274,24 @@ for code in "$E2E_COMM1" "$S" "$E2E_DISTRICT"; do
 done
 other=${ALL[0]}
 assert_exit 0 ctl "$S" verify "$other"
+# verify_json CODE CASE RC: `verify --json` exits RC and prints one JSON object; prints
+# [case_no, entries, intact, broken_at] and, on a second line, its message.
+verify_json() {
+    local rc=0 j
+    j=$(ctl "$1" --json verify "$2" 2>/dev/null) || rc=$?
+    assert_eq "$3" "$rc" "exit of verify --json $2 at $1"
+    assert_eq 1 "$(jq -s length <<<"$j")" "JSON objects from verify --json $2 at $1: $j"
+    jq -c '[.case_no, .entries, .intact, .broken_at]' <<<"$j"
+    jq -r .message <<<"$j"
+}
+assert_eq "[\"$v\",6,true,null]
+case $v: 6 entries, hash chain intact" "$(verify_json "$S" "$v" 0)" "verify --json of the untouched case"
+# Found by its uuid, it names the case by number.
+assert_eq "[\"$v\",6,true,null]" "$(verify_json "$E2E_DISTRICT" "$v_uuid" 0 | head -n 1)" \
+    "verify --json by uuid at the district"
+assert_exit 1 ctl "$S" --json verify "$S-20000101-9999"
+assert_eq "" "$(ctl "$S" --json verify "$S-20000101-9999" 2>/dev/null || true)" \
+    "verify --json of no case prints no object, only the refusal"
 
 # The hash is SHA-256 over the length-prefixed fields (schema/core/0002_casework.sql), whoever
 # computes it: the submit entry and the three tiers' accept entries, as the community holds
@@ -303,6 +323,9 @@ psql_q "UPDATE street.case_events SET note='篡改' WHERE unit='$S' AND event_uu
 assert_exit 1 ctl "$S" verify "$v"
 assert_contains "$E2E_OUT" "casectl: $S: " "verify's refusal"
 assert_contains "$E2E_OUT" "entry 3 (escalate at $E2E_COMM1, at_ms $third_ms" "verify names the edited entry"
+j=$(verify_json "$S" "$v" 1)
+assert_eq "[\"$v\",6,false,3]" "$(head -n 1 <<<"$j")" "verify --json names the edited entry"
+assert_contains "$(tail -n 1 <<<"$j")" "entry 3 (escalate at $E2E_COMM1" "verify --json's message"
 for code in "$E2E_COMM1" "$E2E_DISTRICT"; do
     assert_exit 0 ctl "$code" verify "$v"
     assert_eq "case $v: 6 entries, hash chain intact" "$E2E_OUT" "verify at $code after the street's copy was edited"
@@ -317,6 +340,7 @@ fourth_ms=$(psql_q "SELECT at_ms FROM street.case_events WHERE unit='$S' AND uui
                     ORDER BY at_ms, recorded_at OFFSET 3 LIMIT 1")
 assert_exit 1 ctl "$S" verify "$v"
 assert_contains "$E2E_OUT" "entry 4 (accept at $S, at_ms $fourth_ms" "verify names the entry after the re-hashed one"
+assert_eq "[\"$v\",6,false,4]" "$(verify_json "$S" "$v" 1 | head -n 1)" "verify --json after the re-hash"
 [[ $E2E_OUT != *"entry 3 ("* ]] || fail "verify still names entry 3 after its hash was recomputed: $E2E_OUT"
 assert_exit 0 ctl "$E2E_COMM1" verify "$v"
 

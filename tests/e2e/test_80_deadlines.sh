@@ -10,19 +10,24 @@
 # (a) A, wage arrears at community 1, accepted and left alone: deadline 2026-09-23 23:59:59.999;
 #     no notice before half the time, then a reminder (时限提醒); none more on the 23rd; a
 #     工作提示函 on the 24th (and `list --overdue` shows A); a 风险预警函 on the 25th, which
-#     escalates A to the street by itself; the street sees the notices in its copy, accepts A
-#     (new clock: 2026-10-10, across the National Day week and both make-up days) and
-#     acknowledges the warning. An acknowledged notice leaves `notices` and stays in --all.
+#     escalates A to the street by itself; the street sees the notices in its copy,
+#     acknowledges the warning (addressed to it too) while A waits to be accepted there, and
+#     community 1's copy shows the ack; then it accepts A (new clock: 2026-10-10, across the
+#     National Day week and both make-up days). An acknowledged notice leaves `notices` and
+#     stays in --all.
 # (p) P at community 1: paused Monday, resumed Wednesday (2 working days) -> deadline + 2 working
 #     days; no notices while its clock stands still; overdue on the 26th (a Saturday), its risk
 #     warning waits for the make-up Sunday 27th to count and comes on the 28th.
-# (e) E at community 2: extension of 3 days asked, granted by the street -> 2026-09-27 (the
-#     make-up Sunday is a working day); a second request refused: the deadline stays.
+# (e) E at community 2: extension of 3 days asked, granted by the street (its answer one JSON
+#     object with --json) -> 2026-09-27 (the make-up Sunday is a working day); a second request
+#     refused: the deadline stays.
 # (h) H accepted Tuesday 2026-09-29 at community 2: 7 working days across the holiday week.
 # (k) A triage to high-risk recomputes the deadline (21 calendar days from the clock start).
 # (s) Simple (same day, cut-off 17:30) accepted on a Saturday or after the cut-off.
 # Phase 2 (auto_escalate false, a second deployment): a risk warning goes up to the street as a
-# copy, but the case stays at the community.
+# copy, but the case stays at the community. The street acknowledges the warning all the same:
+# the ack goes down to the community as a directive and is recorded there, as "street-head
+# (street)", and comes back up; the street cannot ack the 工作提示函 (not addressed to it).
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -157,7 +162,9 @@ wait_until 15 has_request
 # Only the tier above decides, and only on a request.
 assert_exit 1 ctl "$E2E_COMM2" extension "$e" --grant --actor comm2-staff
 assert_exit 1 ctl "$E2E_DISTRICT" extension "$e" --grant --actor district-cmd
-ctl "$E2E_STREET" extension "$e" --grant --note '同意延期' --actor street-lead >/dev/null
+j=$(ctl "$E2E_STREET" --json extension "$e" --grant --note '同意延期' --actor street-lead)
+assert_eq "$e|extension granted; the decision is on its way to the unit holding the case" \
+    "$(jq -r '"\(.case)|\(.message)"' <<<"$j")" "(e) the street's answer, in --json"
 # 3 working days after the old deadline's day (Wed 23rd): Thu 24, Fri 25, Sun 27 (调休).
 E_NEW=2026-09-27T23:59:59.999+08:00
 deadline_is() { [[ $(field "$1" "$2" .deadline) == "$3" ]]; }
@@ -278,17 +285,24 @@ assert_eq "$reminder_no:reminder:comm1-head $prompt_no:work_prompt: $warning_no:
     "(a) notices in the street's copy"
 assert_eq "$(field "$E2E_COMM1" "$a" .history)" "$(jq '.history' <<<"$j")" "(a) history at the street"
 assert_contains "$(kinds "$E2E_STREET" "$a")" "risk_warning" "(a) the warning in the street's notices"
+# The street, the warning's addressee and now A's holder, signs for it before it accepts A.
+j=$(ctl "$E2E_STREET" --json ack "$a" --notice "$warning_no" --note '街道已接手' --actor street-head)
+assert_eq "ack escalated escalated street-head|签收督办 $warning_no: 街道已接手" \
+    "$(jq -r '.history[-1] | "\(.action) \(.from_state) \(.to_state) \(.actor)|\(.note)"' <<<"$j")" \
+    "(a) the street's ack of the warning while A waits to be accepted"
+assert_eq "" "$(ctl "$E2E_STREET" --json notices | jq -r --arg n "$warning_no" 'select(.number == $n) | .number')" \
+    "(a) the acknowledged warning in the street's notices"
+assert_eq "street-head" "$(ctl "$E2E_STREET" --json notices --all | jq -r --arg n "$warning_no" 'select(.number == $n) | .acked_by')" \
+    "(a) the acknowledged warning in the street's notices --all"
+# Community 1, which took A in, sees the ack in its copy.
+acked_below() { [[ $(notice_of "$E2E_COMM1" "$a" risk_warning --all | jq -r .acked_by) == street-head ]]; }
+wait_until 15 acked_below
 # The street accepts: its own clock, from Friday the 25th: Sun 27 (调休), Mon 28, Tue 29, Wed 30,
 # (National Day 1..7 off), Thu Oct 8, Fri 9, Sat 10 (调休) = the 7th working day.
 j=$(ctl "$E2E_STREET" --json accept "$a" --actor street-staff)
 assert_eq "accepted $E2E_STREET 2026-10-10T23:59:59.999+08:00 2026-09-25" \
     "$(jq -r '"\(.state) \(.unit) \(.deadline) \(.clock_start[0:10])"' <<<"$j")" "(a) at the street after accept"
 assert_eq "" "$(overdue_list "$E2E_STREET")" "overdue at the street after it accepted A"
-ctl "$E2E_STREET" ack "$a" --notice "$warning_no" --note '街道已接手' --actor street-head >/dev/null
-assert_eq "" "$(ctl "$E2E_STREET" --json notices | jq -r --arg n "$warning_no" 'select(.number == $n) | .number')" \
-    "(a) the acknowledged warning in the street's notices"
-assert_eq "street-head" "$(ctl "$E2E_STREET" --json notices --all | jq -r --arg n "$warning_no" 'select(.number == $n) | .acked_by')" \
-    "(a) the acknowledged warning in the street's notices --all"
 
 # (p) Deadline Fri 25th (after the pause). Saturday 26th: past it, a 工作提示函 (the reminder
 # came at its halfway point, during the days above).
@@ -371,5 +385,35 @@ j=$(show_json "$E2E_STREET" "$w")
 assert_eq "accepted $E2E_COMM1" "$(jq -r '"\(.state) \(.unit)"' <<<"$j")" "(w) the street's copy: state and holder"
 assert_eq "$(field "$E2E_COMM1" "$w" .history)" "$(jq '.history' <<<"$j")" "(w) history at the street"
 assert_exit 1 ctl "$E2E_STREET" accept "$w" --actor street-staff
+# The street, to which the 风险预警函 is addressed too, acknowledges it though community 1 holds
+# W: the ack goes down to the holder, which records it, and comes back up with its copy. The
+# 工作提示函 is addressed to the community alone: the street cannot sign for it.
+w_prompt=$(notice_of "$E2E_STREET" "$w" work_prompt | jq -r .number)
+w_warning=$(notice_of "$E2E_STREET" "$w" risk_warning | jq -r .number)
+assert_exit 1 ctl "$E2E_STREET" ack "$w" --notice "$w_prompt" --actor street-head
+assert_contains "$E2E_OUT" "only the holder can ack notice $w_prompt" "(w) the street acks the 工作提示函"
+j=$(ctl "$E2E_STREET" --json ack "$w" --notice "$w_warning" --note '街道已阅, 督促办理' --actor street-head)
+assert_eq "$w|notice acknowledged; the acknowledgement is on its way to the unit holding the case" \
+    "$(jq -r '"\(.case)|\(.message)"' <<<"$j")" "(w) the street's ack of the 风险预警函"
+has_ack() { [[ $(field "$1" "$w" '.history[-1].action') == ack ]]; }
+wait_until 15 has_ack "$E2E_COMM1"
+j=$(show_json "$E2E_COMM1" "$w")
+assert_eq "ack accepted accepted street-head ($E2E_STREET)|签收督办 $w_warning: 街道已阅, 督促办理" \
+    "$(jq -r '.history[-1] | "\(.action) \(.from_state) \(.to_state) \(.actor)|\(.note)"' <<<"$j")" \
+    "(w) the ack entry at community 1, the holder"
+assert_eq "risk_warning:street-head ($E2E_STREET) work_prompt:" \
+    "$(jq -r '[.notices | sort_by(.kind)[] | "\(.kind):\(.acked_by)"] | join(" ")' <<<"$j")" \
+    "(w) the notices at community 1"
+assert_eq "accepted $E2E_COMM1" "$(jq -r '"\(.state) \(.unit)"' <<<"$j")" "(w) still at community 1"
+wait_until 15 has_ack "$E2E_STREET"
+assert_eq "$(jq '.history' <<<"$j")" "$(field "$E2E_STREET" "$w" .history)" "(w) history at the street after the ack"
+assert_eq "work_prompt" "$(kinds "$E2E_STREET" "$w")" "(w) the street's unacknowledged notices"
+assert_eq "street-head ($E2E_STREET)" "$(notice_of "$E2E_STREET" "$w" risk_warning --all | jq -r .acked_by)" \
+    "(w) the acknowledged warning in the street's notices --all"
+for code in "$E2E_COMM1" "$E2E_STREET"; do
+    assert_exit 0 ctl "$code" verify "$w"
+done
+assert_exit 1 ctl "$E2E_STREET" ack "$w" --notice "$w_warning" --actor street-head
+assert_contains "$E2E_OUT" "already acknowledged" "(w) a second ack by the street"
 
 echo "test_80_deadlines: ok"

@@ -16,7 +16,7 @@
 
 typedef struct {
     fq_action_t action;
-    fq_state_t from[6];
+    fq_state_t from[10];
     fq_state_t to;
     int tiers;
     fq_holder_rule_t holder;
@@ -74,8 +74,8 @@ static const allowed_t allowed[] = {
     {FQ_ACT_NOTICE, {FQ_STATE_ACCEPTED, FQ_STATE_IN_PROGRESS, FQ_STATE_REOPENED, END}, SAME,
      C | S | D, FQ_HOLD_SELF},
     {FQ_ACT_ACK,
-     {FQ_STATE_ACCEPTED, FQ_STATE_IN_PROGRESS, FQ_STATE_REOPENED, FQ_STATE_RESOLVED,
-      FQ_STATE_CLOSED, END},
+     {FQ_STATE_ACCEPTED, FQ_STATE_IN_PROGRESS, FQ_STATE_REOPENED, FQ_STATE_ESCALATED,
+      FQ_STATE_DISPATCHED, FQ_STATE_RETURNED, FQ_STATE_RESOLVED, FQ_STATE_CLOSED, END},
      SAME, C | S | D, FQ_HOLD_SELF},
 };
 
