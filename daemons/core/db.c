@@ -301,7 +301,10 @@ int fq_db_exec(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, si
     return res ? 0 : -1;
 }
 
-int fq_db_send(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen)
+/* fq_db_send, prepared once per connection when PREPARE, else planned by the server for
+ * these parameters when it runs. */
+static int send_ahead(fq_db_t *db, const char *sql, const fq_params_t *p, bool prepare, char *err,
+                      size_t errlen)
 {
     fq_db_async_settle(db);
     if (!db->conn) {
@@ -310,7 +313,7 @@ int fq_db_send(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, si
     }
     char name[16];
     const char *stmt = NULL;
-    if (p) { /* prepared first, outside the pipeline, on its first use */
+    if (p && prepare) { /* prepared first, outside the pipeline, on its first use */
         if (!is_prepared(db, sql) && db->owed && sync_pipeline(db, NULL, err, errlen) < 0)
             return -1;
         PGresult *failed = NULL;
@@ -326,6 +329,16 @@ int fq_db_send(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, si
         return -1;
     }
     return ++db->owed < MAX_OWED ? 0 : sync_pipeline(db, NULL, err, errlen);
+}
+
+int fq_db_send(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen)
+{
+    return send_ahead(db, sql, p, true, err, errlen);
+}
+
+int fq_db_send_once(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen)
+{
+    return send_ahead(db, sql, p, false, err, errlen);
 }
 
 static void values_params(fq_params_t *p, const char *const *texts, size_t ntexts,

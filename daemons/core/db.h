@@ -67,6 +67,9 @@ int fq_db_exec(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, si
  * outcome is known. Returns -1 with ERR only when it could not be sent. */
 int fq_db_send(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen);
 
+/* fq_db_send, planned afresh for its parameters as fq_db_run_once is. */
+int fq_db_send_once(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen);
+
 /* Run SQL whose parameters are the texts TEXTS[0..NTEXTS) followed by the integers
  * INTS[0..NINTS) — the shape of most inserts. Returns 0 or -1 with ERR. */
 int fq_db_exec_values(fq_db_t *db, const char *sql, const char *const *texts, size_t ntexts,

@@ -110,10 +110,15 @@ int fq_outbox_fetch(fq_db_t *db, const char *unit, const char *peer, uint64_t af
     fq_p_text(&p, peer);
     fq_p_int(&p, (int64_t)after);
     fq_p_int(&p, limit);
-    PGresult *res = fq_db_run(db,
-                              "SELECT seq, msg_id, body, body_kind FROM outbox WHERE unit = $1 AND peer = $2"
-                              " AND seq > $3 AND poisoned_reason IS NULL ORDER BY seq LIMIT $4",
-                              &p, err, errlen);
+    /* Planned at every run: an outbox is a queue, a few rows most of the time and a whole
+     * outage's backlog after one. A plan made and kept while it was small (a scan of the table
+     * and a sort) read and sorted the whole backlog for every window sent in a drain, until
+     * autovacuum's next ANALYZE happened to replace it. */
+    PGresult *res = fq_db_run_once(db,
+                                   "SELECT seq, msg_id, body, body_kind FROM outbox WHERE unit = $1"
+                                   " AND peer = $2 AND seq > $3 AND poisoned_reason IS NULL"
+                                   " ORDER BY seq LIMIT $4",
+                                   &p, err, errlen);
     if (!res)
         return -1;
     size_t rows = (size_t)PQntuples(res);
@@ -153,17 +158,18 @@ int fq_outbox_ack(fq_db_t *db, const char *unit, const char *peer, uint64_t upto
     fq_p_text(&poison, reason && *reason ? reason : "rejected by peer");
     if (fq_db_begin(db, err, errlen) < 0)
         return -1;
-    if ((rejected && fq_db_send(db,
-                                "UPDATE outbox SET poisoned_reason = $4 WHERE unit = $1 AND "
-                                "peer = $2 AND seq = $3",
-                                &poison, err, errlen) < 0) ||
+    /* planned at every run, as the fetch is (a kept plan could scan the whole backlog) */
+    if ((rejected && fq_db_send_once(db,
+                                     "UPDATE outbox SET poisoned_reason = $4 WHERE unit = $1 AND "
+                                     "peer = $2 AND seq = $3",
+                                     &poison, err, errlen) < 0) ||
         /* from the last recorded ack on: the rows below it are gone, and an index scan from
          * the start of the link would walk past every one of them not yet vacuumed */
-        fq_db_send(db,
-                   "DELETE FROM outbox WHERE unit = $1 AND peer = $2 AND seq <= $3 AND "
-                   "seq > (SELECT acked_seq FROM link_out WHERE unit = $1 AND peer = $2) AND "
-                   "poisoned_reason IS NULL",
-                   &p, err, errlen) < 0 ||
+        fq_db_send_once(db,
+                        "DELETE FROM outbox WHERE unit = $1 AND peer = $2 AND seq <= $3 AND "
+                        "seq > (SELECT acked_seq FROM link_out WHERE unit = $1 AND peer = $2) AND "
+                        "poisoned_reason IS NULL",
+                        &p, err, errlen) < 0 ||
         fq_db_send(db,
                    "UPDATE link_out SET acked_seq = GREATEST(acked_seq, $3) WHERE unit = $1 "
                    "AND peer = $2",
@@ -207,8 +213,9 @@ int fq_outbox_stats(fq_db_t *db, const char *unit, const char *peer, fq_outbox_s
      * the ones at or below acked_seq are deleted or refused, so next_seq - acked_seq rows wait,
      * but for any refused above the ack. Seqs are handed out in commit order, so the row just
      * above the ack is the oldest waiting: it is read by its key, as an ordered scan above the
-     * ack can be planned as a read and sort of every row there. */
-    PGresult *res = fq_db_run(
+     * ack can be planned as a read and sort of every row there. Planned at every run, as the
+     * fetch is. */
+    PGresult *res = fq_db_run_once(
         db,
         "WITH l AS (SELECT next_seq, acked_seq FROM link_out WHERE unit = $1 AND peer = $2),"
         " r AS (SELECT count(*) AS n, count(*) FILTER (WHERE seq > (SELECT acked_seq FROM l))"
