@@ -196,7 +196,7 @@ static fq_store_rc_t write_updates(const fq_store_t *st, char *err, size_t errle
         " $15::boolean[], $16::int8[], $17::int8[], $18::int8[])"
         " AS r(uuid, state, holder, sent_up, track, track_rule, bounce, binding, child,"
         " set_clock, deadline_ms, clock_start_ms, set_paused, paused_ms, ext, unsat)"
-        " WHERE c.unit = $1 AND c.uuid = r.uuid",
+        FQ_UPDATE_CASES_AT("r.uuid"),
         head, FQ_NELEMS(head), cols, UP_COLS, err, errlen);
     for (int c = 0; c < UP_COLS; c++)
         cols[c] = (fq_arr_t)FQ_ARR_INIT; /* exec_arrays freed them */

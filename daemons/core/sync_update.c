@@ -178,22 +178,22 @@ static fq_store_rc_t update_cases(const s_run_t *r, char *err, size_t errlen)
     const char *head[] = {r->st->self->code};
     return fq_db_exec_arrays_once(
                r->st->db,
-               "UPDATE cases SET state = u.state, holder = u.holder, version = u.version,"
+               "UPDATE cases c SET state = u.state, holder = u.holder, version = u.version,"
                " track = u.track, updated_at = to_timestamp(u.updated_ms / 1000.0),"
                " deadline = to_timestamp(nullif(u.deadline_ms, 0) / 1000.0),"
                " bounce_count = u.bounce_count, track_rule = u.track_rule, binding = u.binding,"
                " clock_start_ms = u.clock_start_ms, paused_ms = u.paused_ms,"
                " extension_days = u.extension_days, unsatisfied = u.unsatisfied,"
                " resolved_on_time = CASE WHEN u.state = 'resolved'"
-               "   AND cases.resolved_on_time IS NULL"
+               "   AND c.resolved_on_time IS NULL"
                "   THEN u.deadline_ms = 0 OR u.updated_ms <= u.deadline_ms"
-               "   ELSE cases.resolved_on_time END"
+               "   ELSE c.resolved_on_time END"
                " FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int8[], $6::text[],"
                " $7::int8[], $8::int8[], $9::int8[], $10::text[], $11::boolean[], $12::int8[],"
                " $13::int8[], $14::int8[], $15::int8[])"
                " AS u(uuid, state, holder, version, track, updated_ms, deadline_ms, bounce_count,"
                " track_rule, binding, clock_start_ms, paused_ms, extension_days, unsatisfied)"
-               " WHERE cases.unit = $1 AND cases.uuid = u.uuid",
+               FQ_UPDATE_CASES_AT("u.uuid"),
                head, FQ_NELEMS(head), col, UPDATE_COLS, err, errlen) < 0
                ? FQ_STORE_DBERR
                : FQ_STORE_OK;
