@@ -188,11 +188,13 @@ static const s_verb_t s_verbs[] = {
     {"review", NULL, "ar", CASE_ARG " --reason TEXT [--actor NAME]",
      "A reviewer finds the last 不满意 unreasonable: it no longer counts against the unit."},
     {"ack", NULL, "aon", CASE_ARG " --notice NUMBER [--actor NAME] [--note TEXT]",
-     "Acknowledge a notice (督办: 时限提醒, 工作提示函, 风险预警函) on the case. The tier\n"
-     "above may acknowledge a 风险预警函 of a unit directly below, addressed to it too, while\n"
-     "that unit holds the case: the acknowledgement goes to the holder, which records it."},
+     "Acknowledge (签收) a notice (督办: 时限提醒, 工作提示函, 风险预警函) on the case, one\n"
+     "addressed to this unit: each notice to the unit that issued it, a 风险预警函 to the tier\n"
+     "above it too. Wherever the case is now: when another unit holds it, the acknowledgement\n"
+     "goes to the holder, which records it."},
     {"notices", casectl_cmd_notices, NULL, "[--all]",
-     "Notices on this unit's cases: only those not yet acknowledged, or --all."},
+     "The open notices this unit is to acknowledge (not yet acknowledged, addressed to it),\n"
+     "or --all: every notice on this unit's cases, acknowledged or not, to whomever."},
     {"stats", casectl_cmd_stats, NULL, "[--from YYYY-MM-DD] [--to YYYY-MM-DD]",
      "Figures for this unit and every unit below it that reported (分析研判): received,\n"
      "resolved, closed, 化解率, on-time rate, satisfaction rate, average working days,\n"

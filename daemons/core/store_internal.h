@@ -134,7 +134,7 @@ int fq_store_check_case_text(const Fq__Case *c, const char *actor, char *err, si
 int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen);
 
 /* fq_store_act inside the caller's transaction, for an action of the daemon's own (a notice,
- * a directive from the tier above). */
+ * a directive from a neighbour). */
 fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t action,
                               const fq_act_t *a, char *err, size_t errlen);
 
