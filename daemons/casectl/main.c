@@ -116,7 +116,8 @@ static const s_verb_t s_verbs[] = {
      "           --title '楼上噪音扰民' --category noise --party '王某:13800138000:申请人'"},
     {"show", NULL, "", CASE_ARG,
      "Show a case (by number or uuid) as this unit knows it: title, description, state,\n"
-     "track, departments, documents, parties, notices and its whole history (一案一档).\n"
+     "track, departments, documents, holder, source, reporter, address, grid, parties,\n"
+     "notices and its whole history (一案一档).\n"
      "Text is shown with control characters escaped (\\x1b, \\u202e).\n"
      "Example: casectl --config config/guangming.yaml --unit 440311001001 show "
      "440311001001-20261122-0001"},

@@ -25,7 +25,8 @@
 #     in) holding escape sequences, C1 and bidirectional controls: `casectl show`, `list` and
 #     `notices` print it escaped as the logs do (\x1b, \u202e), with no raw control byte, and
 #     --json escapes it the JSON way (\u001b) and gives back exactly what is stored. `show`
-#     prints the description, its lines (\n, \r\n) under each other and its tabs kept.
+#     prints the description, its lines (\n, \r\n) under each other and its tabs kept, and the
+#     source, reporter, address and grid escaped.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -427,7 +428,9 @@ ctl "$E2E_COMM1" accept "$old" --actor grid-text >/dev/null
 old_uuid=$(uuid_of "$E2E_COMM1" "$old")
 where="unit='$E2E_COMM1' AND uuid='$old_uuid'"
 psql_q "UPDATE community.cases SET title = E'欠薪\\x1b[2J清屏\\x1b]0;pwned\\x07\\u202e末尾\\u009b',
-        description = E'描述\\x1b[31m红\\n第二行\\tTab\\r\\n第三行\\u202e\\r伪造' WHERE $where" >/dev/null
+        description = E'描述\\x1b[31m红\\n第二行\\tTab\\r\\n第三行\\u202e\\r伪造',
+        address = E'东周路\\x1b[2J1号\\n伪造', grid = E'G\\u202e01', reporter = E'陈某\\x1b]0;x\\x07',
+        source = E'grid\\x1b[1m' WHERE $where" >/dev/null
 psql_q "UPDATE community.case_parties SET name = E'王某\\x1b[8m' WHERE $where" >/dev/null
 psql_q "UPDATE community.case_events SET note = E'受理\\n  2026-01-01 00:00:00  伪造\\x1b[0m',
         actor = E'grid\\x1b]0;t\\x07' WHERE $where AND action = 'accept'" >/dev/null
@@ -455,6 +458,11 @@ assert_contains "$out" $'描述 description    描述\\x1b[31m红\n'"$ind"$'第�
 assert_contains "$out" '经办 grid\x1b]0;t\x07  «受理\n  2026-01-01 00:00:00  伪造\x1b[0m»' \
     "show: the history entry on one line, escaped"
 assert_contains "$out" 'N-\x1b[1m 时限提醒 致 东周社区\u2066: 理由\x1b[5m  (未签收)' "show: the notice, escaped"
+assert_contains "$out" '来源 source         grid\x1b[1m
+报告人 reporter     陈某\x1b]0;x\x07
+地址 address        东周路\x1b[2J1号\n伪造
+网格 grid           G\u202e01
+' "show: source, reporter, address and grid, escaped"
 out=$(ctl "$E2E_COMM1" list)
 no_raw "list" "$out"
 assert_contains "$out" "$shown_title" "list: the title, escaped"
@@ -471,6 +479,9 @@ no_raw "show --json" "$out"
 assert_contains "$out" '"title":"欠薪\u001b[2J清屏\u001b]0;pwned\u0007\u202e末尾\u009b"' "show --json: the title"
 assert_eq "$stored_title" "$(jq -r .title <<<"$out")" "show --json: the title as stored"
 assert_eq $'王某\x1b[8m' "$(jq -r '.parties[0].name' <<<"$out")" "show --json: the party as stored"
+assert_eq $'东周路\x1b[2J1号\n伪造|G\xe2\x80\xae01|陈某\x1b]0;x\x07|grid\x1b[1m' \
+    "$(jq -r '"\(.address)|\(.grid)|\(.reporter)|\(.source)"' <<<"$out")" \
+    "show --json: address, grid, reporter and source as stored"
 assert_eq $'描述\x1b[31m红\n第二行\tTab\r\n第三行\xe2\x80\xae\r伪造' "$(jq -r .description <<<"$out")" \
     "show --json: the description as stored"
 out=$(ctl "$E2E_COMM1" --json notices)
