@@ -203,7 +203,8 @@ static const s_verb_t s_verbs[] = {
     {"report", casectl_cmd_report, NULL,
      "monthly [--month YYYY-MM] [--out DIR] | daily [--day YYYY-MM-DD] [--out DIR]",
      "Write the monthly report (月报) or the daily report of key disputes (日报) as Markdown\n"
-     "and CSV with Chinese headings (--out - prints the Markdown)."},
+     "and CSV with Chinese headings (--out - prints the Markdown). Stored text in them has\n"
+     "its control characters escaped as on a terminal (\\x1b, \\u202e)."},
     {"verify", NULL, "", CASE_ARG,
      "Recompute the case file's hash chain; names the first entry that does not match\n"
      "(exit 1). With --json one object: case_no, entries, intact, broken_at (the entry\n"

@@ -26,7 +26,8 @@
 #     `notices` print it escaped as the logs do (\x1b, \u202e), with no raw control byte, and
 #     --json escapes it the JSON way (\u001b) and gives back exactly what is stored. `show`
 #     prints the description, its lines (\n, \r\n) under each other and its tabs kept, and the
-#     source, reporter, address and grid escaped.
+#     source, reporter, address and grid escaped. The 日报 that `report --out DIR` writes holds
+#     the title escaped the same way, in its Markdown and its CSV.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -434,9 +435,12 @@ psql_q "UPDATE community.cases SET title = E'欠薪\\x1b[2J清屏\\x1b]0;pwned\\
 psql_q "UPDATE community.case_parties SET name = E'王某\\x1b[8m' WHERE $where" >/dev/null
 psql_q "UPDATE community.case_events SET note = E'受理\\n  2026-01-01 00:00:00  伪造\\x1b[0m',
         actor = E'grid\\x1b]0;t\\x07' WHERE $where AND action = 'accept'" >/dev/null
+# The notice is dated today (noon, China Standard Time), so that the day's 日报 lists the case.
+today=$(TZ=Asia/Shanghai date +%F)
 psql_q "INSERT INTO community.notices (unit, uuid, notice_uuid, number, kind, addressee, reason,
         at_unit, at_ms) VALUES ('$E2E_COMM1', '$old_uuid', gen_random_uuid(), E'N-\\x1b[1m',
-        'reminder', E'东周社区\\u2066', E'理由\\x1b[5m', '$E2E_COMM1', 1)" >/dev/null
+        'reminder', E'东周社区\\u2066', E'理由\\x1b[5m', '$E2E_COMM1',
+        $(date -d "$today 12:00 +08:00" +%s)000)" >/dev/null
 stored_title=$'欠薪\x1b[2J清屏\x1b]0;pwned\x07\xe2\x80\xae末尾\xc2\x9b'
 shown_title='欠薪\x1b[2J清屏\x1b]0;pwned\x07\u202e末尾\u009b'
 # no_raw WHAT TEXT: TEXT holds no control character but newlines and tabs, no C1 control, no
@@ -488,6 +492,18 @@ out=$(ctl "$E2E_COMM1" --json notices)
 no_raw "notices --json" "$out"
 assert_eq $'理由\x1b[5m' "$(jq -r --arg c "$old" 'select(.case_no == $c) | .reason' <<<"$out")" \
     "notices --json: the reason as stored"
+
+# The 日报 files: the title escaped as on a terminal (Markdown escapes its own characters too).
+rdir=$FQ_RUN_DIR/reports
+mkdir -p "$rdir"
+ctl "$E2E_COMM1" report daily --day "$today" --out "$rdir" >/dev/null
+for f in "$rdir/$E2E_COMM1-日报-$today.md" "$rdir/$E2E_COMM1-日报-$today.csv"; do
+    no_raw "report file ${f##*/}" "$(cat "$f")"
+done
+assert_contains "$(cat "$rdir/$E2E_COMM1-日报-$today.md")" \
+    '| 欠薪\x1b\[2J清屏\x1b\]0;pwned\x07\u202e末尾\u009b |' "report daily Markdown: the title, escaped"
+assert_contains "$(cat "$rdir/$E2E_COMM1-日报-$today.csv")" \
+    ',欠薪\x1b[2J清屏\x1b]0;pwned\x07\u202e末尾\u009b,' "report daily CSV: the title, escaped"
 
 # Whatever was tried above, no log line holds a raw control character or was forged.
 for log in "$FQ_RUN_DIR"/*.log; do
