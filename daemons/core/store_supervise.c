@@ -61,24 +61,53 @@ static fq_store_rc_t send_ack(const fq_store_t *st, const char *holder, const ch
                : FQ_STORE_OK;
 }
 
-/* A notice's ack from neighbour PEER, signed by the unit D names (by PEER, the tier above, when
- * it names none), which must be on PEER's side of this unit. The holder records it; a unit
- * that does not hold the case passes it on toward the holder its copy names, back to PEER if
- * the case went that way after PEER sent the ack (the link keeps order, so the copy that moved
- * the case reaches PEER before the ack comes back). */
-static fq_store_rc_t take_ack(const fq_store_t *st, const char *peer, const Fq__Directive *d,
-                              char *err, size_t errlen)
+const char *const fq_store_directive_actions[] = {"extension_grant", "extension_refuse",
+                                                  "notice_ack", NULL};
+
+/* The unit that signs the notice ack D from PEER: the one D names, or PEER, the tier above,
+ * when it names none (as a sender before Directive.unit did). */
+static const char *signer_of(const Fq__Directive *d, const char *peer)
 {
-    const char *signer = d->unit && d->unit[0] ? d->unit : peer;
+    return d->unit && d->unit[0] ? d->unit : peer;
+}
+
+int fq_store_check_directive(const fq_store_t *st, const char *peer, const Fq__Directive *d,
+                             char *err, size_t errlen)
+{
+    bool known = false;
+    for (size_t i = 0; d->action && fq_store_directive_actions[i]; i++)
+        known = known || strcmp(d->action, fq_store_directive_actions[i]) == 0;
+    if (!d->case_uuid || !fq_store_looks_like_uuid(d->case_uuid) || !known) {
+        snprintf(err, errlen, "directive lacks a case or names an unknown action");
+        return -1;
+    }
     bool from_parent = strcmp(peer, st->self->parent) == 0;
+    if (strcmp(d->action, "notice_ack") != 0) {
+        if (from_parent)
+            return 0;
+        snprintf(err, errlen, "an extension is decided only by the tier above");
+        return -1;
+    }
     fq_act_t said = {.actor = d->actor, .note = d->note, .notice = d->notice};
     if (fq_casework_check_text(&said, FQ_TEXT_SHORT, err, errlen) < 0)
-        return FQ_STORE_REFUSED;
+        return -1;
+    const char *signer = signer_of(d, peer);
     if (!fq_cfg_unit(st->cfg, signer) ||
         (from_parent ? within(st->cfg, signer, st->self->code) : !within(st->cfg, signer, peer))) {
         snprintf(err, errlen, "a notice_ack from %s cannot be signed by %s", peer, signer);
-        return FQ_STORE_REFUSED;
+        return -1;
     }
+    return 0;
+}
+
+/* A notice's ack from neighbour PEER, checked. The holder records it; a unit that does not hold
+ * the case passes it on toward the holder its copy names, back to PEER if the case went that
+ * way after PEER sent the ack (the link keeps order, so the copy that moved the case reaches
+ * PEER before the ack comes back). */
+static fq_store_rc_t take_ack(const fq_store_t *st, const char *peer, const Fq__Directive *d,
+                              char *err, size_t errlen)
+{
+    const char *signer = signer_of(d, peer);
     Fq__Case *c = NULL;
     fq_store_rc_t rc = fq_store_load(st, d->case_uuid, &c, err, errlen);
     if (rc != FQ_STORE_OK)
@@ -99,19 +128,10 @@ static fq_store_rc_t take_ack(const fq_store_t *st, const char *peer, const Fq__
 fq_store_rc_t fq_store_directive(const fq_store_t *st, const char *peer, const Fq__Directive *d,
                                  char *err, size_t errlen)
 {
-    bool ack = d->action && strcmp(d->action, "notice_ack") == 0;
-    if (!d->case_uuid || !fq_store_looks_like_uuid(d->case_uuid) || !d->action ||
-        (strcmp(d->action, "extension_grant") != 0 && strcmp(d->action, "extension_refuse") != 0 &&
-         !ack)) {
-        snprintf(err, errlen, "directive lacks a case or names an unknown action");
+    if (fq_store_check_directive(st, peer, d, err, errlen) < 0)
         return FQ_STORE_REFUSED;
-    }
-    if (ack)
+    if (strcmp(d->action, "notice_ack") == 0)
         return take_ack(st, peer, d, err, errlen);
-    if (strcmp(peer, st->self->parent) != 0) {
-        snprintf(err, errlen, "an extension is decided only by the tier above");
-        return FQ_STORE_REFUSED;
-    }
     char actor[FQ_TEXT_BYTES(FQ_EVENT_ACTOR_MAX)];
     snprintf(actor, sizeof actor, "%s (%s)", d->actor ? d->actor : "", peer);
     fq_act_t a = {.actor = actor,
