@@ -30,6 +30,15 @@ static const struct option s_opts[] = {
     {"notice", required_argument, 0, 'o'},  {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0}};
 
+/* The long name of option VAL. */
+static const char *name_of(int val)
+{
+    for (const struct option *o = s_opts; o->name; o++)
+        if (o->val == val)
+            return o->name;
+    return "?";
+}
+
 /* Is option VAL allowed for a verb whose allowed options are the letters in ALLOWED? */
 static bool allowed(const char *allowed_opts, int val)
 {
@@ -77,19 +86,19 @@ static int parse(int argc, char **argv, const char *allowed_opts, s_form_t *f)
     casectl_seen_t seen = {0};
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "h", s_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", s_opts, NULL)) != -1) {
         if (c == 'h')
             return casectl_verb_usage(argv[0], stdout, 0);
-        if (!allowed(allowed_opts, c)) {
-            if (c != '?')
-                fprintf(stderr, "casectl %s: %s is not an option of this verb\n", argv[0],
-                        argv[optind - 1]);
+        if (c == '?' || c == ':')
+            casectl_opt_refused(argv[0], s_opts, argv, c);
+        else if (!allowed(allowed_opts, c))
+            casectl_complain(argv[0], "--%s is not an option of this verb", name_of(c));
+        if (c == '?' || c == ':' || !allowed(allowed_opts, c))
             return casectl_verb_usage(argv[0], stderr, 2);
-        }
         if (!once(&seen, c, argv[0]))
             return 2;
         if (c == 'c' && f->req.n_co >= MAX_CO) {
-            fprintf(stderr, "casectl %s: at most %d --co departments\n", argv[0], MAX_CO);
+            casectl_complain(argv[0], "at most %d --co departments", MAX_CO);
             return 2;
         }
         if (c == 'c')
@@ -102,16 +111,17 @@ static int parse(int argc, char **argv, const char *allowed_opts, s_form_t *f)
             f->req.days = (int32_t)strtol(optarg, &end, 10);
             f->req.has_days = 1;
             if (*end || end == optarg) {
-                fprintf(stderr, "casectl %s: --days is a whole number\n", argv[0]);
+                casectl_complain(argv[0], "--days is a whole number, not '%s'", optarg);
                 return 2;
             }
         } else
             *field(f, c) = optarg;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "casectl %s: name exactly one case (number or uuid)\n", argv[0]);
-        return casectl_verb_usage(argv[0], stderr, 2);
-    }
+    if (optind == argc)
+        return casectl_usage_error(argv[0], "name the case (number or uuid)");
+    if (optind != argc - 1)
+        return casectl_usage_error(argv[0], "unexpected argument '%s': name one case only",
+                                   argv[optind + 1]);
     return -1;
 }
 

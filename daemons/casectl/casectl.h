@@ -18,6 +18,19 @@ typedef struct {
     fq_cfg_t *cfg; /* loaded from config_path, or NULL */
 } casectl_t;
 
+/* "casectl: VERB: WHAT" (VERB NULL: "casectl: WHAT") on stderr, one line: what casectl says
+ * of something wrong before anything else it prints about it. */
+void casectl_complain(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A usage error of VERB: casectl_complain, then VERB's usage on stderr; returns 2. */
+int casectl_usage_error(const char *verb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* getopt_long refused an option of VERB (NULL: a global one) with C, '?' or ':' (its optstring
+ * begins with ':', so that it prints nothing itself); say which and why: an unknown or
+ * ambiguous option, one without its value, a value given to a flag. Prints the line only. */
+void casectl_opt_refused(const char *verb, const struct option *opts, char **argv, int c);
+
 /* The options a parse has seen, by their getopt value (opts.c). Zero-initialise. */
 typedef struct {
     bool seen[128];

@@ -39,7 +39,7 @@ static int keygen_one(const casectl_t *g, const char *unit, bool replace)
     char err[ERRLEN];
     int outcome = fq_keygen(g->cfg, unit, replace, err, sizeof err);
     if (outcome < 0) {
-        fprintf(stderr, "casectl keygen: %s: %s\n", unit, err);
+        casectl_complain("keygen", "%s: %s", unit, err);
         return 1;
     }
     print_outcome(g, unit, outcome);
@@ -53,14 +53,14 @@ static int check_units(const casectl_t *g, int argc, char **argv)
         if (strcmp(argv[i], "--replace") == 0)
             continue;
         if (argv[i][0] == '-')
-            return casectl_verb_usage("keygen", stderr, 2);
+            return casectl_usage_error("keygen", "unknown option %s", argv[i]);
         if (!fq_cfg_unit(g->cfg, argv[i])) {
-            fprintf(stderr, "casectl keygen: no unit %s in %s\n", argv[i], g->config_path);
+            casectl_complain("keygen", "no unit %s in %s", argv[i], g->config_path);
             return 2;
         }
     }
     if (g->unit && !fq_cfg_unit(g->cfg, g->unit)) {
-        fprintf(stderr, "casectl keygen: no unit %s in %s\n", g->unit, g->config_path);
+        casectl_complain("keygen", "no unit %s in %s", g->unit, g->config_path);
         return 2;
     }
     return 0;

@@ -32,10 +32,14 @@ static int parse(int argc, char **argv, Fq__OpsRequest *req, uint32_t *page)
     casectl_seen_t seen = {0};
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (c == 'h')
             return casectl_verb_usage("list", stdout, 0);
-        if (c != '?' && !casectl_opt_once(&seen, opts, c, "list"))
+        if (c == '?' || c == ':') {
+            casectl_opt_refused("list", opts, argv, c);
+            return casectl_verb_usage("list", stderr, 2);
+        }
+        if (!casectl_opt_once(&seen, opts, c, "list"))
             return 2;
         if (c > 0 && c < 128 && texts[c])
             *texts[c] = optarg;
@@ -44,10 +48,12 @@ static int parse(int argc, char **argv, Fq__OpsRequest *req, uint32_t *page)
         else if (c == 'l' && parse_count(optarg, &req->limit) == 0 && req->limit > 0)
             req->has_limit = 1;
         else if (!(c == 'p' && parse_count(optarg, page) == 0 && *page > 0))
-            return casectl_verb_usage("list", stderr, 2);
+            return casectl_usage_error("list",
+                                       "--%s needs a whole number from 1 to 1000000, not '%s'",
+                                       c == 'l' ? "limit" : "page", optarg);
     }
     if (optind != argc)
-        return casectl_verb_usage("list", stderr, 2);
+        return casectl_usage_error("list", "unexpected argument '%s'", argv[optind]);
     return -1;
 }
 

@@ -62,11 +62,18 @@ Fq__OpsReply *casectl_request(casectl_t *g, Fq__OpsRequest *req, int *rc)
     return rep;
 }
 
+/* A verb that takes no arguments was given ARGV[1]. */
+static int no_arguments(const char *verb, char **argv)
+{
+    if (argv[1][0] == '-')
+        return casectl_usage_error(verb, "unknown option %s", argv[1]);
+    return casectl_usage_error(verb, "unexpected argument '%s'", argv[1]);
+}
+
 static int cmd_status(casectl_t *g, int argc, char **argv)
 {
     if (argc > 1)
-        return casectl_verb_usage("status", strcmp(argv[1], "--help") == 0 ? stdout : stderr,
-                          strcmp(argv[1], "--help") == 0 ? 0 : 2);
+        return no_arguments("status", argv);
     Fq__OpsRequest req = FQ__OPS_REQUEST__INIT;
     req.verb = "status";
     int rc;
@@ -81,8 +88,7 @@ static int cmd_status(casectl_t *g, int argc, char **argv)
 static int cmd_units(casectl_t *g, int argc, char **argv)
 {
     if (argc > 1)
-        return casectl_verb_usage("units", strcmp(argv[1], "--help") == 0 ? stdout : stderr,
-                          strcmp(argv[1], "--help") == 0 ? 0 : 2);
+        return no_arguments("units", argv);
     for (size_t i = 0; i < g->cfg->nunits; i++) {
         const fq_unit_cfg_t *u = &g->cfg->units[i];
         if (g->json) {
@@ -116,7 +122,8 @@ static const s_verb_t s_verbs[] = {
      "           --title '楼上噪音扰民' --category noise --party '王某:13800138000:申请人'"},
     {"show", NULL, "", CASE_ARG,
      "Show a case (by number or uuid) as this unit knows it: title, description, state,\n"
-     "track, departments, documents, parties, notices and its whole history (一案一档).\n"
+     "track, departments, documents, holder, source, reporter, address, grid, parties,\n"
+     "notices and its whole history (一案一档).\n"
      "Text is shown with control characters escaped (\\x1b, \\u202e).\n"
      "Example: casectl --config config/guangming.yaml --unit 440311001001 show "
      "440311001001-20261122-0001"},
@@ -188,11 +195,13 @@ static const s_verb_t s_verbs[] = {
     {"review", NULL, "ar", CASE_ARG " --reason TEXT [--actor NAME]",
      "A reviewer finds the last 不满意 unreasonable: it no longer counts against the unit."},
     {"ack", NULL, "aon", CASE_ARG " --notice NUMBER [--actor NAME] [--note TEXT]",
-     "Acknowledge a notice (督办: 时限提醒, 工作提示函, 风险预警函) on the case. The tier\n"
-     "above may acknowledge a 风险预警函 of a unit directly below, addressed to it too, while\n"
-     "that unit holds the case: the acknowledgement goes to the holder, which records it."},
+     "Acknowledge (签收) a notice (督办: 时限提醒, 工作提示函, 风险预警函) on the case, one\n"
+     "addressed to this unit: each notice to the unit that issued it, a 风险预警函 to the tier\n"
+     "above it too. Wherever the case is now: when another unit holds it, the acknowledgement\n"
+     "goes to the holder, which records it."},
     {"notices", casectl_cmd_notices, NULL, "[--all]",
-     "Notices on this unit's cases: only those not yet acknowledged, or --all."},
+     "The open notices this unit is to acknowledge (not yet acknowledged, addressed to it),\n"
+     "or --all: every notice on this unit's cases, acknowledged or not, to whomever."},
     {"stats", casectl_cmd_stats, NULL, "[--from YYYY-MM-DD] [--to YYYY-MM-DD]",
      "Figures for this unit and every unit below it that reported (分析研判): received,\n"
      "resolved, closed, 化解率, on-time rate, satisfaction rate, average working days,\n"
@@ -200,7 +209,8 @@ static const s_verb_t s_verbs[] = {
     {"report", casectl_cmd_report, NULL,
      "monthly [--month YYYY-MM] [--out DIR] | daily [--day YYYY-MM-DD] [--out DIR]",
      "Write the monthly report (月报) or the daily report of key disputes (日报) as Markdown\n"
-     "and CSV with Chinese headings (--out - prints the Markdown)."},
+     "and CSV with Chinese headings (--out - prints the Markdown). Stored text in them has\n"
+     "its control characters escaped as on a terminal (\\x1b, \\u202e)."},
     {"verify", NULL, "", CASE_ARG,
      "Recompute the case file's hash chain; names the first entry that does not match\n"
      "(exit 1). With --json one object: case_no, entries, intact, broken_at (the entry\n"
@@ -246,7 +256,8 @@ static void usage(FILE *out)
         int len = nl ? (int)(nl - s_verbs[i].help) : (int)strlen(s_verbs[i].help);
         fprintf(out, "  %-9s %.*s\n", s_verbs[i].name, len, s_verbs[i].help);
     }
-    fprintf(out, "\nExit status: 0 ok, 1 refused or failed, 2 usage.\n");
+    fprintf(out, "\nExit status: 0 ok, 1 refused or failed, 2 usage (the first line says what was\n"
+                 "wrong: casectl: [VERB: ]WHAT).\n");
 }
 
 #define TIMEOUT_MAX_MS 3600000
@@ -271,7 +282,7 @@ static int parse_global(int argc, char **argv, casectl_t *g)
         {0, 0, 0, 0}};
     casectl_seen_t seen = {0};
     int c;
-    while ((c = getopt_long(argc, argv, "+c:u:e:jt:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:c:u:e:jt:h", opts, NULL)) != -1) {
         if (strchr("cuet", c) && !casectl_opt_once(&seen, opts, c, NULL))
             return 2;
         switch (c) {
@@ -282,13 +293,15 @@ static int parse_global(int argc, char **argv, casectl_t *g)
         case 't':
             if (parse_timeout(optarg, &g->timeout_ms) == 0)
                 break;
-            fprintf(stderr,
-                    "casectl: --timeout needs a number of milliseconds from 1 to %d,"
-                    " not '%s'\n",
-                    TIMEOUT_MAX_MS, optarg);
+            casectl_complain(NULL,
+                             "--timeout needs a number of milliseconds from 1 to %d, not '%s'",
+                             TIMEOUT_MAX_MS, optarg);
             return 2;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default:
+            casectl_opt_refused(NULL, opts, argv, c);
+            usage(stderr);
+            return 2;
         }
     }
     /* --endpoint used to override --unit without a word: an operator meant one of them. */
@@ -308,18 +321,18 @@ static int resolve_target(casectl_t *g, const s_verb_t *v)
     if (v->fn == cmd_units || v->fn == casectl_cmd_keygen) { /* the file alone */
         if (g->cfg)
             return -1;
-        fprintf(stderr, "casectl %s: needs --config FILE\n", v->name);
+        casectl_complain(v->name, "needs --config FILE");
         return 2;
     }
     if (g->endpoint)
         return -1;
     if (!g->cfg || !g->unit) {
-        fprintf(stderr, "casectl: say which daemon: --config FILE --unit CODE, or --endpoint\n");
+        casectl_complain(NULL, "say which daemon: --config FILE --unit CODE, or --endpoint");
         return 2;
     }
     const fq_unit_cfg_t *u = fq_cfg_unit(g->cfg, g->unit);
     if (!u) {
-        fprintf(stderr, "casectl: no unit %s in %s\n", g->unit, g->config_path);
+        casectl_complain(NULL, "no unit %s in %s", g->unit, g->config_path);
         return 2;
     }
     g->endpoint = u->ops;
@@ -346,12 +359,13 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (optind >= argc) {
+        casectl_complain(NULL, "no verb given");
         usage(stderr);
         return 2;
     }
     const s_verb_t *v = find_verb(argv[optind]);
     if (!v) {
-        fprintf(stderr, "casectl: unknown verb '%s'\n", argv[optind]);
+        casectl_complain(NULL, "unknown verb '%s'", argv[optind]);
         usage(stderr);
         return 2;
     }

@@ -11,10 +11,12 @@ int casectl_cmd_notices(casectl_t *g, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--all") == 0)
             req.state_filter = "all";
+        else if (strcmp(argv[i], "--help") == 0)
+            return casectl_verb_usage("notices", stdout, 0);
+        else if (argv[i][0] == '-')
+            return casectl_usage_error("notices", "unknown option %s", argv[i]);
         else
-            return casectl_verb_usage("notices",
-                                      strcmp(argv[i], "--help") == 0 ? stdout : stderr,
-                                      strcmp(argv[i], "--help") == 0 ? 0 : 2);
+            return casectl_usage_error("notices", "unexpected argument '%s'", argv[i]);
     }
     int rc;
     Fq__OpsReply *rep = casectl_request(g, &req, &rc);

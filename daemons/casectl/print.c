@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "case.h"
+#include "report_internal.h"
 #include "text.h"
 #include "triage.h"
 
@@ -377,7 +378,32 @@ static void text_head(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
     }
 }
 
-/* Who holds it, since when, until when, and who the parties are. */
+/* LABEL and the stored TEXT on a line of their own, when there is any. */
+static void text_line(FILE *out, const char *what, const char *text)
+{
+    if (!text || !*text)
+        return;
+    label(out, what);
+    text_in(out, "", text, "\n");
+}
+
+/* How the case came in: the channel (its name, and the code as stored), who reported it, where
+ * and in which grid. */
+static void text_intake(FILE *out, const Fq__Case *c)
+{
+    if (c->source && *c->source) {
+        const char *name = fq_report_source_label(c->source);
+        label(out, "来源 source");
+        if (strcmp(name, c->source) != 0)
+            fprintf(out, "%s (", name);
+        text_in(out, "", c->source, strcmp(name, c->source) != 0 ? ")\n" : "\n");
+    }
+    text_line(out, "报告人 reporter", c->reporter);
+    text_line(out, "地址 address", c->address);
+    text_line(out, "网格 grid", c->grid);
+}
+
+/* Who holds it, since when, until when, how it came in and who the parties are. */
 static void text_where(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
 {
     char deadline[32], created[32];
@@ -387,6 +413,7 @@ static void text_where(FILE *out, const Fq__Case *c, const fq_cfg_t *cfg)
     text_unit(out, "受理单位 origin", cfg, c->origin_unit);
     label(out, "登记时间 created");
     fprintf(out, "%s\n", created);
+    text_intake(out, c);
     label(out, "办理时限 deadline");
     fprintf(out, "%s%s%s\n", deadline, c->paused_ms ? "  (计时暂停 paused)" : "",
             c->extension_days ? "  (延期申请中 extension asked)" : "");

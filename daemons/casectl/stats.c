@@ -67,20 +67,22 @@ static int stats_parse(int argc, char **argv, Fq__OpsRequest *req)
     casectl_seen_t seen = {0};
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (c == 'h')
             return casectl_verb_usage("stats", stdout, 0);
-        if (c != '?' && !casectl_opt_once(&seen, opts, c, "stats"))
-            return 2;
-        if (c == 'f' && is_day(optarg))
-            req->from_day = optarg;
-        else if (c == 't' && is_day(optarg))
-            req->to_day = optarg;
-        else
+        if (c == '?' || c == ':') {
+            casectl_opt_refused("stats", opts, argv, c);
             return casectl_verb_usage("stats", stderr, 2);
+        }
+        if (!casectl_opt_once(&seen, opts, c, "stats"))
+            return 2;
+        if (!is_day(optarg))
+            return casectl_usage_error("stats", "--%s needs a day as YYYY-MM-DD, not '%s'",
+                                       c == 'f' ? "from" : "to", optarg);
+        *(c == 'f' ? &req->from_day : &req->to_day) = optarg;
     }
     if (optind != argc)
-        return casectl_verb_usage("stats", stderr, 2);
+        return casectl_usage_error("stats", "unexpected argument '%s'", argv[optind]);
     return -1;
 }
 
@@ -244,14 +246,14 @@ int casectl_cmd_stats(casectl_t *g, int argc, char **argv)
     req.from_day = req.from_day ? req.from_day : from;
     req.to_day = req.to_day ? req.to_day : to;
     if (strcmp(req.from_day, req.to_day) > 0) {
-        fprintf(stderr, "casectl stats: --from %s is after --to %s\n", req.from_day, req.to_day);
+        casectl_complain("stats", "--from %s is after --to %s", req.from_day, req.to_day);
         return 2;
     }
     Fq__OpsReply *rep = casectl_request(g, &req, &rc);
     if (!rep)
         return rc;
     if (!rep->stats || !rep->stats->total) {
-        fprintf(stderr, "casectl stats: the reply carries no figures\n");
+        casectl_complain("stats", "the reply carries no figures");
         rc = 1;
     } else if (g->json)
         stats_json(rep->stats);
@@ -276,28 +278,40 @@ static int report_parse(int argc, char **argv, s_report_args_t *a)
                                          {"out", required_argument, 0, 'o'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    if (argc < 2 || (strcmp(argv[1], "monthly") != 0 && strcmp(argv[1], "daily") != 0))
-        return casectl_verb_usage("report", stderr, 2);
+    if (argc < 2)
+        return casectl_usage_error("report", "say which report: monthly or daily");
+    if (strcmp(argv[1], "monthly") != 0 && strcmp(argv[1], "daily") != 0)
+        return casectl_usage_error("report", "no report '%s': monthly or daily", argv[1]);
     a->daily = strcmp(argv[1], "daily") == 0;
     casectl_seen_t seen = {0};
     int c;
     optind = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, ":h", opts, NULL)) != -1) {
         if (c == 'h')
             return casectl_verb_usage("report", stdout, 0);
-        if (c != '?' && !casectl_opt_once(&seen, opts, c, "report"))
-            return 2;
-        if (c == 'o' && *optarg)
-            a->dir = optarg;
-        else if (c == 'm' && !a->daily && is_month(optarg))
-            a->period = optarg;
-        else if (c == 'd' && a->daily && is_day(optarg))
-            a->period = optarg;
-        else
+        if (c == '?' || c == ':') {
+            casectl_opt_refused("report", opts, argv + 1, c);
             return casectl_verb_usage("report", stderr, 2);
+        }
+        if (!casectl_opt_once(&seen, opts, c, "report"))
+            return 2;
+        if (c == 'o' && !*optarg)
+            return casectl_usage_error("report", "--out needs a directory (- for the terminal)");
+        if (c == 'o')
+            a->dir = optarg;
+        else if ((c == 'm') == a->daily)
+            return casectl_usage_error("report", "the %s report takes --%s, not --%s",
+                                       a->daily ? "daily" : "monthly", a->daily ? "day" : "month",
+                                       a->daily ? "month" : "day");
+        else if (c == 'm' ? !is_month(optarg) : !is_day(optarg))
+            return casectl_usage_error("report", "--%s needs %s, not '%s'",
+                                       c == 'm' ? "month" : "day",
+                                       c == 'm' ? "YYYY-MM" : "YYYY-MM-DD", optarg);
+        else
+            a->period = optarg;
     }
     if (optind != argc - 1)
-        return casectl_verb_usage("report", stderr, 2);
+        return casectl_usage_error("report", "unexpected argument '%s'", argv[1 + optind]);
     return -1;
 }
 
@@ -336,7 +350,7 @@ static int report_write(const casectl_t *g, const s_report_args_t *a, const Fq__
         int len = snprintf(path, sizeof path, "%s/%s-%s-%s.%s", a->dir, file_unit(rep, g), kind,
                            a->period, exts[i]);
         if (len < 0 || (size_t)len >= sizeof path) {
-            fprintf(stderr, "casectl report: --out %s is too long a path\n", a->dir);
+            casectl_complain("report", "--out %s is too long a path", a->dir);
             return 1;
         }
         if (write_file(path, texts[i]) < 0)
@@ -369,7 +383,7 @@ int casectl_cmd_report(casectl_t *g, int argc, char **argv)
     if (!rep)
         return rc;
     if (!rep->report_markdown || !rep->report_csv) {
-        fprintf(stderr, "casectl report: the reply carries no report\n");
+        casectl_complain("report", "the reply carries no report");
         rc = 1;
     } else if (strcmp(a.dir, "-") == 0) /* to a terminal: its lines kept, the rest escaped */
         fq_text_print(stdout, rep->report_markdown, FQ_TEXT_LINES, NULL);

@@ -35,7 +35,7 @@ typedef struct {
 static int add_party(s_form_t *f, char *text)
 {
     if (f->c.n_parties >= MAX_PARTIES) {
-        fprintf(stderr, "casectl submit: at most %d parties\n", MAX_PARTIES);
+        casectl_complain("submit", "at most %d parties", MAX_PARTIES);
         return -1;
     }
     size_t i = f->c.n_parties++;
@@ -50,7 +50,7 @@ static int parse_risk(const char *text, Fq__Case *c)
     char *end;
     long risk = strtol(text, &end, 10);
     if (*end || risk < 1 || risk > 4) {
-        fprintf(stderr, "casectl submit: --risk must be 1 to 4\n");
+        casectl_complain("submit", "--risk must be 1 to 4, not '%s'", text);
         return -1;
     }
     c->has_risk = 1;
@@ -63,7 +63,7 @@ static int parse_amount(const char *text, Fq__Case *c)
     char *end;
     long long amount = strtoll(text, &end, 10);
     if (*end || end == text || amount < 0) {
-        fprintf(stderr, "casectl submit: --amount is whole yuan, 0 or more\n");
+        casectl_complain("submit", "--amount is whole yuan, 0 or more, not '%s'", text);
         return -1;
     }
     c->has_amount = 1;
@@ -87,11 +87,13 @@ static int parse_form(int argc, char **argv, s_form_t *f, const char **actor)
     casectl_seen_t seen = {0};
     int ch;
     optind = 0;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (ch == 'h')
             return casectl_verb_usage("submit", stdout, 0);
-        if (ch == '?')
+        if (ch == '?' || ch == ':') {
+            casectl_opt_refused("submit", opts, argv, ch);
             return casectl_verb_usage("submit", stderr, 2);
+        }
         if (ch != 'p' && !casectl_opt_once(&seen, opts, ch, "submit")) /* --party repeats */
             return 2;
         if (ch == 'p'   ? add_party(f, optarg) < 0
@@ -104,10 +106,10 @@ static int parse_form(int argc, char **argv, s_form_t *f, const char **actor)
         else if (ch < (int)(sizeof fields / sizeof fields[0]) && fields[ch])
             *fields[ch] = optarg;
     }
-    if (optind != argc || !f->c.title || !f->c.category) {
-        fprintf(stderr, "casectl submit: --title and --category are required\n");
-        return casectl_verb_usage("submit", stderr, 2);
-    }
+    if (optind != argc)
+        return casectl_usage_error("submit", "unexpected argument '%s'", argv[optind]);
+    if (!f->c.title || !f->c.category)
+        return casectl_usage_error("submit", "--title and --category are required");
     return -1;
 }
 

@@ -451,7 +451,7 @@ fq_store_rc_t fq_casework_prepare(const fq_store_t *st, const fq_caserow_t *row,
                                   const fq_act_t *a, fq_plan_t *plan, char *err, size_t errlen)
 {
     /* A directive's actor comes as "ACTOR (UNIT)" (fq_store_directive). */
-    size_t actor_max = a->from_above ? FQ_EVENT_ACTOR_MAX : FQ_TEXT_SHORT;
+    size_t actor_max = a->directive ? FQ_EVENT_ACTOR_MAX : FQ_TEXT_SHORT;
     if (fq_casework_check_text(a, actor_max, err, errlen) < 0)
         return FQ_STORE_REFUSED;
     for (size_t i = 0; i < sizeof s_actions / sizeof s_actions[0]; i++)

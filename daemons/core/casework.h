@@ -115,4 +115,10 @@ fq_store_rc_t fq_casework_apply(const fq_store_t *st, const fq_caserow_t *row,
 /* Label (工作提示函 …) and number tag (提示 …) of notice KIND; -1 when unknown. */
 int fq_casework_notice_kind(const char *kind, const char **label, const char **tag);
 
+/* Is a notice of KIND that unit AT_UNIT issued addressed to unit CODE? Every notice is addressed
+ * to the unit that issued it (which held the case then), a 风险预警函 to the tier above it too;
+ * only an addressee signs for a notice, wherever the case has gone since. */
+bool fq_casework_notice_to(const fq_cfg_t *cfg, const char *kind, const char *at_unit,
+                           const char *code);
+
 #endif

@@ -228,32 +228,54 @@ static fq_store_rc_t p_notice(const fq_store_t *st, const fq_caserow_t *row, con
     return FQ_STORE_OK;
 }
 
+bool fq_casework_notice_to(const fq_cfg_t *cfg, const char *kind, const char *at_unit,
+                           const char *code)
+{
+    if (strcmp(at_unit, code) == 0)
+        return true;
+    const fq_unit_cfg_t *issuer = fq_cfg_unit(cfg, at_unit);
+    return issuer && strcmp(issuer->parent, code) == 0 && kind && strcmp(kind, "risk_warning") == 0;
+}
+
+/* Acknowledged by its addressee: this unit, or the one a directive names (A->signer). */
 static fq_store_rc_t p_ack(const fq_store_t *st, const fq_caserow_t *row, const fq_act_t *a,
                            fq_plan_t *plan, char *err, size_t errlen)
 {
     if (blank(a->notice))
         return refuse(err, errlen, "which notice? (--notice NUMBER)", row->case_no);
+    const char *signer = a->signer ? a->signer : st->self->code;
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, row->uuid);
     fq_p_text(&p, a->notice);
-    PGresult *res = fq_db_run(st->db,
-                              "SELECT acked_ms, kind FROM notices WHERE unit = $1 AND uuid = $2"
-                              " AND number = $3",
-                              &p, err, errlen);
+    PGresult *res =
+        fq_db_run(st->db,
+                  "SELECT acked_ms, kind, at_unit, addressee FROM notices WHERE unit = $1"
+                  " AND uuid = $2 AND number = $3",
+                  &p, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;
     int rows = PQntuples(res);
     bool acked = rows && strcmp(PQgetvalue(res, 0, 0), "0") != 0;
-    /* The tier above may ack only the 风险预警函, which is addressed to it too. */
-    bool theirs = rows && (!a->from_above || strcmp(PQgetvalue(res, 0, 1), "risk_warning") == 0);
+    bool theirs = rows && fq_casework_notice_to(st->cfg, PQgetvalue(res, 0, 1),
+                                                PQgetvalue(res, 0, 2), signer);
+    if (rows && !acked && !theirs) {
+        const fq_unit_cfg_t *u = fq_cfg_unit(st->cfg, signer);
+        char whom[1024] = "this unit";
+        if (a->signer)
+            snprintf(whom, sizeof whom, "%s (%s)", u ? u->name : "unknown unit", signer);
+        snprintf(err, errlen,
+                 "case %s: notice %s is addressed to %s, not to %s; only its addressee signs for "
+                 "it",
+                 row->case_no, a->notice, PQgetvalue(res, 0, 3), whom);
+    }
     PQclear(res);
-    if (!rows || acked || !theirs)
+    if (!rows || acked)
         return refuse(err, errlen,
-                      !rows   ? "no such notice on this case"
-                      : acked ? "that notice is already acknowledged"
-                              : "the tier above acknowledges only a 风险预警函",
+                      !rows ? "no such notice on this case" : "that notice is already acknowledged",
                       row->case_no);
+    if (!theirs)
+        return FQ_STORE_REFUSED;
     snprintf(plan->note, sizeof plan->note, "签收督办 %s%s%s", a->notice,
              blank(a->note) ? "" : ": ", a->note ? a->note : "");
     return FQ_STORE_OK;

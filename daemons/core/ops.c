@@ -383,8 +383,8 @@ static void on_notices(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *
     fq_ops_reply_rc(rep, rc, err);
 }
 
-/* A notice acknowledged: by the unit holding the case as any action, by the tier above (a
- * 风险预警函 is addressed to it too) as a directive to the holder. */
+/* A notice acknowledged by a unit it is addressed to: as any action when that unit holds the
+ * case, else as a directive that goes to the holder. */
 static void on_ack(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep, char *err)
 {
     fq_store_t st = fq_daemon_store(d);
@@ -394,7 +394,7 @@ static void on_ack(fq_daemon_t *d, const Fq__OpsRequest *req, Fq__OpsReply *rep,
     }
     fq_act_t a = act_of(req);
     bool relayed = false;
-    fq_store_rc_t rc = fq_store_ack_above(&st, req->case_ref, &a, &relayed, err, FQ_OPS_ERRLEN);
+    fq_store_rc_t rc = fq_store_ack_relay(&st, req->case_ref, &a, &relayed, err, FQ_OPS_ERRLEN);
     if (relayed && fq_db_commit(d->db, err, FQ_OPS_ERRLEN) < 0)
         rc = FQ_STORE_DBERR;
     if (!relayed || rc != FQ_STORE_OK)

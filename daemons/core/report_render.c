@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "case.h"
+#include "text.h"
 #include "triage.h"
 
 #define CSV_BOM "\xEF\xBB\xBF"
@@ -213,17 +214,26 @@ static void by_lists(const Fq__DayFigures *d, s_by_t by, Fq__Count *const **c, s
 
 /* ---- Markdown ------------------------------------------------------------------------------ */
 
-/* Free text in a table cell: backslash before what Markdown would read, lines joined. */
+/* Free text in a table cell: backslash before what Markdown would read, lines joined, and any
+ * other control character, bidirectional control or byte of invalid UTF-8 escaped as on a
+ * terminal (\x1b, \u202e): a title stored before the daemons checked text, or a name from
+ * below, must not drive the terminal of whoever reads the file. */
 static void md_text(FILE *f, const char *s)
 {
-    for (; s && *s; s++) {
+    while (s && *s) {
+        char esc[12];
+        size_t len;
+        const char *piece = fq_text_escape_next(s, FQ_TEXT_LINES, &len, esc);
         if (*s == '\n' || *s == '\r')
             fputc(' ', f);
+        else if (piece)
+            fputs(piece, f);
         else {
             if (strchr("\\`*_[]<>|#", *s))
                 fputc('\\', f);
-            fputc(*s, f);
+            fwrite(s, 1, len, f);
         }
+        s += *s == '\r' ? 1 : len; /* \r\n is two spaces, as it was */
     }
 }
 
@@ -311,7 +321,9 @@ static void md_units(FILE *f, const fq_report_t *r, const char *heading)
 /* ---- CSV ----------------------------------------------------------------------------------- */
 
 /* One CSV field: quoted when it holds a separator, quote or line break; with GUARD, text that a
- * spreadsheet would take for a formula is prefixed with an apostrophe. */
+ * spreadsheet would take for a formula is prefixed with an apostrophe. Line breaks (\n, \r\n)
+ * and tabs, which a quoted field carries, are kept; any other control character, bidirectional
+ * control or byte of invalid UTF-8 is escaped as on a terminal (\x1b, \u202e). */
 static void csv_text(FILE *f, const char *s, bool guard)
 {
     s = s ? s : "";
@@ -320,10 +332,18 @@ static void csv_text(FILE *f, const char *s, bool guard)
         fputc('"', f);
     if (guard && *s && strchr("=+-@\t", *s))
         fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
+    while (*s) {
+        char esc[12];
+        size_t len;
+        const char *piece = fq_text_escape_next(s, FQ_TEXT_LINES, &len, esc);
+        if (piece)
+            fputs(piece, f);
+        else {
+            if (*s == '"')
+                fputc('"', f);
+            fwrite(s, 1, len, f);
+        }
+        s += len;
     }
     if (quote)
         fputc('"', f);

@@ -116,7 +116,8 @@ typedef struct {
     const char *comment;     /* satisfaction */
     const char *notice;      /* ack: the notice's number */
     const char *notice_kind; /* notice (the daemon's own): reminder, work_prompt, risk_warning */
-    bool from_above;         /* a directive of the tier above: the actor is "ACTOR (UNIT)" */
+    const char *signer;      /* ack: the unit signing, as a directive names it; NULL: this unit */
+    bool directive;          /* a neighbour's directive: the actor is "ACTOR (UNIT)" */
 } fq_act_t;
 
 /* Apply ACTION (accept, triage, assign, resolve, escalate, dispatch, close, ...; see case.h) to
@@ -125,20 +126,22 @@ typedef struct {
 fq_store_rc_t fq_store_act(const fq_store_t *st, const char *ref, const char *action,
                            const fq_act_t *a, char *err, size_t errlen);
 
-/* Carry out a directive from the tier above PEER about a case this unit holds (an extension
- * decision, its acknowledgement of a 风险预警函), inside the caller's transaction, as this
- * unit's own action. REFUSED when it does not apply (not our parent, not our case, nothing
- * asked, no such notice or one acknowledged already). */
+/* Carry out a directive from neighbour PEER about a case, inside the caller's transaction: the
+ * tier above's extension decision on a case this unit holds, as this unit's own action; an
+ * acknowledgement of a notice by a unit it is addressed to (on PEER's side of this unit),
+ * recorded here when this unit holds the case, else passed on toward the holder. REFUSED when it
+ * does not apply (an extension not from our parent, a signer not on PEER's side, not our case,
+ * nothing asked, no such notice, one not addressed to the signer or acknowledged already). */
 fq_store_rc_t fq_store_directive(const fq_store_t *st, const char *peer, const Fq__Directive *d,
                                  char *err, size_t errlen);
 
 /* This unit acknowledges notice A->notice on case REF (A's actor and note too), inside the
  * caller's transaction. When this unit holds the case, nothing is done and *RELAYED stays
- * false: the ack is an action like any other. Else the notice must be a 风险预警函 a unit
- * directly below issued (it is addressed to this unit too) on a case a unit directly below
- * holds: the ack goes down to the holder as a directive (*RELAYED true), which records it in
- * its case file, and comes back up with the holder's copy. REFUSED otherwise, saying why. */
-fq_store_rc_t fq_store_ack_above(const fq_store_t *st, const char *ref, const fq_act_t *a,
+ * false: the ack is an action like any other. Else the notice must be addressed to this unit
+ * (see fq_casework_notice_to): the ack goes as a directive toward the holder (up or down the
+ * tree, *RELAYED true), which records it in its case file, and comes back with the holder's
+ * copy. REFUSED otherwise, saying why. */
+fq_store_rc_t fq_store_ack_relay(const fq_store_t *st, const char *ref, const fq_act_t *a,
                                  bool *relayed, char *err, size_t errlen);
 
 /* The tier above decides on an extension asked for by a unit below that holds case REF: the
@@ -152,8 +155,9 @@ fq_store_rc_t fq_store_decide_extension(const fq_store_t *st, const char *ref, b
  * -1 on a database error. Own transactions. */
 int fq_store_supervise(const fq_store_t *st, char *err, size_t errlen);
 
-/* Notices on this unit's cases, newest first: all, or only those not yet acknowledged. *OUT is
- * the caller's (fq_pb_notices_free). */
+/* Notices on this unit's cases, newest first: all of them, or only the open ones this unit is
+ * to sign for (not yet acknowledged, and addressed to it: fq_casework_notice_to). *OUT is the
+ * caller's (fq_pb_notices_free). */
 fq_store_rc_t fq_store_notices(const fq_store_t *st, bool unacked_only, Fq__Notice ***out,
                                size_t *n, char *err, size_t errlen);
 

@@ -145,8 +145,18 @@ int fq_store_check_case_text(const Fq__Case *c, const char *actor, char *err, si
  * with the reason in ERR. Pure; both ways of applying copies check with it. */
 int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen);
 
+/* The actions a Directive may carry (extension_grant, ...), NULL-terminated. */
+extern const char *const fq_store_directive_actions[];
+
+/* A directive D from neighbour PEER must name a case and one of fq_store_directive_actions, an
+ * extension decision must come from the tier above, and an ack of a notice must be signed by a
+ * unit on PEER's side of this unit, its text fit for a history entry: 0, or -1 with the reason
+ * in ERR. Pure; fq_store_directive checks with it before it reads the case. */
+int fq_store_check_directive(const fq_store_t *st, const char *peer, const Fq__Directive *d,
+                             char *err, size_t errlen);
+
 /* fq_store_act inside the caller's transaction, for an action of the daemon's own (a notice,
- * a directive from the tier above). */
+ * a directive from a neighbour). */
 fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t action,
                               const fq_act_t *a, char *err, size_t errlen);
 

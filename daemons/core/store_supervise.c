@@ -1,6 +1,6 @@
 /* store_supervise.c - supervision over time: notices that fall due on the cases a unit holds,
- * the tier above's extension decisions and acknowledgements of 风险预警函 travelling down as
- * directives, and the notice list. */
+ * the tier above's extension decisions travelling down as directives, acknowledgements of
+ * notices travelling to the holder as directives, and the notice list. */
 #include "store_internal.h"
 
 #include <stdio.h>
@@ -9,34 +9,137 @@
 
 #include "calendar.h"
 #include "casework.h"
+#include "db_array.h"
 #include "text.h"
 #include "outbox.h"
 #include "pb.h"
 
 
+/* Is unit CODE the unit TOP or one below it? */
+static bool within(const fq_cfg_t *cfg, const char *code, const char *top)
+{
+    for (const fq_unit_cfg_t *u = code ? fq_cfg_unit(cfg, code) : NULL; u;
+         u = fq_cfg_parent(cfg, u))
+        if (strcmp(u->code, top) == 0)
+            return true;
+    return false;
+}
+
+/* The neighbour on the way from this unit to unit CODE: the child CODE is or is below, else the
+ * parent; NULL for this unit itself, an unknown unit, or no way there. */
+static const char *toward(const fq_store_t *st, const char *code)
+{
+    const fq_unit_cfg_t *u = code ? fq_cfg_unit(st->cfg, code) : NULL;
+    if (!u || strcmp(u->code, st->self->code) == 0)
+        return NULL;
+    for (; u; u = fq_cfg_parent(st->cfg, u))
+        if (strcmp(u->parent, st->self->code) == 0)
+            return u->code;
+    return st->self->parent[0] ? st->self->parent : NULL;
+}
+
+/* The notice ack D sends on toward HOLDER, signed by SIGNER. */
+static fq_store_rc_t send_ack(const fq_store_t *st, const char *holder, const char *signer,
+                              const Fq__Directive *d, char *err, size_t errlen)
+{
+    const char *next = toward(st, holder);
+    if (!next) {
+        snprintf(err, errlen, "case %s is held by %s, which this unit cannot reach", d->case_uuid,
+                 holder);
+        return FQ_STORE_REFUSED;
+    }
+    Fq__Directive fwd = FQ__DIRECTIVE__INIT;
+    fwd.case_uuid = d->case_uuid;
+    fwd.action = "notice_ack";
+    fwd.actor = d->actor;
+    fwd.note = d->note;
+    fwd.notice = d->notice;
+    fwd.unit = (char *)signer;
+    return fq_outbox_enqueue_directive(st->db, st->queued, st->self->code, next, &fwd, err,
+                                       errlen) < 0
+               ? FQ_STORE_DBERR
+               : FQ_STORE_OK;
+}
+
+const char *const fq_store_directive_actions[] = {"extension_grant", "extension_refuse",
+                                                  "notice_ack", NULL};
+
+/* The unit that signs the notice ack D from PEER: the one D names, or PEER, the tier above,
+ * when it names none (as a sender before Directive.unit did). */
+static const char *signer_of(const Fq__Directive *d, const char *peer)
+{
+    return d->unit && d->unit[0] ? d->unit : peer;
+}
+
+int fq_store_check_directive(const fq_store_t *st, const char *peer, const Fq__Directive *d,
+                             char *err, size_t errlen)
+{
+    bool known = false;
+    for (size_t i = 0; d->action && fq_store_directive_actions[i]; i++)
+        known = known || strcmp(d->action, fq_store_directive_actions[i]) == 0;
+    if (!d->case_uuid || !fq_store_looks_like_uuid(d->case_uuid) || !known) {
+        snprintf(err, errlen, "directive lacks a case or names an unknown action");
+        return -1;
+    }
+    bool from_parent = strcmp(peer, st->self->parent) == 0;
+    if (strcmp(d->action, "notice_ack") != 0) {
+        if (from_parent)
+            return 0;
+        snprintf(err, errlen, "an extension is decided only by the tier above");
+        return -1;
+    }
+    fq_act_t said = {.actor = d->actor, .note = d->note, .notice = d->notice};
+    if (fq_casework_check_text(&said, FQ_TEXT_SHORT, err, errlen) < 0)
+        return -1;
+    const char *signer = signer_of(d, peer);
+    if (!fq_cfg_unit(st->cfg, signer) ||
+        (from_parent ? within(st->cfg, signer, st->self->code) : !within(st->cfg, signer, peer))) {
+        snprintf(err, errlen, "a notice_ack from %s cannot be signed by %s", peer, signer);
+        return -1;
+    }
+    return 0;
+}
+
+/* A notice's ack from neighbour PEER, checked. The holder records it; a unit that does not hold
+ * the case passes it on toward the holder its copy names, back to PEER if the case went that
+ * way after PEER sent the ack (the link keeps order, so the copy that moved the case reaches
+ * PEER before the ack comes back). */
+static fq_store_rc_t take_ack(const fq_store_t *st, const char *peer, const Fq__Directive *d,
+                              char *err, size_t errlen)
+{
+    const char *signer = signer_of(d, peer);
+    Fq__Case *c = NULL;
+    fq_store_rc_t rc = fq_store_load(st, d->case_uuid, &c, err, errlen);
+    if (rc != FQ_STORE_OK)
+        return rc;
+    if (strcmp(c->holder, st->self->code) != 0) {
+        rc = send_ack(st, c->holder, signer, d, err, errlen);
+        fq_pb_case_free(c);
+        return rc;
+    }
+    fq_pb_case_free(c);
+    char actor[FQ_TEXT_BYTES(FQ_EVENT_ACTOR_MAX)];
+    snprintf(actor, sizeof actor, "%s (%s)", d->actor ? d->actor : "", signer);
+    fq_act_t a = {
+        .actor = actor, .note = d->note, .notice = d->notice, .signer = signer, .directive = true};
+    return fq_store_act_tx(st, d->case_uuid, FQ_ACT_ACK, &a, err, errlen);
+}
+
 fq_store_rc_t fq_store_directive(const fq_store_t *st, const char *peer, const Fq__Directive *d,
                                  char *err, size_t errlen)
 {
-    if (strcmp(peer, st->self->parent) != 0) {
-        snprintf(err, errlen, "directives come only from the tier above");
+    if (fq_store_check_directive(st, peer, d, err, errlen) < 0)
         return FQ_STORE_REFUSED;
-    }
-    bool ack = d->action && strcmp(d->action, "notice_ack") == 0;
-    if (!d->case_uuid || !fq_store_looks_like_uuid(d->case_uuid) || !d->action ||
-        (strcmp(d->action, "extension_grant") != 0 && strcmp(d->action, "extension_refuse") != 0 &&
-         !ack)) {
-        snprintf(err, errlen, "directive lacks a case or names an unknown action");
-        return FQ_STORE_REFUSED;
-    }
+    if (strcmp(d->action, "notice_ack") == 0)
+        return take_ack(st, peer, d, err, errlen);
     char actor[FQ_TEXT_BYTES(FQ_EVENT_ACTOR_MAX)];
     snprintf(actor, sizeof actor, "%s (%s)", d->actor ? d->actor : "", peer);
     fq_act_t a = {.actor = actor,
                   .note = d->note,
                   .grant = strcmp(d->action, "extension_grant") == 0,
                   .days = d->has_days ? d->days : 0,
-                  .notice = ack ? d->notice : NULL,
-                  .from_above = true};
-    return fq_store_act_tx(st, d->case_uuid, ack ? FQ_ACT_ACK : FQ_ACT_EXTENSION, &a, err, errlen);
+                  .directive = true};
+    return fq_store_act_tx(st, d->case_uuid, FQ_ACT_EXTENSION, &a, err, errlen);
 }
 
 /* The notice numbered NUMBER among C's, or NULL. */
@@ -46,13 +149,6 @@ static const Fq__Notice *notice_numbered(const Fq__Case *c, const char *number)
         if (c->notices[i]->number && strcmp(c->notices[i]->number, number) == 0)
             return c->notices[i];
     return NULL;
-}
-
-/* Is unit CODE directly below this unit? */
-static bool below(const fq_store_t *st, const char *code)
-{
-    const fq_unit_cfg_t *u = code ? fq_cfg_unit(st->cfg, code) : NULL;
-    return u && strcmp(u->parent, st->self->code) == 0;
 }
 
 /* Will HOLDER take an ack in the state C is in? Asked here, so that a directive it would
@@ -72,7 +168,7 @@ static fq_store_rc_t holder_may_ack(const fq_unit_cfg_t *holder, const Fq__Case 
 }
 
 /* May this unit, not holding C, acknowledge notice A->notice on it? */
-static fq_store_rc_t check_ack_above(const fq_store_t *st, const Fq__Case *c, const fq_act_t *a,
+static fq_store_rc_t check_ack_relay(const fq_store_t *st, const Fq__Case *c, const fq_act_t *a,
                                      char *err, size_t errlen)
 {
     if (fq_casework_check_text(a, FQ_TEXT_SHORT, err, errlen) < 0)
@@ -85,18 +181,21 @@ static fq_store_rc_t check_ack_above(const fq_store_t *st, const Fq__Case *c, co
         snprintf(err, errlen, "case %s: no such notice on this case", c->case_no);
     else if (n->acked_ms)
         snprintf(err, errlen, "case %s: that notice is already acknowledged", c->case_no);
-    else if (strcmp(n->kind, "risk_warning") != 0 || !below(st, n->unit) || !below(st, c->holder))
+    else if (!n->kind || !n->unit ||
+             !fq_casework_notice_to(st->cfg, n->kind, n->unit, st->self->code))
         snprintf(err, errlen,
-                 "case %s is %s and held by %s (%s); only the holder can ack notice %s (the tier "
-                 "above acks a 风险预警函 of a unit directly below, while one holds the case)",
-                 c->case_no, c->state, c->holder, holder ? holder->name : "unknown unit",
-                 n->number);
+                 "case %s: notice %s is addressed to %s, not to this unit; only its addressee "
+                 "signs for it",
+                 c->case_no, n->number, n->addressee ? n->addressee : "another unit");
+    else if (!holder || !toward(st, c->holder))
+        snprintf(err, errlen, "case %s is held by %s, which this unit cannot reach", c->case_no,
+                 c->holder);
     else
         return holder_may_ack(holder, c, err, errlen);
     return FQ_STORE_REFUSED;
 }
 
-fq_store_rc_t fq_store_ack_above(const fq_store_t *st, const char *ref, const fq_act_t *a,
+fq_store_rc_t fq_store_ack_relay(const fq_store_t *st, const char *ref, const fq_act_t *a,
                                  bool *relayed, char *err, size_t errlen)
 {
     *relayed = false;
@@ -106,18 +205,14 @@ fq_store_rc_t fq_store_ack_above(const fq_store_t *st, const char *ref, const fq
         fq_pb_case_free(c);
         return rc;
     }
-    rc = check_ack_above(st, c, a, err, errlen);
+    rc = check_ack_relay(st, c, a, err, errlen);
     if (rc == FQ_STORE_OK) {
         Fq__Directive d = FQ__DIRECTIVE__INIT;
         d.case_uuid = c->uuid;
-        d.action = "notice_ack";
         d.actor = (char *)a->actor;
         d.note = (char *)a->note;
         d.notice = (char *)a->notice;
-        rc = fq_outbox_enqueue_directive(st->db, st->queued, st->self->code, c->holder, &d, err,
-                                         errlen) < 0
-                 ? FQ_STORE_DBERR
-                 : FQ_STORE_OK;
+        rc = send_ack(st, c->holder, st->self->code, &d, err, errlen);
         *relayed = rc == FQ_STORE_OK;
     }
     fq_pb_case_free(c);
@@ -242,16 +337,25 @@ static Fq__Notice *row_to_notice(const PGresult *res, int row)
 fq_store_rc_t fq_store_notices(const fq_store_t *st, bool unacked_only, Fq__Notice ***out,
                                size_t *n, char *err, size_t errlen)
 {
+    /* Open: addressed to this unit, as it issued them or as the tier above its children. */
+    fq_arr_t children = FQ_ARR_INIT;
+    for (size_t i = 0; i < st->cfg->nunits; i++)
+        if (strcmp(st->cfg->units[i].parent, st->self->code) == 0)
+            fq_arr_text(&children, st->cfg->units[i].code);
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, unacked_only ? "true" : "false");
-    PGresult *res = fq_db_run(st->db,
-                              "SELECT c.case_no, n.number, n.kind, n.addressee, n.reason,"
-                              " n.at_unit, n.acked_by, n.at_ms, n.acked_ms FROM notices n JOIN"
-                              " cases c ON c.unit = n.unit AND c.uuid = n.uuid WHERE n.unit = $1"
-                              " AND (NOT $2::boolean OR n.acked_ms = 0) ORDER BY n.at_ms DESC"
-                              " LIMIT 1000",
-                              &p, err, errlen);
+    PGresult *res = NULL;
+    if (fq_p_array(&p, &children, err, errlen) == 0)
+        res = fq_db_run(st->db,
+                        "SELECT c.case_no, n.number, n.kind, n.addressee, n.reason, n.at_unit,"
+                        " n.acked_by, n.at_ms, n.acked_ms FROM notices n JOIN cases c ON"
+                        " c.unit = n.unit AND c.uuid = n.uuid WHERE n.unit = $1 AND (NOT"
+                        " $2::boolean OR (n.acked_ms = 0 AND (n.at_unit = $1 OR (n.kind ="
+                        " 'risk_warning' AND n.at_unit = ANY($3::text[])))))"
+                        " ORDER BY n.at_ms DESC LIMIT 1000",
+                        &p, err, errlen);
+    fq_arr_free(&children);
     if (!res)
         return FQ_STORE_DBERR;
     size_t rows = (size_t)PQntuples(res);

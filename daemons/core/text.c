@@ -184,6 +184,19 @@ void fq_text_print(FILE *out, const char *in, fq_text_kind_t kind, const char *i
     }
 }
 
+const char *fq_text_escape_next(const char *in, fq_text_kind_t kind, size_t *len, char esc[12])
+{
+    const unsigned char *p = (const unsigned char *)in;
+    uint32_t c = 0;
+    size_t n = utf8_next(p, &c);
+    *len = n ? n : 1;
+    if (n && control_allowed(c, p, kind)) {
+        *len += c == '\r'; /* \r\n is one newline */
+        return NULL;
+    }
+    return escape_of(p, n, c, esc);
+}
+
 void fq_text_json(FILE *out, const char *in)
 {
     if (!in) {

@@ -67,6 +67,13 @@ size_t fq_text_escape(char *out, size_t outlen, const char *in);
  * escaped too. */
 void fq_text_print(FILE *out, const char *in, fq_text_kind_t kind, const char *indent);
 
+/* How fq_text_print writes the character at IN (not at its end): *LEN gets its length in bytes
+ * (1 for a byte of invalid UTF-8, 2 for the newline \r\n), and the result is its escape in ESC
+ * (\x1b, \u202e, \xff) or NULL when it is written as it is, a newline and a tab too in
+ * FQ_TEXT_LINES. For writers of other formats (a report's Markdown and CSV) that escape their
+ * own characters as well. */
+const char *fq_text_escape_next(const char *in, fq_text_kind_t kind, size_t *len, char esc[12]);
+
 /* IN as a JSON string literal on OUT (NULL: null): quotes and backslashes escaped, and every
  * control character and bidirectional control as \n, \t, \r or \uNNNN; a byte of invalid
  * UTF-8, which JSON cannot carry, becomes U+FFFD (\ufffd). */

@@ -55,6 +55,11 @@ assert_eq "$case_no" "$(field "$E2E_COMM1" "$uuid" .case_no)" "show by uuid give
 assert_eq "$E2E_COMM1" "$(jq -r .origin_unit <<<"$j")" "origin unit at intake"
 assert_eq 2 "$(jq -r '.parties | length' <<<"$j")" "parties at intake"
 assert_eq 1 "$(jq -r '.history | length' <<<"$j")" "history after submit"
+assert_eq "grid G-0101" "$(jq -r '"\(.source) \(.grid)"' <<<"$j")" "source and grid at intake"
+# show prints how the case came in: the channel by its name, the reporter, address and grid.
+assert_contains "$(ctl "$E2E_COMM1" show "$case_no")" \
+    $'来源 source         网格上报 (grid)\n报告人 reporter     网格员陈某\n地址 address        光明街道东周社区东周路18号3栋402\n网格 grid           G-0101\n' \
+    "show: source, reporter, address and grid"
 
 # 2. The community accepts and escalates.
 ctl "$E2E_COMM1" accept "$case_no" --actor comm-staff-01 >/dev/null

@@ -25,7 +25,9 @@
 #     in) holding escape sequences, C1 and bidirectional controls: `casectl show`, `list` and
 #     `notices` print it escaped as the logs do (\x1b, \u202e), with no raw control byte, and
 #     --json escapes it the JSON way (\u001b) and gives back exactly what is stored. `show`
-#     prints the description, its lines (\n, \r\n) under each other and its tabs kept.
+#     prints the description, its lines (\n, \r\n) under each other and its tabs kept, and the
+#     source, reporter, address and grid escaped. The 日报 that `report --out DIR` writes holds
+#     the title escaped the same way, in its Markdown and its CSV.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -427,13 +429,18 @@ ctl "$E2E_COMM1" accept "$old" --actor grid-text >/dev/null
 old_uuid=$(uuid_of "$E2E_COMM1" "$old")
 where="unit='$E2E_COMM1' AND uuid='$old_uuid'"
 psql_q "UPDATE community.cases SET title = E'欠薪\\x1b[2J清屏\\x1b]0;pwned\\x07\\u202e末尾\\u009b',
-        description = E'描述\\x1b[31m红\\n第二行\\tTab\\r\\n第三行\\u202e\\r伪造' WHERE $where" >/dev/null
+        description = E'描述\\x1b[31m红\\n第二行\\tTab\\r\\n第三行\\u202e\\r伪造',
+        address = E'东周路\\x1b[2J1号\\n伪造', grid = E'G\\u202e01', reporter = E'陈某\\x1b]0;x\\x07',
+        source = E'grid\\x1b[1m' WHERE $where" >/dev/null
 psql_q "UPDATE community.case_parties SET name = E'王某\\x1b[8m' WHERE $where" >/dev/null
 psql_q "UPDATE community.case_events SET note = E'受理\\n  2026-01-01 00:00:00  伪造\\x1b[0m',
         actor = E'grid\\x1b]0;t\\x07' WHERE $where AND action = 'accept'" >/dev/null
+# The notice is dated today (noon, China Standard Time), so that the day's 日报 lists the case.
+today=$(TZ=Asia/Shanghai date +%F)
 psql_q "INSERT INTO community.notices (unit, uuid, notice_uuid, number, kind, addressee, reason,
         at_unit, at_ms) VALUES ('$E2E_COMM1', '$old_uuid', gen_random_uuid(), E'N-\\x1b[1m',
-        'reminder', E'东周社区\\u2066', E'理由\\x1b[5m', '$E2E_COMM1', 1)" >/dev/null
+        'reminder', E'东周社区\\u2066', E'理由\\x1b[5m', '$E2E_COMM1',
+        $(date -d "$today 12:00 +08:00" +%s)000)" >/dev/null
 stored_title=$'欠薪\x1b[2J清屏\x1b]0;pwned\x07\xe2\x80\xae末尾\xc2\x9b'
 shown_title='欠薪\x1b[2J清屏\x1b]0;pwned\x07\u202e末尾\u009b'
 # no_raw WHAT TEXT: TEXT holds no control character but newlines and tabs, no C1 control, no
@@ -455,6 +462,11 @@ assert_contains "$out" $'描述 description    描述\\x1b[31m红\n'"$ind"$'第�
 assert_contains "$out" '经办 grid\x1b]0;t\x07  «受理\n  2026-01-01 00:00:00  伪造\x1b[0m»' \
     "show: the history entry on one line, escaped"
 assert_contains "$out" 'N-\x1b[1m 时限提醒 致 东周社区\u2066: 理由\x1b[5m  (未签收)' "show: the notice, escaped"
+assert_contains "$out" '来源 source         grid\x1b[1m
+报告人 reporter     陈某\x1b]0;x\x07
+地址 address        东周路\x1b[2J1号\n伪造
+网格 grid           G\u202e01
+' "show: source, reporter, address and grid, escaped"
 out=$(ctl "$E2E_COMM1" list)
 no_raw "list" "$out"
 assert_contains "$out" "$shown_title" "list: the title, escaped"
@@ -471,12 +483,27 @@ no_raw "show --json" "$out"
 assert_contains "$out" '"title":"欠薪\u001b[2J清屏\u001b]0;pwned\u0007\u202e末尾\u009b"' "show --json: the title"
 assert_eq "$stored_title" "$(jq -r .title <<<"$out")" "show --json: the title as stored"
 assert_eq $'王某\x1b[8m' "$(jq -r '.parties[0].name' <<<"$out")" "show --json: the party as stored"
+assert_eq $'东周路\x1b[2J1号\n伪造|G\xe2\x80\xae01|陈某\x1b]0;x\x07|grid\x1b[1m' \
+    "$(jq -r '"\(.address)|\(.grid)|\(.reporter)|\(.source)"' <<<"$out")" \
+    "show --json: address, grid, reporter and source as stored"
 assert_eq $'描述\x1b[31m红\n第二行\tTab\r\n第三行\xe2\x80\xae\r伪造' "$(jq -r .description <<<"$out")" \
     "show --json: the description as stored"
 out=$(ctl "$E2E_COMM1" --json notices)
 no_raw "notices --json" "$out"
 assert_eq $'理由\x1b[5m' "$(jq -r --arg c "$old" 'select(.case_no == $c) | .reason' <<<"$out")" \
     "notices --json: the reason as stored"
+
+# The 日报 files: the title escaped as on a terminal (Markdown escapes its own characters too).
+rdir=$FQ_RUN_DIR/reports
+mkdir -p "$rdir"
+ctl "$E2E_COMM1" report daily --day "$today" --out "$rdir" >/dev/null
+for f in "$rdir/$E2E_COMM1-日报-$today.md" "$rdir/$E2E_COMM1-日报-$today.csv"; do
+    no_raw "report file ${f##*/}" "$(cat "$f")"
+done
+assert_contains "$(cat "$rdir/$E2E_COMM1-日报-$today.md")" \
+    '| 欠薪\x1b\[2J清屏\x1b\]0;pwned\x07\u202e末尾\u009b |' "report daily Markdown: the title, escaped"
+assert_contains "$(cat "$rdir/$E2E_COMM1-日报-$today.csv")" \
+    ',欠薪\x1b[2J清屏\x1b]0;pwned\x07\u202e末尾\u009b,' "report daily CSV: the title, escaped"
 
 # Whatever was tried above, no log line holds a raw control character or was forged.
 for log in "$FQ_RUN_DIR"/*.log; do

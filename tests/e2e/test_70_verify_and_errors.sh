@@ -22,6 +22,10 @@
 # (e) a repeated single-valued option (--title, --lead, --note, --state, --from, --unit) and
 #     conflicting ones (--grant with --refuse, --unit with --endpoint) are usage errors (exit 2)
 #     naming them; --party repeats.
+# (f) every kind of usage error (no verb, an unknown verb or option, an ambiguous one, an option
+#     without its value or a flag with one, an option the verb does not take, a bad value, an
+#     argument too many or too few) exits 2 and says what was wrong on its first line,
+#     "casectl: [VERB: ]WHAT", before the usage.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -455,5 +459,44 @@ assert_eq "$n_before" "$(psql_q "SELECT count(*) FROM street.cases")" "cases aft
 two=$(ctl "$S" submit --title 两个当事人 --category wage_arrears --actor street-desk \
     --party '甲:13200000002:申请人' --party '乙:13200000003:被申请人')
 assert_eq 2 "$(field "$S" "$two" '.parties | length')" "two --party options"
+
+# =============================================================================================
+# (f) Every usage error says what was wrong, on its first line, before the usage.
+# usage_error WANT ARGS...: casectl ARGS exits 2, its first line is "casectl: WANT", and the
+# usage of the verb (or of casectl) follows.
+usage_error() {
+    local want=$1
+    shift
+    assert_exit 2 "$FQ_BUILD_DIR/casectl" "$@"
+    assert_eq "casectl: $want" "$(head -n 1 <<<"$E2E_OUT")" "the first line of 'casectl $*'"
+    assert_contains "$E2E_OUT" $'\nusage: casectl ' "the usage after 'casectl $*'"
+}
+g=(--config "$cfg" --unit "$S")
+n_before=$(psql_q "SELECT count(*) FROM street.cases")
+usage_error "no verb given" "${g[@]}"
+usage_error "unknown option --bogus" --config "$cfg" --bogus status
+usage_error "--config needs a value" --config
+usage_error "unknown verb 'frobnicate'" "${g[@]}" frobnicate
+usage_error "status: unexpected argument 'now'" "${g[@]}" status now
+usage_error "units: unexpected argument 'all'" --config "$cfg" units all
+usage_error "accept: name the case (number or uuid)" "${g[@]}" accept
+usage_error "accept: unexpected argument '$L': name one case only" "${g[@]}" accept "$e" "$L"
+usage_error "accept: unknown option --frob" "${g[@]}" accept "$e" --frob
+usage_error "accept: --track is not an option of this verb" "${g[@]}" accept "$e" --track simple
+usage_error "resolve: --note needs a value" "${g[@]}" resolve "$e" --note
+usage_error "resolve: --no is ambiguous (--note or another)" "${g[@]}" resolve "$e" --no x
+usage_error "extension: --grant takes no value" "${g[@]}" extension "$e" --grant=yes
+usage_error "submit: --title and --category are required" "${g[@]}" submit --title 缺少类别
+usage_error "submit: unexpected argument 'extra'" "${g[@]}" submit --title x --category wage_arrears extra
+usage_error "list: --limit needs a whole number from 1 to 1000000, not '0'" "${g[@]}" list --limit 0
+usage_error "list: --state needs a value" "${g[@]}" list --state
+usage_error "list: unexpected argument 'accepted'" "${g[@]}" list accepted
+usage_error "notices: unknown option --open" "${g[@]}" notices --open
+usage_error "stats: --from needs a day as YYYY-MM-DD, not '2026-13-01'" "${g[@]}" stats --from 2026-13-01
+usage_error "report: say which report: monthly or daily" "${g[@]}" report
+usage_error "report: no report 'weekly': monthly or daily" "${g[@]}" report weekly
+usage_error "report: the monthly report takes --month, not --day" "${g[@]}" report monthly --day 2026-03-01
+usage_error "keygen: unknown option --force" --config "$cfg" keygen --force
+assert_eq "$n_before" "$(psql_q "SELECT count(*) FROM street.cases")" "cases after the usage errors"
 
 echo "test_70_verify_and_errors: ok"

@@ -10,14 +10,18 @@
 # (a) A, wage arrears at community 1, accepted and left alone: deadline 2026-09-23 23:59:59.999;
 #     no notice before half the time, then a reminder (时限提醒); none more on the 23rd; a
 #     工作提示函 on the 24th (and `list --overdue` shows A); a 风险预警函 on the 25th, which
-#     escalates A to the street by itself; the street sees the notices in its copy,
-#     acknowledges the warning (addressed to it too) while A waits to be accepted there, and
-#     community 1's copy shows the ack; then it accepts A (new clock: 2026-10-10, across the
-#     National Day week and both make-up days). An acknowledged notice leaves `notices` and
-#     stays in --all.
+#     escalates A to the street by itself; the street sees the notices in its copy, lists as
+#     open only the warning (addressed to it too), cannot ack community 1's 工作提示函, and
+#     acknowledges the warning while A waits to be accepted there; community 1 acknowledges its
+#     工作提示函 after the escalation (the ack goes up to the street, A's holder, which records
+#     it), and community 1's copy shows both acks; then the street accepts A (new clock:
+#     2026-10-10, across the National Day week and both make-up days). An acknowledged notice
+#     leaves `notices` and stays in --all.
 # (p) P at community 1: paused Monday, resumed Wednesday (2 working days) -> deadline + 2 working
 #     days; no notices while its clock stands still; overdue on the 26th (a Saturday), its risk
-#     warning waits for the make-up Sunday 27th to count and comes on the 28th.
+#     warning waits for the make-up Sunday 27th to count and comes on the 28th. At the end the
+#     street escalates P to the district, and community 1's ack of P's 工作提示函 travels up
+#     through the street to the district, which records it.
 # (e) E at community 2: extension of 3 days asked, granted by the street (its answer one JSON
 #     object with --json) -> 2026-09-27 (the make-up Sunday is a working day); a second request
 #     refused: the deadline stays.
@@ -27,7 +31,8 @@
 # Phase 2 (auto_escalate false, a second deployment): a risk warning goes up to the street as a
 # copy, but the case stays at the community. The street acknowledges the warning all the same:
 # the ack goes down to the community as a directive and is recorded there, as "street-head
-# (street)", and comes back up; the street cannot ack the 工作提示函 (not addressed to it).
+# (street)", and comes back up; the street neither lists as open nor can ack the 工作提示函 (not
+# addressed to it).
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -284,7 +289,32 @@ assert_eq "$reminder_no:reminder:comm1-head $prompt_no:work_prompt: $warning_no:
     "$(jq -r '[.notices | sort_by(.at)[] | "\(.number):\(.kind):\(.acked_by)"] | join(" ")' <<<"$j")" \
     "(a) notices in the street's copy"
 assert_eq "$(field "$E2E_COMM1" "$a" .history)" "$(jq '.history' <<<"$j")" "(a) history at the street"
-assert_contains "$(kinds "$E2E_STREET" "$a")" "risk_warning" "(a) the warning in the street's notices"
+# A notice is signed for by the units it is addressed to, and those are the ones that list it as
+# open. The street's open notices on A: the warning (addressed to it too), not community 1's
+# 工作提示函, addressed to community 1 alone, for which it cannot sign though it holds A now.
+assert_eq "risk_warning" "$(kinds "$E2E_STREET" "$a")" "(a) the street's open notices on A"
+assert_eq "reminder work_prompt risk_warning" "$(kinds "$E2E_STREET" "$a" --all)" "(a) every notice on A at the street"
+assert_exit 1 ctl "$E2E_STREET" ack "$a" --notice "$prompt_no" --actor street-head
+assert_contains "$E2E_OUT" "notice $prompt_no is addressed to 东周社区, not to this unit" \
+    "(a) the street acks community 1's 工作提示函"
+# Community 1 still lists its 工作提示函 and the warning, and signs for the 工作提示函 though A
+# has gone up: the ack goes to the street, A's holder, which records it, and comes back down.
+assert_eq "work_prompt risk_warning" "$(kinds "$E2E_COMM1" "$a")" "(a) community 1's open notices after the escalation"
+j=$(ctl "$E2E_COMM1" --json ack "$a" --notice "$prompt_no" --note '已说明逾期原因' --actor comm1-head)
+assert_eq "$a|notice acknowledged; the acknowledgement is on its way to the unit holding the case" \
+    "$(jq -r '"\(.case)|\(.message)"' <<<"$j")" "(a) community 1's ack of its 工作提示函 after the escalation"
+# last_ack_by CODE CASE ACTOR: CASE's last history entry at CODE is an ack by ACTOR.
+last_ack_by() { [[ $(field "$1" "$2" '.history[-1] | "\(.action) \(.actor)"') == "ack $3" ]]; }
+wait_until 15 last_ack_by "$E2E_STREET" "$a" "comm1-head ($E2E_COMM1)"
+assert_eq "ack escalated escalated comm1-head ($E2E_COMM1)|签收督办 $prompt_no: 已说明逾期原因" \
+    "$(field "$E2E_STREET" "$a" '.history[-1] | "\(.action) \(.from_state) \(.to_state) \(.actor)|\(.note)"')" \
+    "(a) community 1's ack recorded at the street, A's holder"
+wait_until 15 last_ack_by "$E2E_COMM1" "$a" "comm1-head ($E2E_COMM1)"
+assert_eq "risk_warning" "$(kinds "$E2E_COMM1" "$a")" "(a) community 1's open notices after its ack"
+assert_eq "comm1-head ($E2E_COMM1)" "$(notice_of "$E2E_COMM1" "$a" work_prompt --all | jq -r .acked_by)" \
+    "(a) the acknowledged 工作提示函 at community 1"
+assert_exit 1 ctl "$E2E_COMM1" ack "$a" --notice "$prompt_no" --actor comm1-head
+assert_contains "$E2E_OUT" "already acknowledged" "(a) a second ack of the 工作提示函"
 # The street, the warning's addressee and now A's holder, signs for it before it accepts A.
 j=$(ctl "$E2E_STREET" --json ack "$a" --notice "$warning_no" --note '街道已接手' --actor street-head)
 assert_eq "ack escalated escalated street-head|签收督办 $warning_no: 街道已接手" \
@@ -360,6 +390,24 @@ assert_eq "" "$(overdue_list "$E2E_STREET" --state resolved)" "overdue and resol
 assert_eq "" "$(overdue_list "$E2E_STREET" --unit "$E2E_COMM2")" "overdue, held by community 2"
 assert_eq "" "$(overdue_list "$E2E_STREET" --from 2026-10-01)" "overdue, taken in from October"
 
+# (p) The street takes P and sends it on up to the district. Community 1 signs for P's
+# 工作提示函 all the same: the ack goes up to the street, which passes it on to the district,
+# P's holder, which records it; it comes back down with the district's copy.
+ctl "$E2E_STREET" accept "$pc" --actor street-staff >/dev/null
+ctl "$E2E_STREET" escalate "$pc" --actor street-staff >/dev/null
+wait_until 15 has_state "$E2E_COMM1" "$pc" escalated "$E2E_DISTRICT"
+pc_prompt=$(notice_of "$E2E_COMM1" "$pc" work_prompt | jq -r .number)
+ctl "$E2E_COMM1" ack "$pc" --notice "$pc_prompt" --note '已说明' --actor comm1-head >/dev/null
+wait_until 15 last_ack_by "$E2E_DISTRICT" "$pc" "comm1-head ($E2E_COMM1)"
+assert_eq "ack escalated escalated comm1-head ($E2E_COMM1)|签收督办 $pc_prompt: 已说明" \
+    "$(field "$E2E_DISTRICT" "$pc" '.history[-1] | "\(.action) \(.from_state) \(.to_state) \(.actor)|\(.note)"')" \
+    "(p) community 1's ack recorded at the district, P's holder"
+wait_until 15 last_ack_by "$E2E_COMM1" "$pc" "comm1-head ($E2E_COMM1)"
+assert_eq "reminder risk_warning" "$(kinds "$E2E_COMM1" "$pc")" "(p) community 1's open notices after its ack"
+for code in "$E2E_COMM1" "$E2E_STREET" "$E2E_DISTRICT"; do
+    assert_exit 0 ctl "$code" verify "$pc"
+done
+
 e2e_down
 
 # =============================================================================================
@@ -388,10 +436,12 @@ assert_exit 1 ctl "$E2E_STREET" accept "$w" --actor street-staff
 # The street, to which the 风险预警函 is addressed too, acknowledges it though community 1 holds
 # W: the ack goes down to the holder, which records it, and comes back up with its copy. The
 # 工作提示函 is addressed to the community alone: the street cannot sign for it.
-w_prompt=$(notice_of "$E2E_STREET" "$w" work_prompt | jq -r .number)
+assert_eq "risk_warning" "$(kinds "$E2E_STREET" "$w")" "(w) the street's open notices"
+w_prompt=$(notice_of "$E2E_STREET" "$w" work_prompt --all | jq -r .number)
 w_warning=$(notice_of "$E2E_STREET" "$w" risk_warning | jq -r .number)
 assert_exit 1 ctl "$E2E_STREET" ack "$w" --notice "$w_prompt" --actor street-head
-assert_contains "$E2E_OUT" "only the holder can ack notice $w_prompt" "(w) the street acks the 工作提示函"
+assert_contains "$E2E_OUT" "notice $w_prompt is addressed to 东周社区, not to this unit" \
+    "(w) the street acks the 工作提示函"
 j=$(ctl "$E2E_STREET" --json ack "$w" --notice "$w_warning" --note '街道已阅, 督促办理' --actor street-head)
 assert_eq "$w|notice acknowledged; the acknowledgement is on its way to the unit holding the case" \
     "$(jq -r '"\(.case)|\(.message)"' <<<"$j")" "(w) the street's ack of the 风险预警函"
@@ -407,7 +457,8 @@ assert_eq "risk_warning:street-head ($E2E_STREET) work_prompt:" \
 assert_eq "accepted $E2E_COMM1" "$(jq -r '"\(.state) \(.unit)"' <<<"$j")" "(w) still at community 1"
 wait_until 15 has_ack "$E2E_STREET"
 assert_eq "$(jq '.history' <<<"$j")" "$(field "$E2E_STREET" "$w" .history)" "(w) history at the street after the ack"
-assert_eq "work_prompt" "$(kinds "$E2E_STREET" "$w")" "(w) the street's unacknowledged notices"
+assert_eq "" "$(kinds "$E2E_STREET" "$w")" "(w) the street's open notices after its ack"
+assert_eq "work_prompt" "$(kinds "$E2E_COMM1" "$w")" "(w) community 1's open notices"
 assert_eq "street-head ($E2E_STREET)" "$(notice_of "$E2E_STREET" "$w" risk_warning --all | jq -r .acked_by)" \
     "(w) the acknowledged warning in the street's notices --all"
 for code in "$E2E_COMM1" "$E2E_STREET"; do

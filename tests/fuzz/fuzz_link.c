@@ -5,13 +5,14 @@
  * - for a case copy, the copy's checks (fq_store_check_copy) and, when it passes them, the
  *   columns it would be written as (fq_store_copy_columns);
  * - for a report of figures, its checks (fq_stats_check_report) and, when it passes them, its
- *   days summed and sorted as the tier above does when it answers for its area.
+ *   days summed and sorted as the tier above does when it answers for its area;
+ * - for a directive, its checks (fq_store_check_directive).
  * The receiver is the first street of the deployment (FQ_FUZZ_CONFIG, default
  * config/guangming.yaml) and the sender its first community.
  *
  * With FQ_FUZZ_SEEDS=DIR it writes a few well-formed messages there (a heartbeat, an ack, a
- * directive, a report of figures, a full case copy) and exits: the corpus scripts/fuzz starts
- * from.
+ * directive of each action the receiver knows, a report of figures, a full case copy) and
+ * exits: the corpus scripts/fuzz starts from. A directive action without a seed fails it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +40,10 @@ static const fq_unit_cfg_t *first_of_tier(fq_tier_t tier, const char *parent)
 }
 
 /* ---- seeds ------------------------------------------------------------------------------- */
+
+/* The directive actions the seeds carry (fq_store_directive_actions has fewer than 16). */
+static const char *s_seeded[16];
+static size_t s_nseeded;
 
 /* Address ENV from the community to the street and write it as DIR/NAME. */
 static void write_seed(const char *dir, const char *name, Fq__Envelope *env)
@@ -103,6 +108,58 @@ static void write_case_seed(const char *dir)
     write_seed(dir, "copy", &env);
 }
 
+/* Write directive D as DIR/NAME with sequence number SEQ; it must pass the receiver's checks. */
+static void write_directive_seed(const char *dir, const char *name, Fq__Directive *d, uint64_t seq)
+{
+    fq_store_t st = {.cfg = s_cfg, .self = s_self};
+    char err[256];
+    if (fq_store_check_directive(&st, s_from->code, d, err, sizeof err) < 0) {
+        fprintf(stderr, "fuzz_link: the seed %s is refused: %s\n", name, err);
+        exit(1);
+    }
+    Fq__Envelope env = FQ__ENVELOPE__INIT;
+    env.seq = seq;
+    env.body_case = FQ__ENVELOPE__BODY_DIRECTIVE, env.directive = d;
+    write_seed(dir, name, &env);
+    s_seeded[s_nseeded++] = d->action;
+}
+
+/* The directives a street takes from its community: the community's ack of a notice addressed
+ * to it, which goes to the street holding the case (an extension decision comes from the tier
+ * above: the "directive" seed's is refused, and the refusal of one is written as it is). Then
+ * every action the receiver knows must have a seed. */
+static void write_directive_seeds(const char *dir)
+{
+    char number[64];
+    snprintf(number, sizeof number, "%s-提示-2026-0003", s_from->code);
+    Fq__Directive ack = FQ__DIRECTIVE__INIT;
+    ack.case_uuid = "0190f3a2-7c4e-7a1b-8c2d-3e4f5a6b7c00";
+    ack.action = "notice_ack", ack.actor = "社区主任", ack.note = "已说明逾期原因";
+    ack.notice = number, ack.unit = (char *)s_from->code;
+    write_directive_seed(dir, "notice_ack", &ack, 10);
+
+    Fq__Directive refuse = FQ__DIRECTIVE__INIT;
+    refuse.case_uuid = "0190f3a2-7c4e-7a1b-8c2d-3e4f5a6b7c00";
+    refuse.action = "extension_refuse", refuse.actor = "街道", refuse.note = "请加快办理";
+    refuse.has_days = 1, refuse.days = 3;
+    Fq__Envelope env = FQ__ENVELOPE__INIT;
+    env.seq = 11;
+    env.body_case = FQ__ENVELOPE__BODY_DIRECTIVE, env.directive = &refuse;
+    write_seed(dir, "extension_refuse", &env);
+    s_seeded[s_nseeded++] = refuse.action;
+
+    for (size_t i = 0; fq_store_directive_actions[i]; i++) {
+        bool seeded = false;
+        for (size_t k = 0; k < s_nseeded && !seeded; k++)
+            seeded = strcmp(s_seeded[k], fq_store_directive_actions[i]) == 0;
+        if (!seeded) {
+            fprintf(stderr, "fuzz_link: no seed for the directive action %s\n",
+                    fq_store_directive_actions[i]);
+            exit(1);
+        }
+    }
+}
+
 static void write_seeds(const char *dir)
 {
     Fq__Heartbeat hb = FQ__HEARTBEAT__INIT;
@@ -126,6 +183,8 @@ static void write_seeds(const char *dir)
     env.seq = 8;
     env.body_case = FQ__ENVELOPE__BODY_DIRECTIVE, env.directive = &dir_msg;
     write_seed(dir, "directive", &env);
+    s_seeded[s_nseeded++] = dir_msg.action;
+    write_directive_seeds(dir);
 
     Fq__Count counts[2] = {FQ__COUNT__INIT, FQ__COUNT__INIT};
     Fq__Count *cp[2] = {&counts[0], &counts[1]};
@@ -214,6 +273,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!bad && env->body_case == FQ__ENVELOPE__BODY_STATS &&
         fq_stats_check_report(&st, s_from->code, env->stats, err, sizeof err) == FQ_STORE_OK)
         add_up(env->stats);
+    if (!bad && env->body_case == FQ__ENVELOPE__BODY_DIRECTIVE)
+        fq_store_check_directive(&st, s_from->code, env->directive, err, sizeof err);
     fq__envelope__free_unpacked(env, NULL);
     return 0;
 }

@@ -212,6 +212,56 @@ static void test_daily(void)
     fq_figures_free(total);
 }
 
+/* No raw control character but newlines and tabs, no C1 control, no bidirectional control. */
+static bool clean(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f || *p == 0xff)
+            return false;
+    return !strstr(text, "\xc2\x9b") && !strstr(text, "\xe2\x80\xae") &&
+           !strstr(text, "\xe2\x81\xa6");
+}
+
+/* Text stored before the daemons checked it (or a name from below) reaches the files escaped,
+ * as a terminal shows it: a title with escape sequences, a C1 and a bidirectional control, a
+ * byte of invalid UTF-8 and a lone \r; a category code from below with an isolate. */
+static void test_hostile(void)
+{
+    Fq__DayFigures *total = figures(STREET, 1, "x\xe2\x81\xa6y", 1);
+    fq_report_case_t cases[] = {{.case_no = "440311001001-20261110-0001",
+                                 .title = "欠薪\x1b[2J清屏\x1b]0;pwned\x07\xc2\x9b\xe2\x80\xae"
+                                          "末尾\xff\r伪造\x7f",
+                                 .category = "neighbour",
+                                 .track = "simple",
+                                 .state = "escalated",
+                                 .holder = STREET,
+                                 .escalated = true}};
+    fq_report_t r = {.cfg = &s_cfg,
+                     .unit = STREET,
+                     .unit_name = "光明街道综治中心",
+                     .from_day = 20261110,
+                     .to_day = 20261110,
+                     .total = total,
+                     .cases = cases,
+                     .ncases = 1};
+    char *md, *csv;
+    CHECK(fq_report_render_daily(&r, &md, &csv) == 0);
+    CHECK(clean(md));
+    CHECK(clean(csv));
+    CHECK(has(md, "| 欠薪\\x1b\\[2J清屏\\x1b\\]0;pwned\\x07\\u009b\\u202e末尾\\xff 伪造\\x7f | "));
+    CHECK(has(csv, ",\"欠薪\\x1b[2J清屏\\x1b]0;pwned\\x07\\u009b\\u202e末尾\\xff\\r伪造\\x7f\","));
+    free(md);
+    free(csv);
+    CHECK(fq_report_render_monthly(&r, &md, &csv) == 0);
+    CHECK(clean(md));
+    CHECK(clean(csv));
+    CHECK(has(md, "| x\\u2066y | 1 | 100.0% |"));
+    CHECK(has(csv, "\n按类别,x\\u2066y,受理,1\n"));
+    free(md);
+    free(csv);
+    fq_figures_free(total);
+}
+
 int main(void)
 {
     test_rates();
@@ -219,5 +269,6 @@ int main(void)
     test_add();
     test_monthly();
     test_daily();
+    test_hostile();
     CHECK_DONE();
 }

@@ -88,6 +88,21 @@ static void test_escape(void)
     CHECK_STR(out, "ab\\u202e");
     fq_text_escape(out, 8, "ab\u202ecd");
     CHECK_STR(out, "ab");
+    /* One character at a time, for other formats' writers: a newline of either kind and a tab
+     * are kept in text of several lines, escaped in one line. */
+    char esc[12];
+    size_t len;
+    CHECK_STR(fq_text_escape_next("\x1b[", FQ_TEXT_LINES, &len, esc), "\\x1b");
+    CHECK(len == 1);
+    CHECK_STR(fq_text_escape_next("\u202ex", FQ_TEXT_LINES, &len, esc), "\\u202e");
+    CHECK(len == 3);
+    CHECK_STR(fq_text_escape_next("\xffx", FQ_TEXT_LINES, &len, esc), "\\xff");
+    CHECK(len == 1);
+    CHECK(fq_text_escape_next("中", FQ_TEXT_LINE, &len, esc) == NULL && len == 3);
+    CHECK(fq_text_escape_next("\r\nx", FQ_TEXT_LINES, &len, esc) == NULL && len == 2);
+    CHECK(fq_text_escape_next("\tx", FQ_TEXT_LINES, &len, esc) == NULL && len == 1);
+    CHECK_STR(fq_text_escape_next("\rx", FQ_TEXT_LINES, &len, esc), "\\r");
+    CHECK_STR(fq_text_escape_next("\nx", FQ_TEXT_LINE, &len, esc), "\\n");
 }
 
 static void test_utf8(void)
