@@ -337,7 +337,8 @@ static Fq__Notice *row_to_notice(const PGresult *res, int row)
 fq_store_rc_t fq_store_notices(const fq_store_t *st, bool unacked_only, Fq__Notice ***out,
                                size_t *n, char *err, size_t errlen)
 {
-    /* Open: addressed to this unit, as it issued them or as the tier above its children. */
+    /* Open: addressed to this unit, as it issued them or as the tier above its children: the
+     * rule of fq_casework_notice_to, written as a filter; change the two together. */
     fq_arr_t children = FQ_ARR_INIT;
     for (size_t i = 0; i < st->cfg->nunits; i++)
         if (strcmp(st->cfg->units[i].parent, st->self->code) == 0)
