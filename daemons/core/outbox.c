@@ -110,15 +110,12 @@ int fq_outbox_fetch(fq_db_t *db, const char *unit, const char *peer, uint64_t af
     fq_p_text(&p, peer);
     fq_p_int(&p, (int64_t)after);
     fq_p_int(&p, limit);
-    /* Planned at every run: an outbox is a queue, a few rows most of the time and a whole
-     * outage's backlog after one. A plan made and kept while it was small (a scan of the table
-     * and a sort) read and sorted the whole backlog for every window sent in a drain, until
-     * autovacuum's next ANALYZE happened to replace it. */
-    PGresult *res = fq_db_run_once(db,
-                                   "SELECT seq, msg_id, body, body_kind FROM outbox WHERE unit = $1"
-                                   " AND peer = $2 AND seq > $3 AND poisoned_reason IS NULL"
-                                   " ORDER BY seq LIMIT $4",
-                                   &p, err, errlen);
+    /* outbox_window (migration 0013) reads the key in order and never sorts: an outbox is a
+     * queue, a few rows most of the time and a whole outage's backlog after one, and a plan
+     * that sorted it read the whole backlog for every window sent. */
+    PGresult *res =
+        fq_db_run(db, "SELECT seq, msg_id, body, body_kind FROM outbox_window($1, $2, $3, $4)", &p,
+                  err, errlen);
     if (!res)
         return -1;
     size_t rows = (size_t)PQntuples(res);
