@@ -324,6 +324,8 @@ static const fq_cfg_schema_t s_department = {"department", s_department_fields,
 
 static const fq_cfg_field_t s_database_fields[] = {
     {KEY("url", s_str, fq_cfg_t, database_url), .max = FQ_CFG_URL_MAX, .def = "dbname=fengqiao"},
+    {KEY("replan_interval_ms", s_int, fq_cfg_t, replan_interval_ms), .min = 1000, .max = 86400000,
+     .def = "10000"},
     {.key = NULL},
 };
 static const fq_cfg_schema_t s_database = {"database", s_database_fields, 0, NULL};

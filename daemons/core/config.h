@@ -75,6 +75,8 @@ typedef struct {
     char *path;                            /* the file it was loaded from */
     char *name;                            /* deployment name */
     char *database_url;                    /* libpq conninfo; FQ_DATABASE_URL overrides it */
+    int replan_interval_ms;                /* database.replan_interval_ms: how long a prepared
+                                              statement's plan is kept at most (10000) */
     int heartbeat_ms;                      /* link heartbeat interval (default 1000) */
     int link_timeout_ms;                   /* peer silent this long = link down (default 3000) */
     int resend_ms;                         /* unacked this long = go back and resend (2000) */

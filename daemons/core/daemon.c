@@ -247,13 +247,29 @@ static int open_all(fq_daemon_t *d)
     return 0;
 }
 
-/* Once a second: notices that have fallen due, and this unit's figures up the link. */
+/* Every database.replan_interval_ms: the prepared statements go, and with them their plans
+ * (fq_db_forget_plans), so none outlives the table sizes it was made for by longer than that. */
+static void forget_plans(fq_daemon_t *d, int64_t now)
+{
+    if (!d->replan_at_ms) /* the first interval starts with the daemon */
+        d->replan_at_ms = now + d->cfg->replan_interval_ms;
+    if (now < d->replan_at_ms)
+        return;
+    d->replan_at_ms = now + d->cfg->replan_interval_ms;
+    char err[ERRLEN];
+    if (fq_db_forget_plans(d->db, err, sizeof err) < 0)
+        fq_warn("dropping the prepared statements failed: %s", err);
+}
+
+/* Once a second: notices that have fallen due, this unit's figures up the link, and plans that
+ * have lived long enough. */
 static void on_supervision_timer(fq_daemon_t *d)
 {
     int64_t now = fq_mono_ms();
     if (!fq_db_connected(d->db) || now < d->supervise_at_ms)
         return;
     d->supervise_at_ms = now + 1000;
+    forget_plans(d, now);
     fq_store_t st = fq_daemon_store(d);
     char err[ERRLEN];
     int issued = fq_store_supervise(&st, err, sizeof err);

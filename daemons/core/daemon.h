@@ -26,6 +26,7 @@ typedef struct {
     int64_t db_retry_at_ms;    /* monotonic time of the next reconnect attempt */
     int db_backoff_ms;
     int64_t supervise_at_ms;   /* monotonic time of the next supervision pass */
+    int64_t replan_at_ms;      /* monotonic time when the prepared statements are next dropped */
 } fq_daemon_t;
 
 /* D's store as of now: its database, configuration and unit; what it queues for the neighbours

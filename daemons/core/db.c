@@ -435,6 +435,17 @@ fail:
     return -1;
 }
 
+int fq_db_forget_plans(fq_db_t *db, char *err, size_t errlen)
+{
+    fq_db_async_settle(db);
+    if (!db->conn || db->building || db->owed || PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+        return 0;
+    if (fq_db_exec(db, "DEALLOCATE ALL", NULL, err, errlen) < 0)
+        return -1;
+    db->nprepared = 0;
+    return 0;
+}
+
 int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
 {
     fq_db_async_settle(db);
@@ -443,8 +454,9 @@ int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
     db->nprepared = 0; /* prepared statements die with their connection */
     db->owed = 0;
     /* The schema goes in as a connection option, not as SQL text. Statements keep the planner's
-     * generic plans: no index leads with `unit` (migration 0005), so the plan made while the
-     * tables are young is the right one as they grow. */
+     * generic plans: no index leads with `unit` (migration 0005), so a plan made while the
+     * tables are young picks the right index; one made on a page or two scans it, and
+     * fq_db_forget_plans sees that it does not last. */
     char options[160];
     snprintf(options, sizeof options, "-c search_path=%s -c client_min_messages=warning",
              fq_db_schema(db));

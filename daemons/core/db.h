@@ -46,9 +46,10 @@ int fq_db_connect(fq_db_t *db, char *err, size_t errlen);
 bool fq_db_connected(const fq_db_t *db);
 
 /* Run SQL with parameters P (may be NULL). SQL must be a string constant: with parameters it
- * is prepared once per connection, keyed by its address. Returns the result (caller PQclears it) when its
- * status is PGRES_COMMAND_OK or PGRES_TUPLES_OK; otherwise NULL with the reason in ERR. A lost
- * connection is noticed here and makes fq_db_connected() false. */
+ * is prepared once per connection (until fq_db_forget_plans), keyed by its address. Returns
+ * the result (caller PQclears it) when its status is PGRES_COMMAND_OK or PGRES_TUPLES_OK;
+ * otherwise NULL with the reason in ERR. A lost connection is noticed here and makes
+ * fq_db_connected() false. */
 PGresult *fq_db_run(fq_db_t *db, const char *sql, const fq_params_t *p, char *err, size_t errlen);
 
 /* fq_db_run, planned afresh for these parameters every time instead of prepared once: for a
@@ -85,6 +86,14 @@ int fq_db_send_values(fq_db_t *db, const char *sql, const char *const *texts, si
 int fq_db_begin(fq_db_t *db, char *err, size_t errlen);
 int fq_db_commit(fq_db_t *db, char *err, size_t errlen);
 void fq_db_rollback(fq_db_t *db);
+
+/* Drop every statement prepared on the connection, so that each is prepared again on its next
+ * use and gets a plan made for the tables as they are then. A generic plan is kept until an
+ * ANALYZE of its tables: one made on a table of a page or two scans it, and goes on scanning it
+ * when a burst has grown it to 100,000 rows, until autovacuum analyzes it again. Only between
+ * transactions; it waits for those sent whole, and does nothing while one is being built or
+ * open. Returns 0, or -1 with ERR. */
+int fq_db_forget_plans(fq_db_t *db, char *err, size_t errlen);
 
 /* Name of the tier's schema: "community", "street" or "district". */
 const char *fq_db_schema(const fq_db_t *db);

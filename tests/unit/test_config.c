@@ -122,7 +122,7 @@ static void test_example(void)
     }
     CHECK(strcmp(cfg->name, "光明区综治中心三级联动") == 0);
     CHECK(strcmp(cfg->path, "config/guangming.yaml") == 0);
-    CHECK(strcmp(cfg->database_url, "dbname=fengqiao") == 0);
+    CHECK(strcmp(cfg->database_url, "dbname=fengqiao") == 0 && cfg->replan_interval_ms == 10000);
     CHECK(cfg->heartbeat_ms == 1000 && cfg->link_timeout_ms == 3000 && cfg->resend_ms == 2000);
     CHECK(cfg->window == 1024 && cfg->max_message_bytes == 262144);
     CHECK(cfg->nunits == 9);
@@ -328,6 +328,10 @@ static void test_notices_stats(void)
                       "out of bounds (100..86400000)");
     EXPECT_TEXT_ERROR(SECTION("stats") "  interval: 5\n", 9, 3,
                       "unknown key 'interval' in stats (expected report_interval_ms)");
+    EXPECT_TEXT_ERROR(SECTION("database") "  replan_interval_ms: 999\n", 9, 23,
+                      "'replan_interval_ms' = 999 is out of bounds (1000..86400000)");
+    EXPECT_TEXT_ERROR(SECTION("database") "  replan_interval_ms: 86400001\n", 9, 23,
+                      "out of bounds (1000..86400000)");
 }
 
 /* Lists out of order and overlapping, a Friday weekend, every bound that is allowed. */
@@ -347,7 +351,8 @@ static void test_sla_values(void)
         "  categories:\n"
         "    neighbour: {same_day: true}\n"
         "notices: {reminder_at: 0.75, warning_after_working_days: 60, auto_escalate: true}\n"
-        "stats: {report_interval_ms: 100}\n";
+        "stats: {report_interval_ms: 100}\n"
+        "database: {replan_interval_ms: 1000}\n";
     write_temp(text, strlen(text), path, sizeof path);
     fq_cfg_t *cfg = fq_cfg_load(path, err, sizeof err);
     CHECK(cfg != NULL);
@@ -371,7 +376,7 @@ static void test_sla_values(void)
     CHECK(same_sla(fq_cfg_sla(cfg, "high_risk", "other"), FQ_SLA_WORKING_DAYS, 7, 540));
     CHECK(same_sla(fq_cfg_sla(cfg, NULL, NULL), FQ_SLA_WORKING_DAYS, 7, 540));
     CHECK(cfg->reminder_fraction == 0.75 && cfg->warning_after_days == 60 && cfg->auto_escalate);
-    CHECK(cfg->stats_interval_ms == 100);
+    CHECK(cfg->stats_interval_ms == 100 && cfg->replan_interval_ms == 1000);
     fq_cfg_destroy(&cfg);
     unlink(path);
 
