@@ -244,6 +244,7 @@ static int open_all(fq_daemon_t *d)
         return 1;
     }
     d->db_backoff_ms = 100;
+    d->replan_at_ms = fq_mono_ms() + d->cfg->replan_interval_ms;
     return 0;
 }
 
@@ -251,8 +252,6 @@ static int open_all(fq_daemon_t *d)
  * (fq_db_forget_plans), so none outlives the table sizes it was made for by longer than that. */
 static void forget_plans(fq_daemon_t *d, int64_t now)
 {
-    if (!d->replan_at_ms) /* the first interval starts with the daemon */
-        d->replan_at_ms = now + d->cfg->replan_interval_ms;
     if (now < d->replan_at_ms)
         return;
     d->replan_at_ms = now + d->cfg->replan_interval_ms;
