@@ -18,19 +18,26 @@ static const char s_received_sql[] =
     " WHERE unit = $1 AND origin_unit = $1 AND created_at >= to_timestamp($2::int8 / 1000.0)"
     " AND created_at < to_timestamp($3::int8 / 1000.0) GROUP BY 1, 2, 3, 4";
 
-/* Each case's first resolution and first closing; the row when either falls in the period. */
+/* Each case's first resolution and first closing; the row when either falls in the period.
+ * The cases are found through the resolutions and closings in the period (the partial index
+ * case_events_outcome, migration 0014), so the cost follows the period, not the whole history;
+ * each is then looked up by its case (LATERAL, fenced, so no plan reads a whole table to join
+ * them) for its first resolution and closing ever, which may fall before the period. */
 static const char s_outcome_sql[] =
-    "SELECT (extract(epoch FROM c.created_at) * 1000)::int8,"
+    "SELECT floor(extract(epoch FROM c.created_at) * 1000)::int8,"
     " CASE WHEN coalesce(c.resolved_on_time, true) THEN 1 ELSE 0 END, r.resolved_ms,"
     " r.closed_ms"
-    " FROM cases c JOIN (SELECT uuid,"
-    "   min(at_ms) FILTER (WHERE to_state = 'resolved') AS resolved_ms,"
-    "   min(at_ms) FILTER (WHERE to_state = 'closed') AS closed_ms"
-    "   FROM case_events WHERE unit = $1 AND to_state IN ('resolved', 'closed') GROUP BY uuid) r"
-    " ON r.uuid = c.uuid"
-    " WHERE c.unit = $1 AND c.origin_unit = $1"
-    " AND (r.resolved_ms >= $2::int8 AND r.resolved_ms < $3::int8"
-    "      OR r.closed_ms >= $2::int8 AND r.closed_ms < $3::int8)";
+    " FROM (SELECT DISTINCT uuid FROM case_events WHERE unit = $1"
+    "   AND to_state IN ('resolved', 'closed') AND at_ms >= $2::int8 AND at_ms < $3::int8) p"
+    " CROSS JOIN LATERAL (SELECT c.created_at, c.resolved_on_time FROM cases c"
+    "   WHERE c.unit = $1 AND c.uuid = p.uuid AND c.origin_unit = $1 OFFSET 0) c"
+    " CROSS JOIN LATERAL (SELECT"
+    "   min(e.at_ms) FILTER (WHERE e.to_state = 'resolved') AS resolved_ms,"
+    "   min(e.at_ms) FILTER (WHERE e.to_state = 'closed') AS closed_ms"
+    "   FROM case_events e WHERE e.unit = $1 AND e.uuid = p.uuid"
+    "   AND e.to_state IN ('resolved', 'closed')) r"
+    " WHERE r.resolved_ms >= $2::int8 AND r.resolved_ms < $3::int8"
+    "  OR r.closed_ms >= $2::int8 AND r.closed_ms < $3::int8";
 
 /* Answers that count: given, and not found unreasonable on review. */
 static const char s_feedback_sql[] =

@@ -86,39 +86,47 @@ fq_store_rc_t fq_stats_receive(const fq_store_t *st, const char *peer,
 
 /* ---- reporting up -------------------------------------------------------------------------- */
 
-/* Days (YYYYMMDD) on which the figures of a case taken in here may have changed since the last
- * report: every day any figure of such a case falls on (its intake, first resolution, first
- * closing, answers), limited to $3..$4.
+/* The days on which the figures of a case taken in here may have changed since the last report:
+ * every day any figure of such a case falls on (its intake, first resolution, first closing,
+ * answers), limited to [$3, $4) (unix ms). One row per day: a moment (unix ms) on that day, by
+ * China Standard Time, as fq_cal_day_of counts days.
  *
  * Those are the cases of which this unit recorded a history entry since $2, the last report's
  * time by the database's clock (recorded_at is the database's now() of the writing
  * transaction). Every write that can move a figure records one in the same transaction: an
  * intake its first entry; an action (resolution, closing, an answer or its review, a new track)
- * its own; a copy from a neighbour is the whole case file as the sender holds it, so whatever it
- * brings that moves a figure (a new state, track or resolved_on_time, an answer, a review) comes
- * with the entry of the action that made it, new here. The entries are found through
- * case_events_recorded (migration 0008): the cost follows what changed, not the table's size.
- * The old condition's other terms (the case's created_at and updated_at, an answer's at_ms)
- * find no case the entries miss, and made the query read every case; they are when the action
- * was taken, by the clock of the daemon that took it, and miss a copy that arrives late.
- * now() as an upper bound excludes nothing (what is recorded after it is the next report's,
- * whose $2 is this report's now()), but makes the condition a range, which a generic plan
- * takes as narrow: the index is used whatever the table's statistics say. Each changed case's
- * days are then looked up by that case (LATERAL), so no plan joins by reading a whole table. */
+ * its own, with the action's at_ms (an answer's feedback row has the same); a copy from a
+ * neighbour is the whole case file as the sender holds it, so whatever it brings that moves a
+ * figure (a new state, track or resolved_on_time, an answer, a review) comes with the entry of
+ * the action that made it, new here. The entries are found through case_events_recorded
+ * (migration 0008). now() as an upper bound excludes nothing (what is recorded after it is the
+ * next report's, whose $2 is this report's now()), but makes the condition a range, which a
+ * generic plan takes as narrow.
+ *
+ * A case whose first entry here (from_state 'none': its intake, or the first copy of it to
+ * arrive) is among the fresh ones has nothing older here: every day any of its figures falls on
+ * is the day of one of its fresh entries. So the fresh entries' own days cover those cases with
+ * no look at each; that they also name days of cases taken in elsewhere, or of a second
+ * resolution, costs a day's figures sent again unchanged, never a change missed. After a burst
+ * nearly every changed case is such a one, and the report costs a pass over the fresh entries
+ * (stop 26: 0.25 s instead of 1.8 s for 200,000). Only the older cases that changed are looked
+ * up one by one (LATERAL, so no plan joins by reading a whole table), as before. */
 static const char s_touched_sql[] =
-    "WITH changed AS (SELECT DISTINCT c.uuid, c.created_at FROM case_events e"
-    "  JOIN cases c ON c.uuid = e.uuid AND c.unit = e.unit"
-    "  WHERE e.recorded_at >= $2::timestamptz AND e.recorded_at <= now() AND e.unit = $1"
-    "  AND c.origin_unit = $1)"
-    " SELECT DISTINCT day FROM ("
-    "  SELECT to_char(w.at AT TIME ZONE INTERVAL '+08:00', 'YYYYMMDD')::int AS day FROM changed c"
-    "  CROSS JOIN LATERAL (SELECT c.created_at AS at"
-    "   UNION ALL SELECT to_timestamp(min(e.at_ms) / 1000.0) FROM case_events e"
-    "    WHERE e.unit = $1 AND e.uuid = c.uuid AND e.to_state IN ('resolved', 'closed')"
-    "    GROUP BY e.to_state"
-    "   UNION ALL SELECT to_timestamp(f.at_ms / 1000.0) FROM feedback f"
-    "    WHERE f.unit = $1 AND f.uuid = c.uuid) w) d"
-    " WHERE day BETWEEN $3::int AND $4::int ORDER BY day";
+    "WITH fresh AS (SELECT e.uuid, e.at_ms, e.from_state FROM case_events e"
+    "  WHERE e.recorded_at >= $2::timestamptz AND e.recorded_at <= now() AND e.unit = $1),"
+    " older AS (SELECT o.uuid, c.created_at FROM"
+    "  (SELECT uuid FROM fresh GROUP BY uuid HAVING NOT bool_or(from_state = 'none')) o"
+    "  CROSS JOIN LATERAL (SELECT c.created_at FROM cases c"
+    "   WHERE c.unit = $1 AND c.uuid = o.uuid AND c.origin_unit = $1 OFFSET 0) c),"
+    " moments AS (SELECT at_ms FROM fresh"
+    "  UNION ALL SELECT floor(extract(epoch FROM c.created_at) * 1000)::int8 FROM older c"
+    "  UNION ALL SELECT m.at_ms FROM older c CROSS JOIN LATERAL (SELECT min(e.at_ms) AS at_ms"
+    "   FROM case_events e WHERE e.unit = $1 AND e.uuid = c.uuid"
+    "   AND e.to_state IN ('resolved', 'closed') GROUP BY e.to_state) m"
+    "  UNION ALL SELECT f.at_ms FROM older c CROSS JOIN LATERAL (SELECT f.at_ms FROM feedback f"
+    "   WHERE f.unit = $1 AND f.uuid = c.uuid OFFSET 0) f)"
+    " SELECT min(at_ms) FROM moments WHERE at_ms >= $3::int8 AND at_ms < $4::int8"
+    " GROUP BY (at_ms + 28800000) / 86400000 ORDER BY 1";
 
 /* When this unit last reported, by two clocks: *THROUGH by the daemon's (st->now_ms then, 0
  * before the first report), which paces the reports, and SINCE by the database's (its now()
@@ -141,7 +149,7 @@ static int read_last_report(const fq_store_t *st, int64_t *through, char *since,
     return 0;
 }
 
-/* The days touched SINCE, ascending, today always last. *DAYS is the caller's (free). */
+/* The days touched SINCE, ascending; none when nothing changed. *DAYS is the caller's (free). */
 static int touched_days(const fq_store_t *st, const char *since, int **days, size_t *n, char *err,
                         size_t errlen)
 {
@@ -149,23 +157,50 @@ static int touched_days(const fq_store_t *st, const char *since, int **days, siz
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, since);
-    fq_p_int(&p, fq_cal_day_of(st->now_ms - (FQ_STATS_REPORT_DAYS - 1) * DAY_MS));
-    fq_p_int(&p, today);
+    fq_p_int(&p, fq_cal_at(fq_cal_day_of(st->now_ms - (FQ_STATS_REPORT_DAYS - 1) * DAY_MS), 0));
+    fq_p_int(&p, fq_cal_at(fq_cal_next_day(today), 0));
     PGresult *res = fq_db_run(st->db, s_touched_sql, &p, err, errlen);
     if (!res)
         return -1;
     size_t rows = (size_t)PQntuples(res);
-    *days = malloc((rows + 1) * sizeof **days);
+    *days = malloc((rows ? rows : 1) * sizeof **days);
     for (size_t i = 0; *days && i < rows; i++)
-        (*days)[i] = atoi(PQgetvalue(res, (int)i, 0));
+        (*days)[i] = fq_cal_day_of(strtoll(PQgetvalue(res, (int)i, 0), NULL, 10));
     PQclear(res);
     if (!*days) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     *n = rows;
-    if (rows == 0 || (*days)[rows - 1] != today)
-        (*days)[(*n)++] = today;
+    return 0;
+}
+
+/* This unit's own figures for DAYS[0..N) (ascending), in *OWN (*NOWN of them, ascending, the
+ * caller's: fq_stats_days_free). Each run of consecutive days is figured on its own, so a day
+ * touched long ago costs that day, not every day since. */
+static int own_figures(const fq_store_t *st, const int *days, size_t n, Fq__DayFigures ***own,
+                       size_t *nown, char *err, size_t errlen)
+{
+    *own = NULL;
+    *nown = 0;
+    for (size_t first = 0, last = 0; first < n; first = ++last) {
+        while (last + 1 < n && days[last + 1] == fq_cal_next_day(days[last]))
+            last++;
+        Fq__DayFigures **run = NULL;
+        size_t nrun = 0;
+        if (fq_stats_own_days(st, days[first], days[last], &run, &nrun, err, errlen) != FQ_STORE_OK)
+            return -1;
+        Fq__DayFigures **grown = realloc(*own, (*nown + nrun) * sizeof **own);
+        if (!grown && *nown + nrun > 0) {
+            fq_stats_days_free(run, nrun);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        *own = grown;
+        memcpy(*own + *nown, run, nrun * sizeof *run);
+        *nown += nrun;
+        free(run);
+    }
     return 0;
 }
 
@@ -189,21 +224,20 @@ static Fq__DayFigures **pick_days(const fq_store_t *st, const int *days, size_t 
     return out;
 }
 
-/* Compute and queue the figures of the days touched SINCE. */
+/* Compute and queue the figures of the days touched SINCE; nothing when none was. */
 static int queue_report(const fq_store_t *st, const char *since, char *err, size_t errlen)
 {
     int *days = NULL;
     size_t n = 0, nown = 0;
     Fq__DayFigures **own = NULL, **picked = NULL;
     int rc = touched_days(st, since, &days, &n, err, errlen);
-    if (rc == 0 &&
-        fq_stats_own_days(st, days[0], days[n - 1], &own, &nown, err, errlen) != FQ_STORE_OK)
+    if (rc == 0 && n > 0 && own_figures(st, days, n, &own, &nown, err, errlen) < 0)
         rc = -1;
-    if (rc == 0 && !(picked = pick_days(st, days, n, own, nown))) {
+    if (rc == 0 && n > 0 && !(picked = pick_days(st, days, n, own, nown))) {
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
-    if (rc == 0) {
+    if (rc == 0 && n > 0) {
         Fq__StatsReport report = FQ__STATS_REPORT__INIT;
         report.days = picked;
         report.n_days = n;
