@@ -2,6 +2,7 @@
  * Exit status: 0 ok, 1 refused or failed, 2 usage. */
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,11 +239,77 @@ static const s_verb_t *find_verb(const char *name)
     return NULL;
 }
 
+/* Letters to change, add or drop to turn A into B; SIZE_MAX when either is longer than any verb
+ * could be. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { LONGEST = 32 };
+    size_t la = strlen(a), lb = strlen(b), row[LONGEST + 1];
+    if (la > LONGEST || lb > LONGEST)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j], best = diagonal + (a[i - 1] != b[j - 1]);
+            if (above + 1 < best)
+                best = above + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+/* The verb NAME was most likely meant to be: the first one it begins (three letters or more),
+ * else the nearest one or two letters away; NULL when none is. */
+static const s_verb_t *near_verb(const char *name)
+{
+    const s_verb_t *nearest = NULL;
+    size_t best = 3, len = strlen(name);
+    for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++) {
+        if (len >= 3 && strncmp(s_verbs[i].name, name, len) == 0)
+            return &s_verbs[i];
+        size_t d = edit_distance(name, s_verbs[i].name);
+        if (d < best) {
+            best = d;
+            nearest = &s_verbs[i];
+        }
+    }
+    return nearest;
+}
+
+static const char s_usage_line[] =
+    "usage: casectl [--config FILE --unit CODE | --endpoint EP] [--json] [--timeout MS]"
+    " VERB [ARGS]\n";
+
+/* A mistyped verb gets the verb it was likely meant to be and the list of verbs, not the whole
+ * usage: the one line that matters should not scroll away. */
+static void unknown_verb(const char *name)
+{
+    casectl_complain(NULL, "unknown verb '%s'", name);
+    const s_verb_t *near = near_verb(name);
+    if (near)
+        fprintf(stderr, "did you mean '%s'?\n", near->name);
+    fputs(s_usage_line, stderr);
+    int col = fprintf(stderr, "verbs:");
+    for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++) {
+        if (col + 1 + (int)strlen(s_verbs[i].name) > 80)
+            col = fprintf(stderr, "\n      ");
+        col += fprintf(stderr, " %s", s_verbs[i].name);
+    }
+    fprintf(stderr, "\n'casectl --help' says what each does, 'casectl VERB --help' how.\n");
+}
+
 static void usage(FILE *out)
 {
+    fputs(s_usage_line, out);
     fprintf(out,
-            "usage: casectl [--config FILE --unit CODE | --endpoint EP] [--json] [--timeout MS]"
-            " VERB [ARGS]\n\n"
+            "\n"
             "Operate a fengqiao daemon through its ops socket.\n\n"
             "  --config FILE   the deployment file (finds the unit's endpoint and names)\n"
             "  --unit CODE     the unit to talk to\n"
@@ -365,8 +432,7 @@ int main(int argc, char **argv)
     }
     const s_verb_t *v = find_verb(argv[optind]);
     if (!v) {
-        casectl_complain(NULL, "unknown verb '%s'", argv[optind]);
-        usage(stderr);
+        unknown_verb(argv[optind]);
         return 2;
     }
     int vargc = argc - optind;

@@ -477,6 +477,15 @@ usage_error "no verb given" "${g[@]}"
 usage_error "unknown option --bogus" --config "$cfg" --bogus status
 usage_error "--config needs a value" --config
 usage_error "unknown verb 'frobnicate'" "${g[@]}" frobnicate
+# A mistyped verb gets the verb it was likely meant to be, and the verbs, not the whole usage.
+assert_eq "usage: casectl " "$(sed -n '2p' <<<"$E2E_OUT" | cut -c1-15)" "the line after an unknown verb like no other"
+for typo in acept:accept resol:resolve esclate:escalate; do
+    usage_error "unknown verb '${typo%%:*}'" "${g[@]}" "${typo%%:*}"
+    assert_eq "did you mean '${typo#*:}'?" "$(sed -n '2p' <<<"$E2E_OUT")" "the verb meant by '${typo%%:*}'"
+    assert_contains "$E2E_OUT" $'\nverbs: submit ' "the verbs listed after '${typo%%:*}'"
+    (($(wc -l <<<"$E2E_OUT") < 12)) ||
+        fail "the unknown verb '${typo%%:*}' printed $(wc -l <<<"$E2E_OUT") lines: the whole usage"
+done
 usage_error "status: unexpected argument 'now'" "${g[@]}" status now
 usage_error "units: unexpected argument 'all'" --config "$cfg" units all
 usage_error "accept: name the case (number or uuid)" "${g[@]}" accept
