@@ -459,8 +459,8 @@ int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
      * fq_db_forget_plans sees that it does not last. A daemon's one connection serves its whole
      * loop with short statements, so neither JIT compilation nor parallel workers are allowed:
      * either is chosen on a cost estimate, and an estimate far too high (a period's rows guessed
-     * from the whole history's) turned an 80 ms statement into 640 ms of compiling, or added
-     * 45 ms of starting workers, every time it ran. */
+     * from the whole history's) turned a 90 ms statement into 640 ms of compiling, or added
+     * 45 ms of starting workers to 2 ms of reading, every time it ran. */
     char options[200];
     snprintf(options, sizeof options,
              "-c search_path=%s -c client_min_messages=warning -c jit=off"

@@ -109,8 +109,8 @@ fq_store_rc_t fq_stats_receive(const fq_store_t *st, const char *peer,
  * no look at each; that they also name days of cases taken in elsewhere, or of a second
  * resolution, costs a day's figures sent again unchanged, never a change missed. After a burst
  * nearly every changed case is such a one, and the report costs a pass over the fresh entries
- * (stop 26: 0.25 s instead of 1.8 s for 200,000). Only the older cases that changed are looked
- * up one by one (LATERAL, so no plan joins by reading a whole table), as before. */
+ * (stop 26: 0.11 s instead of 0.57 s after a burst of 100,000 cases). Only the older cases that
+ * changed are looked up one by one (LATERAL, so no plan joins by reading a whole table). */
 static const char s_touched_sql[] =
     "WITH fresh AS (SELECT e.uuid, e.at_ms, e.from_state FROM case_events e"
     "  WHERE e.recorded_at >= $2::timestamptz AND e.recorded_at <= now() AND e.unit = $1),"
@@ -190,8 +190,12 @@ static int own_figures(const fq_store_t *st, const int *days, size_t n, Fq__DayF
         size_t nrun = 0;
         if (fq_stats_own_days(st, days[first], days[last], &run, &nrun, err, errlen) != FQ_STORE_OK)
             return -1;
+        if (nrun == 0) { /* days with no figures: the report gives them zeros (pick_days) */
+            free(run);
+            continue;
+        }
         Fq__DayFigures **grown = realloc(*own, (*nown + nrun) * sizeof **own);
-        if (!grown && *nown + nrun > 0) {
+        if (!grown) {
             fq_stats_days_free(run, nrun);
             snprintf(err, errlen, "out of memory");
             return -1;
