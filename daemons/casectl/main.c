@@ -106,6 +106,23 @@ static int cmd_units(casectl_t *g, int argc, char **argv)
     return 0;
 }
 
+static int cmd_roles(casectl_t *g, int argc, char **argv)
+{
+    if (argc > 1)
+        return no_arguments("roles", argv);
+    for (int t = 0; t < FQ_TIER_COUNT; t++) {
+        const char *role = g->cfg->database_roles[t];
+        if (!role)
+            continue;
+        if (g->json) /* both are checked identifiers: nothing to escape */
+            printf("{\"tier\":\"%s\",\"role\":\"%s\",\"schema\":\"%s\"}\n",
+                   fq_tier_name((fq_tier_t)t), role, fq_tier_name((fq_tier_t)t));
+        else
+            printf("%s\t%s\n", fq_tier_name((fq_tier_t)t), role);
+    }
+    return 0;
+}
+
 #define CASE_ARG "CASE"
 /* Verbs with fn NULL name one case and go through casectl_cmd_case, which accepts only the
  * options whose letters are in opts: a actor, n note, r reason, t track, d dept, l lead, c co,
@@ -221,6 +238,10 @@ static const s_verb_t s_verbs[] = {
      "age of the oldest unacked message, messages the peer refused."},
     {"units", cmd_units, NULL, "",
      "List the units of the deployment file (--config only): code, tier, ops endpoint, name."},
+    {"roles", cmd_roles, NULL, "",
+     "List the database roles of the deployment file (--config only): tier and role, for\n"
+     "each tier database.roles names. That tier's daemons connect as the role, which owns\n"
+     "the tier's schema (community, street or district) and has no rights on the others."},
     {"keygen", casectl_cmd_keygen, NULL, "[UNIT...] [--replace]",
      "Make the units' CurveZMQ keypairs for the tier link (--config only), in the key\n"
      "directory link.keys names (default: keys/ beside the config file): UNIT.key, the\n"
@@ -385,7 +406,7 @@ static int resolve_target(casectl_t *g, const s_verb_t *v)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    if (v->fn == cmd_units || v->fn == casectl_cmd_keygen) { /* the file alone */
+    if (v->fn == cmd_units || v->fn == cmd_roles || v->fn == casectl_cmd_keygen) { /* the file */
         if (g->cfg)
             return -1;
         casectl_complain(v->name, "needs --config FILE");

@@ -116,6 +116,21 @@ static int s_ident(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t
     return s_ident_check(p, f, n, t) || s_store(p, n, fq_cfg_at(obj, f->off), t) ? -1 : 0;
 }
 
+/* A PostgreSQL role name a daemon connects as. Lower case only: libpq takes the name as it is,
+ * while SQL folds an unquoted one, so a mixed-case name would be two different roles to the
+ * daemon and to whoever made it. */
+static int s_role(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
+                  void *obj)
+{
+    size_t len = strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_");
+    if (len == 0 || len > FQ_CFG_ROLE_MAX || t[len] != '\0' || (t[0] >= '0' && t[0] <= '9'))
+        return fq_cfg_fail(
+            p, fq_cfg_mark(n),
+            "'%s' must be a role name: 1..%d of a-z 0-9 _, not starting with a digit", f->key,
+            FQ_CFG_ROLE_MAX);
+    return s_store(p, n, fq_cfg_at(obj, f->off), t);
+}
+
 /* A 12-digit division code, into a char[FQ_UNIT_CODE_LEN + 1]. */
 static int s_code(fq_cfg_parse_t *p, const fq_cfg_field_t *f, const yaml_node_t *n, const char *t,
                   void *obj)
@@ -322,8 +337,18 @@ static const fq_cfg_field_t s_department_fields[] = {
 static const fq_cfg_schema_t s_department = {"department", s_department_fields,
                                              sizeof(fq_department_cfg_t), NULL};
 
+/* DESIGN.md, Security: each tier can run under a role with rights on its own schema only. */
+static const fq_cfg_field_t s_roles_fields[] = {
+    {KEY("community", s_role, fq_cfg_t, database_roles[FQ_TIER_COMMUNITY])},
+    {KEY("street", s_role, fq_cfg_t, database_roles[FQ_TIER_STREET])},
+    {KEY("district", s_role, fq_cfg_t, database_roles[FQ_TIER_DISTRICT])},
+    {.key = NULL},
+};
+static const fq_cfg_schema_t s_roles = {"database.roles", s_roles_fields, 0, NULL};
+
 static const fq_cfg_field_t s_database_fields[] = {
     {KEY("url", s_str, fq_cfg_t, database_url), .max = FQ_CFG_URL_MAX, .def = "dbname=fengqiao"},
+    {.key = "roles", .set = fq_cfg_submap, .aux = &s_roles},
     {KEY("replan_interval_ms", s_int, fq_cfg_t, replan_interval_ms), .min = 1000, .max = 86400000,
      .def = "10000"},
     {.key = NULL},
@@ -585,6 +610,8 @@ void fq_cfg_destroy(fq_cfg_t **self_p)
     free(c->path);
     free(c->name);
     free(c->database_url);
+    for (int t = 0; t < FQ_TIER_COUNT; t++)
+        free(c->database_roles[t]);
     free(c->keys_dir);
     free(c);
     *self_p = NULL;

@@ -21,11 +21,13 @@
 #define FQ_CFG_IDENT_MAX 64                /* category/department codes: [A-Za-z0-9_-] */
 #define FQ_CFG_ENDPOINT_MAX 256            /* ops/link: tcp://, ipc:// or inproc:// */
 #define FQ_CFG_URL_MAX 1024                /* database.url and FQ_DATABASE_URL */
+#define FQ_CFG_ROLE_MAX 63                 /* database.roles: PostgreSQL's NAMEDATALEN - 1 */
 #define FQ_CFG_PATH_MAX 1024               /* link.keys, once made absolute */
 #define FQ_CFG_UNITS_MAX 4096              /* units in one file */
 #define FQ_CFG_LIST_MAX 1024               /* categories, departments, categories per department */
 
 typedef enum { FQ_TIER_COMMUNITY = 0, FQ_TIER_STREET = 1, FQ_TIER_DISTRICT = 2 } fq_tier_t;
+#define FQ_TIER_COUNT 3
 
 typedef struct {
     char code[FQ_UNIT_CODE_LEN + 1];
@@ -75,6 +77,9 @@ typedef struct {
     char *path;                            /* the file it was loaded from */
     char *name;                            /* deployment name */
     char *database_url;                    /* libpq conninfo; FQ_DATABASE_URL overrides it */
+    char *database_roles[FQ_TIER_COUNT];   /* database.roles: the role each tier's daemons
+                                              connect as, owner of that tier's schema and of
+                                              nothing else; NULL = the url's user */
     int replan_interval_ms;                /* database.replan_interval_ms: how long a prepared
                                               statement's plan is kept at most (10000) */
     int heartbeat_ms;                      /* link heartbeat interval (default 1000) */

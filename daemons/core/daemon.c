@@ -49,6 +49,9 @@ static void usage(FILE *out, const char *prog, fq_tier_t tier)
             "of its parent and children, are read from the file's key directory (link.keys,\n"
             "default keys/ beside the file); `casectl --config FILE keygen` makes them.\n"
             "\n"
+            "Database: database.url of the file, as the role database.roles names for the\n"
+            "tier (the url's user when it names none); the role owns the tier's schema.\n"
+            "\n"
             "Environment: FQ_DATABASE_URL overrides database.url of the file.\n"
             "Signals: SIGTERM/SIGINT stop after the current message; nothing is lost.\n",
             prog, fq_tier_name(tier), fq_tier_name(tier), fq_tier_name(tier));
@@ -215,7 +218,9 @@ static void try_db(fq_daemon_t *d)
         return;
     char err[ERRLEN];
     if (fq_db_connect(d->db, err, sizeof err) == 0) {
-        fq_info("database connected (schema %s)", fq_db_schema(d->db));
+        const char *role = d->cfg->database_roles[d->self->tier];
+        fq_info("database connected (schema %s, %s %s)", fq_db_schema(d->db), role ? "role" : "as",
+                role ? role : "the url's user");
         d->db_backoff_ms = 100;
         fq_link_kick(d->link);
         return;
@@ -230,7 +235,8 @@ static int open_all(fq_daemon_t *d)
 {
     char err[ERRLEN];
     d->zctx = zmq_ctx_new();
-    d->db = fq_db_new(d->cfg->database_url, d->self->tier, d->self->code);
+    d->db = fq_db_new(d->cfg->database_url, d->cfg->database_roles[d->self->tier], d->self->tier,
+                      d->self->code);
     if (!d->zctx || !d->db) {
         fq_error("out of memory");
         return 1;

@@ -48,15 +48,17 @@ void fq_p_bytes(fq_params_t *p, const void *data, size_t len)
     p->n++;
 }
 
-fq_db_t *fq_db_new(const char *conninfo, fq_tier_t tier, const char *unit)
+fq_db_t *fq_db_new(const char *conninfo, const char *role, fq_tier_t tier, const char *unit)
 {
     fq_db_t *db = calloc(1, sizeof *db);
     if (!db)
         return NULL;
     db->conninfo = strdup(conninfo);
+    db->role = role ? strdup(role) : NULL;
     db->tier = tier;
     snprintf(db->app_name, sizeof db->app_name, "fengqiao %s", unit);
-    if (!db->conninfo) {
+    if (!db->conninfo || (role && !db->role)) {
+        free(db->conninfo);
         free(db);
         return NULL;
     }
@@ -72,6 +74,7 @@ void fq_db_destroy(fq_db_t **self_p)
     if (db->conn)
         PQfinish(db->conn);
     free(db->conninfo);
+    free(db->role);
     free(db);
     *self_p = NULL;
 }
@@ -412,6 +415,35 @@ static int apply_migration(fq_db_t *db, const fq_migration_t *m, char *err, size
     return fq_db_exec(db, "INSERT INTO schema_migrations (name) VALUES ($1)", &p, err, errlen);
 }
 
+/* The tier's schema is made unless it exists. A tier's own role (database.roles) owns the
+ * schema made for it and has no right to create one in the database, which CREATE SCHEMA asks
+ * of it even with IF NOT EXISTS and the schema there. A schema the user may not use drops out
+ * of the search path unseen, and PostgreSQL's complaint would be "no schema has been selected",
+ * so that is checked here and said plainly. */
+static int ensure_schema(fq_db_t *db, char *err, size_t errlen)
+{
+    fq_params_t p = {0};
+    fq_p_text(&p, fq_db_schema(db));
+    PGresult *res = fq_db_run(db,
+                              "SELECT has_schema_privilege(oid, 'USAGE') AND "
+                              "has_schema_privilege(oid, 'CREATE'), current_user "
+                              "FROM pg_namespace WHERE nspname = $1",
+                              &p, err, errlen);
+    if (!res)
+        return -1;
+    int exists = PQntuples(res);
+    bool usable = exists && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    if (exists && !usable)
+        snprintf(err, errlen,
+                 "user %s may not use schema %s (it needs USAGE and CREATE there: the tier's "
+                 "role owns its schema, which scripts/cluster up arranges on its own server)",
+                 PQgetvalue(res, 0, 1), fq_db_schema(db));
+    PQclear(res);
+    if (exists)
+        return usable ? 0 : -1;
+    return fq_db_exec(db, s_create_schema[db->tier], NULL, err, errlen);
+}
+
 static int migrate(fq_db_t *db, char *err, size_t errlen)
 {
     fq_params_t lock = {0};
@@ -419,7 +451,7 @@ static int migrate(fq_db_t *db, char *err, size_t errlen)
     if (fq_db_begin(db, err, errlen) < 0)
         return -1;
     if (fq_db_exec(db, "SELECT pg_advisory_xact_lock($1::int8)", &lock, err, errlen) < 0 ||
-        fq_db_exec(db, s_create_schema[db->tier], NULL, err, errlen) < 0 ||
+        ensure_schema(db, err, errlen) < 0 ||
         fq_db_exec(db,
                    "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, "
                    "applied_at timestamptz NOT NULL DEFAULT now())",
@@ -432,6 +464,12 @@ static int migrate(fq_db_t *db, char *err, size_t errlen)
     return fq_db_commit(db, err, errlen);
 fail:
     fq_db_rollback(db);
+    if (db->role) { /* "permission denied for schema street" alone does not say who was denied */
+        char cause[512];
+        snprintf(cause, sizeof cause, "%s", err);
+        snprintf(err, errlen, "role %s (database.roles.%s), schema %s: %s", db->role,
+                 fq_tier_name(db->tier), fq_db_schema(db), cause);
+    }
     return -1;
 }
 
@@ -466,8 +504,10 @@ int fq_db_connect(fq_db_t *db, char *err, size_t errlen)
              "-c search_path=%s -c client_min_messages=warning -c jit=off"
              " -c max_parallel_workers_per_gather=0",
              fq_db_schema(db));
-    const char *keys[] = {"dbname", "options", "application_name", "connect_timeout", NULL};
-    const char *vals[] = {db->conninfo, options, db->app_name, "5", NULL};
+    /* A role given comes last, so it wins over a user the conninfo names (libpq takes the last
+     * value given for a key; a NULL value is passed over). */
+    const char *keys[] = {"dbname", "options", "application_name", "connect_timeout", "user", NULL};
+    const char *vals[] = {db->conninfo, options, db->app_name, "5", db->role, NULL};
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
         snprintf(err, errlen, "cannot connect: %s",

@@ -36,8 +36,9 @@ void fq_p_int(fq_params_t *p, int64_t value);
 void fq_p_bytes(fq_params_t *p, const void *data, size_t len);
 
 /* A new, unconnected handle for TIER's schema, for the daemon of UNIT (its connection is named
- * "fengqiao UNIT" in pg_stat_activity); NULL on allocation failure. */
-fq_db_t *fq_db_new(const char *conninfo, fq_tier_t tier, const char *unit);
+ * "fengqiao UNIT" in pg_stat_activity); NULL on allocation failure. ROLE, when not NULL, is the
+ * user it connects as, whatever CONNINFO names (database.roles). Neither string is kept. */
+fq_db_t *fq_db_new(const char *conninfo, const char *role, fq_tier_t tier, const char *unit);
 void fq_db_destroy(fq_db_t **self_p);
 
 /* Connect, set the search path to the tier's schema and apply pending migrations. Returns 0,

@@ -21,6 +21,7 @@ typedef struct {
 
 struct fq_db {
     char *conninfo;
+    char *role; /* the user to connect as; NULL = CONNINFO's */
     fq_tier_t tier;
     char app_name[64]; /* "fengqiao UNIT": pg_stat_activity tells whose connection it is */
     PGconn *conn;

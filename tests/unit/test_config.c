@@ -123,6 +123,9 @@ static void test_example(void)
     CHECK(strcmp(cfg->name, "光明区综治中心三级联动") == 0);
     CHECK(strcmp(cfg->path, "config/guangming.yaml") == 0);
     CHECK(strcmp(cfg->database_url, "dbname=fengqiao") == 0 && cfg->replan_interval_ms == 10000);
+    CHECK(strcmp(cfg->database_roles[FQ_TIER_COMMUNITY], "fq_community") == 0);
+    CHECK(strcmp(cfg->database_roles[FQ_TIER_STREET], "fq_street") == 0);
+    CHECK(strcmp(cfg->database_roles[FQ_TIER_DISTRICT], "fq_district") == 0);
     CHECK(cfg->heartbeat_ms == 1000 && cfg->link_timeout_ms == 3000 && cfg->resend_ms == 2000);
     CHECK(cfg->window == 1024 && cfg->max_message_bytes == 262144);
     CHECK(cfg->nunits == 9);
@@ -564,6 +567,22 @@ static void test_values(void)
     EXPECT_TEXT_ERROR("name: test\nlink:\n  heartbeat_ms: 5000\n", 3, 3,
                       "link_timeout_ms (3000) must exceed heartbeat_ms (5000)");
     EXPECT_TEXT_ERROR("name: test\ndatabase:\n  host: x\n", 3, 3, "unknown key 'host' in database");
+    EXPECT_TEXT_ERROR("name: test\ndatabase:\n  roles: {city: fq_city}\n", 3, 11,
+                      "unknown key 'city' in database.roles");
+    EXPECT_TEXT_ERROR("name: test\ndatabase:\n  roles: [fq]\n", 3, 10,
+                      "database.roles must be a mapping, not a sequence");
+    EXPECT_TEXT_ERROR("name: test\ndatabase:\n  roles: {street: Fq}\n", 3, 19,
+                      "'street' must be a role name");
+    EXPECT_TEXT_ERROR("name: test\ndatabase:\n  roles: {street: 9fq}\n", 3, 19, "role name");
+    EXPECT_TEXT_ERROR("name: test\ndatabase:\n  roles: {street: \"fq; DROP\"}\n", 3, 19,
+                      "role name");
+    EXPECT_TEXT_ERROR("name: test\ndatabase:\n  roles: {street: \"\"}\n", 3, 19, "role name");
+    EXPECT_TEXT_ERROR("name: test\ndatabase:\n  roles: {street: a, street: b}\n", 3, 22,
+                      "duplicate key 'street'");
+    memset(name, 'r', 64);
+    name[64] = '\0';
+    snprintf(text, sizeof text, "name: test\ndatabase:\n  roles: {district: %s}\n", name);
+    EXPECT_TEXT_ERROR(text, 3, 21, "1..63 of a-z 0-9 _");
     EXPECT_TEXT_ERROR("- a\n- b\n", 1, 1, "the top level must be a mapping, not a sequence");
     EXPECT_TEXT_ERROR("name: test\n---\nname: other\n", 2, 1, "second YAML document");
     EXPECT_TEXT_ERROR("name: [[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]\n", 1, 22,
@@ -602,6 +621,8 @@ static void test_defaults_and_env(void)
     unsetenv("FQ_DATABASE_URL");
     fq_cfg_t *cfg = fq_cfg_load(path, err, sizeof err);
     CHECK(cfg && strcmp(cfg->database_url, "dbname=fengqiao") == 0);
+    CHECK(cfg && !cfg->database_roles[FQ_TIER_COMMUNITY] && !cfg->database_roles[FQ_TIER_STREET] &&
+          !cfg->database_roles[FQ_TIER_DISTRICT]); /* every tier connects as the url's user */
     CHECK(cfg && cfg->heartbeat_ms == 1000 && cfg->link_timeout_ms == 3000);
     CHECK(cfg && cfg->resend_ms == 2000 && cfg->window == 1024);
     CHECK(cfg && cfg->max_message_bytes == 262144);
