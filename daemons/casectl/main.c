@@ -323,7 +323,7 @@ static void unknown_verb(const char *name)
             col = fprintf(stderr, "\n      ");
         col += fprintf(stderr, " %s", s_verbs[i].name);
     }
-    fprintf(stderr, "\n'casectl --help' says what each does, 'casectl VERB --help' how.\n");
+    fprintf(stderr, "\n'casectl help' says what each does, 'casectl help VERB' how.\n");
 }
 
 static void usage(FILE *out)
@@ -338,7 +338,7 @@ static void usage(FILE *out)
             "                  not with --unit\n"
             "  --json          one JSON object per line\n"
             "  --timeout MS    how long to wait for an answer, 1 to 3600000 ms (default 5000)\n\n"
-            "Verbs (casectl VERB --help for each):\n");
+            "Verbs (casectl VERB --help, or casectl help VERB, for each):\n");
     for (size_t i = 0; i < sizeof s_verbs / sizeof s_verbs[0]; i++) {
         const char *nl = strchr(s_verbs[i].help, '\n');
         int len = nl ? (int)(nl - s_verbs[i].help) : (int)strlen(s_verbs[i].help);
@@ -440,6 +440,25 @@ static int take_json(int argc, char **argv, casectl_t *g)
     return kept;
 }
 
+/* `casectl help [VERB]`, which people type as often as --help: the usage, or VERB's. */
+static int help(int argc, char **argv)
+{
+    if (argc == 1) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc > 2) {
+        casectl_complain("help", "takes at most one verb, not '%s'", argv[2]);
+        usage(stderr);
+        return 2;
+    }
+    if (!find_verb(argv[1])) {
+        unknown_verb(argv[1]);
+        return 2;
+    }
+    return casectl_verb_usage(argv[1], stdout, 0);
+}
+
 int main(int argc, char **argv)
 {
     casectl_t g = {.timeout_ms = 5000};
@@ -451,6 +470,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (strcmp(argv[optind], "help") == 0)
+        return help(argc - optind, argv + optind);
     const s_verb_t *v = find_verb(argv[optind]);
     if (!v) {
         unknown_verb(argv[optind]);

@@ -486,6 +486,15 @@ for typo in acept:accept resol:resolve esclate:escalate; do
     (($(wc -l <<<"$E2E_OUT") < 12)) ||
         fail "the unknown verb '${typo%%:*}' printed $(wc -l <<<"$E2E_OUT") lines: the whole usage"
 done
+# casectl help [VERB], as people type it: the usage, or the verb's, as --help gives them.
+assert_exit 0 "$FQ_BUILD_DIR/casectl" help
+assert_eq "$("$FQ_BUILD_DIR/casectl" --help)" "$E2E_OUT" "casectl help is casectl --help"
+assert_exit 0 "$FQ_BUILD_DIR/casectl" help escalate
+assert_eq "$("$FQ_BUILD_DIR/casectl" escalate --help)" "$E2E_OUT" "casectl help escalate"
+assert_contains "$E2E_OUT" "usage: casectl [GLOBAL OPTIONS] escalate" "casectl help escalate"
+usage_error "unknown verb 'esclate'" help esclate
+assert_eq "did you mean 'escalate'?" "$(sed -n '2p' <<<"$E2E_OUT")" "casectl help esclate"
+usage_error "help: takes at most one verb, not 'close'" help accept close
 usage_error "status: unexpected argument 'now'" "${g[@]}" status now
 usage_error "units: unexpected argument 'all'" --config "$cfg" units all
 usage_error "accept: name the case (number or uuid)" "${g[@]}" accept
