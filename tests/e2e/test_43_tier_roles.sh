@@ -8,6 +8,8 @@
 # (b) Under the roles the case goes on up to the district, and a new one follows it.
 # (c) Each role reads its own schema and is refused the other two, and cannot make a schema.
 # (d) casectl roles lists the roles; an unknown tier or a bad role name is refused with its line.
+#     scripts/cluster up on an outside server (FQ_DATABASE_URL) makes no role, and names the
+#     ones missing there before any daemon starts.
 # (e) A daemon whose role has no rights on its schema stays up with its database down; its log
 #     names the role and the schema. Once scripts/cluster gives the role the schema, it connects.
 set -euo pipefail
@@ -110,6 +112,17 @@ for roles in "{city: fq_t_city}" "{street: Fq_Street}" "{street: \"fq street\"}"
     *) assert_contains "$E2E_OUT" "'street' must be a role name" "database.roles.street: $roles" ;;
     esac
 done
+# On a server of FQ_DATABASE_URL the roles are its administrator's: scripts/cluster makes none,
+# and says which are missing before any daemon starts.
+sed 's|^  roles: .*|  roles: {community: fq_t_community, street: fq_t_nobody, district: fq_t_none}|' "$cfg" >"$bad"
+url=$(. "$FQ_RUN_DIR/pg.env" && echo "$FQ_DATABASE_URL")
+FQ_RUN_DIR=$FQ_RUN_DIR/outside FQ_DATABASE_URL=$url assert_exit 1 bash "$FQ_REPO/scripts/cluster" up "$bad"
+assert_contains "$E2E_OUT" "database.roles: no role fq_t_nobody (street), fq_t_none (district) on the server of FQ_DATABASE_URL" \
+    "scripts/cluster up on an outside server lacking the roles"
+[[ ! -e $FQ_RUN_DIR/outside/$E2E_STREET.pid ]] || fail "scripts/cluster started a daemon whose role is missing"
+assert_eq 0 "$(psql_q "SELECT count(*) FROM pg_roles WHERE rolname IN ('fq_t_nobody', 'fq_t_none')")" \
+    "scripts/cluster made roles on an outside server"
+sed "s|^  roles: .*|  roles: [fq_t_street]|" "$cfg" >"$bad"
 assert_exit 1 "$FQ_BUILD_DIR/streetd" --config "$bad" --unit "$E2E_STREET" --check-config
 assert_contains "$E2E_OUT" "database.roles must be a mapping" "streetd --check-config with database.roles a list"
 
