@@ -632,6 +632,32 @@ const fq_unit_cfg_t *fq_cfg_parent(const fq_cfg_t *cfg, const fq_unit_cfg_t *uni
     return unit && unit->parent[0] ? fq_cfg_unit(cfg, unit->parent) : NULL;
 }
 
+bool fq_cfg_within(const fq_cfg_t *cfg, const char *code, const char *top)
+{
+    /* a parent is one tier up (config_cross.c), so the walk takes at most FQ_TIER_COUNT steps */
+    const fq_unit_cfg_t *u = code ? fq_cfg_unit(cfg, code) : NULL;
+    for (int step = 0; u && step < FQ_TIER_COUNT; step++, u = fq_cfg_parent(cfg, u))
+        if (strcmp(u->code, top) == 0)
+            return true;
+    return false;
+}
+
+size_t fq_cfg_subtree(const fq_cfg_t *cfg, const char *top, const char **codes)
+{
+    const fq_unit_cfg_t *u = fq_cfg_unit(cfg, top);
+    if (!u)
+        return 0;
+    size_t n = 0;
+    codes[n++] = u->code;
+    /* breadth first: each unit found adds its children, so a street costs its size times the
+     * file's, not the file's squared */
+    for (size_t next = 0; next < n; next++)
+        for (size_t i = 0; i < cfg->nunits && n < cfg->nunits; i++)
+            if (strcmp(cfg->units[i].parent, codes[next]) == 0)
+                codes[n++] = cfg->units[i].code;
+    return n;
+}
+
 /* Borrowed: the category with CODE, or NULL. */
 const fq_category_cfg_t *fq_cfg_category(const fq_cfg_t *cfg, const char *code)
 {

@@ -127,6 +127,13 @@ const fq_unit_cfg_t *fq_cfg_parent(const fq_cfg_t *cfg, const fq_unit_cfg_t *uni
 const fq_category_cfg_t *fq_cfg_category(const fq_cfg_t *cfg, const char *code);
 const fq_department_cfg_t *fq_cfg_department(const fq_cfg_t *cfg, const char *code);
 
+/* Is unit CODE the unit TOP or one below it in CFG? False for a unit CFG does not name. */
+bool fq_cfg_within(const fq_cfg_t *cfg, const char *code, const char *top);
+
+/* Borrowed into CODES (room for cfg->nunits): the codes of unit TOP and of every unit below it,
+ * TOP first. Returns how many; 0 when CFG does not name TOP. */
+size_t fq_cfg_subtree(const fq_cfg_t *cfg, const char *top, const char **codes);
+
 /* The deadline rule for a case of TRACK and CATEGORY: the category's, else the track's, else
  * 7 working days. The cut-off is the deployment's. */
 fq_sla_t fq_cfg_sla(const fq_cfg_t *cfg, const char *track, const char *category);

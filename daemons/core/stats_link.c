@@ -13,16 +13,6 @@
 
 /* ---- receiving ----------------------------------------------------------------------------- */
 
-/* Is UNIT the unit ANCESTOR itself or below it in CFG? */
-static bool is_under(const fq_cfg_t *cfg, const char *unit, const char *ancestor)
-{
-    const fq_unit_cfg_t *u = unit ? fq_cfg_unit(cfg, unit) : NULL;
-    for (int depth = 0; u && depth < 8; depth++, u = fq_cfg_parent(cfg, u))
-        if (strcmp(u->code, ancestor) == 0)
-            return true;
-    return false;
-}
-
 static fq_store_rc_t refuse(char *err, size_t errlen, const char *what, const char *unit,
                             const char *peer)
 {
@@ -33,11 +23,11 @@ static fq_store_rc_t refuse(char *err, size_t errlen, const char *what, const ch
 fq_store_rc_t fq_stats_check_report(const fq_store_t *st, const char *peer,
                                     const Fq__StatsReport *report, char *err, size_t errlen)
 {
-    if (strcmp(peer, st->self->code) == 0 || !is_under(st->cfg, peer, st->self->code))
+    if (strcmp(peer, st->self->code) == 0 || !fq_cfg_within(st->cfg, peer, st->self->code))
         return refuse(err, errlen, "not a unit below this one", peer, peer);
     for (size_t i = 0; i < report->n_days; i++) {
         const Fq__DayFigures *d = report->days[i];
-        if (!is_under(st->cfg, d->unit, peer))
+        if (!fq_cfg_within(st->cfg, d->unit, peer))
             return refuse(err, errlen, "figures about a unit that is not it or below it", d->unit,
                           peer);
         if (!d->has_day || !fq_stats_day_valid(d->day))

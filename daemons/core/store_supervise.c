@@ -14,17 +14,6 @@
 #include "outbox.h"
 #include "pb.h"
 
-
-/* Is unit CODE the unit TOP or one below it? */
-static bool within(const fq_cfg_t *cfg, const char *code, const char *top)
-{
-    for (const fq_unit_cfg_t *u = code ? fq_cfg_unit(cfg, code) : NULL; u;
-         u = fq_cfg_parent(cfg, u))
-        if (strcmp(u->code, top) == 0)
-            return true;
-    return false;
-}
-
 /* The neighbour on the way from this unit to unit CODE: the child CODE is or is below, else the
  * parent; NULL for this unit itself, an unknown unit, or no way there. */
 static const char *toward(const fq_store_t *st, const char *code)
@@ -93,7 +82,8 @@ int fq_store_check_directive(const fq_store_t *st, const char *peer, const Fq__D
         return -1;
     const char *signer = signer_of(d, peer);
     if (!fq_cfg_unit(st->cfg, signer) ||
-        (from_parent ? within(st->cfg, signer, st->self->code) : !within(st->cfg, signer, peer))) {
+        (from_parent ? fq_cfg_within(st->cfg, signer, st->self->code)
+                     : !fq_cfg_within(st->cfg, signer, peer))) {
         snprintf(err, errlen, "a notice_ack from %s cannot be signed by %s", peer, signer);
         return -1;
     }

@@ -154,9 +154,22 @@ int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size
         snprintf(err, errlen, "case %s carries too many history entries or parties", c->case_no);
         return -1;
     }
-    for (size_t i = 0; i < c->n_history; i++)
-        if (check_event(c->history[i], i, err, errlen) < 0)
+    const char *known = NULL; /* the last entry's unit, known: most entries share a few */
+    for (size_t i = 0; i < c->n_history; i++) {
+        const Fq__Event *e = c->history[i];
+        if (check_event(e, i, err, errlen) < 0)
             return -1;
+        if (known && strcmp(e->unit, known) == 0)
+            continue;
+        if (!fq_cfg_unit(st->cfg, e->unit)) {
+            snprintf(err, errlen,
+                     "case %s: history entry %zu was made at unit %s, which this"
+                     " deployment does not have",
+                     c->case_no, i + 1, e->unit);
+            return -1;
+        }
+        known = e->unit;
+    }
     return 0;
 }
 
@@ -411,7 +424,7 @@ fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__C
         rc = fq_store_insert_parties(st, c->uuid, c->parties, c->n_parties, err, errlen);
     const bool one = true; /* the set-based merges (sync_batch.c), for this copy alone */
     if (rc == FQ_STORE_OK)
-        rc = fq_store_merge_events(st, &c, 1, &one, err, errlen);
+        rc = fq_store_merge_events(st, peer, &c, 1, &one, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = fq_store_merge_documents(st, &c, 1, &one, err, errlen);
     if (rc == FQ_STORE_OK)

@@ -182,33 +182,74 @@ static void add_event(s_rows_t *r, const char *uuid, const Fq__Event *e)
     fq_arr_int(&r->col[FQ_EVENT_TEXTS], e->at_ms);
 }
 
+/* A history entry reaches a unit only along the tree: one made at or under child PEER comes
+ * from PEER, one made outside this unit's part of the tree from its parent, and nothing else
+ * brings either. Into SIDE the part of the tree the check of a copy's new entries looks at:
+ * PEER's for a child (*INSIDE true: a new entry must be made there), this unit's for the parent
+ * (*INSIDE false: a new entry must not be). */
+static fq_store_rc_t entry_side(const fq_store_t *st, const char *peer, fq_arr_t *side,
+                                bool *inside, char *err, size_t errlen)
+{
+    const char **codes = malloc((st->cfg->nunits ? st->cfg->nunits : 1) * sizeof *codes);
+    if (!codes) {
+        snprintf(err, errlen, "out of memory");
+        return FQ_STORE_DBERR;
+    }
+    *inside = strcmp(peer, st->self->parent) != 0;
+    size_t n = fq_cfg_subtree(st->cfg, *inside ? peer : st->self->code, codes);
+    for (size_t i = 0; i < n; i++)
+        fq_arr_text(side, codes[i]);
+    free(codes);
+    return FQ_STORE_OK;
+}
+
 #define EVENTS_INSERT                                                                              \
-    "INSERT INTO case_events (unit, uuid, event_uuid, at_unit, action, from_state, to_state,"      \
-    " actor, note, prev_hash, hash, at_ms, at)"                                                    \
+    "WITH added AS (INSERT INTO case_events (unit, uuid, event_uuid, at_unit, action,"             \
+    " from_state, to_state, actor, note, prev_hash, hash, at_ms, at)"                              \
     " SELECT $1, e.uuid, e.event_uuid, e.at_unit, e.action, e.from_state, e.to_state,"             \
     " e.actor, e.note, e.prev_hash, e.hash, e.at_ms, to_timestamp(e.at_ms / 1000.0)"               \
-    " FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],"         \
-    " $8::text[], $9::text[], $10::text[], $11::text[], $12::int8[])"                              \
+    " FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[],"         \
+    " $10::text[], $11::text[], $12::text[], $13::text[], $14::int8[])"                            \
     " AS e(uuid, event_uuid, at_unit, action, from_state, to_state, actor, note, prev_hash,"       \
     " hash, at_ms)"
+
+/* The entries the insert added, each made on PEER's side ($2, $15, $3: entry_side), or the
+ * transaction fails naming the first that is not. */
+#define EVENTS_CHECK                                                                               \
+    " RETURNING uuid, event_uuid, at_unit)"                                                        \
+    " SELECT fq_expect(false, format('case %s: history entry %s was made at %s, which is not on"   \
+    " the side of the tree that %s stands for', (SELECT c.case_no FROM cases c WHERE c.unit = $1"  \
+    " AND c.uuid = a.uuid), a.event_uuid, a.at_unit, $2::text))"                                   \
+    " FROM added a WHERE (a.at_unit = ANY($15::text[])) IS DISTINCT FROM $3::boolean LIMIT 1"
 
 /* Every entry goes in but those stored already (an entry uuid this unit has, or a repeat in
  * the run, is skipped as merge_history's insert skips it). Sent whole, the entries are those of
  * cases new to this unit, none of which can be here: they go in without the skip, as the skip
  * costs every row a probe of the key before its insert, a tenth of the street's work in a
  * drain. An entry that is here after all (a peer's mistake) fails the transaction, and the run
- * is applied again with the skip (link_whole.c). */
-fq_store_rc_t fq_store_merge_events(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
-                                    const bool *taken, char *err, size_t errlen)
+ * is applied again with the skip (link_whole.c). An entry added that PEER cannot have brought
+ * (entry_side) fails the statement: a neighbour cannot write another unit's part of a case
+ * file, and the copy is refused whole (link_recv.c applies it alone and quarantines it). */
+fq_store_rc_t fq_store_merge_events(const fq_store_t *st, const char *peer,
+                                    const Fq__Case *const *copies, size_t n, const bool *taken,
+                                    char *err, size_t errlen)
 {
     s_rows_t r;
-    rows_init(&r, 11);
+    rows_init(&r, 12);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; taken[i] && j < copies[i]->n_history; j++)
             add_event(&r, copies[i]->uuid, copies[i]->history[j]);
-    const char *head[] = {st->self->code};
-    return run_rows(st, st->whole ? EVENTS_INSERT : EVENTS_INSERT " ON CONFLICT DO NOTHING", head,
-                    FQ_NELEMS(head), &r, err, errlen);
+    bool inside;
+    if (entry_side(st, peer, &r.col[11], &inside, err, errlen) != FQ_STORE_OK) {
+        for (size_t k = 0; k < r.k; k++)
+            fq_arr_free(&r.col[k]);
+        return FQ_STORE_DBERR;
+    }
+    const char *head[] = {st->self->code, peer, inside ? "true" : "false"};
+    return run_rows(st,
+                    st->whole ? EVENTS_INSERT EVENTS_CHECK
+                              : EVENTS_INSERT " ON CONFLICT DO NOTHING" EVENTS_CHECK,
+                    head, FQ_NELEMS(head), &r, err, errlen);
 }
 
 /* ---- what only some copies carry ---------------------------------------------------------- */
@@ -342,9 +383,12 @@ static fq_store_rc_t write_new(const fq_store_t *st, const char *peer,
     bool from_parent = strcmp(peer, st->self->parent) == 0;
     fq_store_rc_t rc =
         insert_cases(st, from_parent ? NULL : peer, from_parent, copies, n, taken, err, errlen);
-    static const s_insert_fn rest[] = {insert_parties,           fq_store_merge_events,
-                                       fq_store_merge_documents, fq_store_merge_notices,
-                                       fq_store_merge_feedback,  fq_store_add_departments};
+    if (rc == FQ_STORE_OK)
+        rc = insert_parties(st, copies, n, taken, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = fq_store_merge_events(st, peer, copies, n, taken, err, errlen);
+    static const s_insert_fn rest[] = {fq_store_merge_documents, fq_store_merge_notices,
+                                       fq_store_merge_feedback, fq_store_add_departments};
     for (size_t t = 0; rc == FQ_STORE_OK && t < FQ_NELEMS(rest); t++)
         rc = rest[t](st, copies, n, taken, err, errlen);
     return rc;

@@ -244,7 +244,7 @@ static fq_store_rc_t apply_round(s_run_t *r, fq_store_batch_t *batch, bool *take
     const fq_store_t *st = r->st;
     fq_store_rc_t rc = update_cases(r, err, errlen);
     if (rc == FQ_STORE_OK)
-        rc = fq_store_merge_events(st, r->copies, r->n, r->round, err, errlen);
+        rc = fq_store_merge_events(st, r->peer, r->copies, r->n, r->round, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = fq_store_merge_documents(st, r->copies, r->n, r->round, err, errlen);
     if (rc == FQ_STORE_OK)

@@ -5,7 +5,8 @@
  * usage: fq-poke ops|link ENDPOINT garbage|oversized|envelope [--identity ID] [--size N]
  *                [--timeout MS] [LINK KEYS]
  *        fq-poke link ENDPOINT copies --identity CHILD --to UNIT --seq FIRST
- *                [--category CODE] --copy N:VERSION[:bad|:entries=M]... [--timeout MS] LINK KEYS
+ *                [--category CODE] --copy N:VERSION[:bad|:entries=M|:author=UNIT]...
+ *                [--timeout MS] LINK KEYS
  *        fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N [--timeout MS] LINK KEYS
  *   LINK KEYS --server-key FILE (the parent's UNIT.pub, needed for link) [--key FILE (a
  *             child's UNIT.key; without it, a keypair made up on the spot: a stranger's)]
@@ -21,7 +22,8 @@
  *             escalated to UNIT, with two parties and VERSION history entries (VERSION 0: an
  *             invalid copy); ":bad" adds a department with a role the schema refuses, which
  *             only the database notices; ":entries=M" gives the history entries the uuids of
- *             crafted case M's (a peer's mistake). Prints every ack until the cumulative one
+ *             crafted case M's (a peer's mistake); ":author=UNIT" has every entry say it was made
+ *             at UNIT instead of CHILD. Prints every ack until the cumulative one
  *             for the last copy.
  *   ack       an ack from CHILD to UNIT for everything up to N, whatever UNIT has sent;
  *             prints "heard" once UNIT sends anything back (it heard us).
@@ -184,6 +186,7 @@ typedef struct {
     Fq__Assignment *depts[1];
     char uuid[40], case_no[48], title[32];
     char event_uuid[MAX_EVENTS][40], hash[MAX_EVENTS][32];
+    char author[24]; /* the unit its entries say they were made at */
 } s_copy_t;
 
 static const char *s_party_names[2] = {"申请人甲", "被申请人乙"};
@@ -215,7 +218,7 @@ static void make_history(s_copy_t *x, unsigned n, unsigned entries_of, unsigned 
     x->c.history = x->events;
 }
 
-/* Fill X from SPEC "N:VERSION[:bad|:entries=M]"; -1 when SPEC does not parse. */
+/* Fill X from SPEC "N:VERSION[:bad|:entries=M|:author=UNIT]"; -1 when SPEC does not parse. */
 static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
 {
     unsigned n, version, entries_of;
@@ -223,8 +226,9 @@ static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
     if (sscanf(spec, "%u:%u:%23s", &n, &version, flag) < 2)
         return -1;
     bool bad = strcmp(flag, "bad") == 0;
+    bool author = strncmp(flag, "author=", 7) == 0;
     entries_of = n;
-    if (flag[0] && !bad && sscanf(flag, "entries=%u", &entries_of) != 1)
+    if (flag[0] && !bad && !author && sscanf(flag, "entries=%u", &entries_of) != 1)
         return -1;
     memset(x, 0, sizeof *x);
     fq__case__init(&x->c);
@@ -252,7 +256,8 @@ static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
     }
     x->c.n_parties = 2;
     x->c.parties = x->parties;
-    make_history(x, n, entries_of, version, a->identity);
+    snprintf(x->author, sizeof x->author, "%s", author ? flag + 7 : a->identity);
+    make_history(x, n, entries_of, version, x->author);
     if (bad) {
         fq__assignment__init(&x->dept);
         x->dept.dept = "justice_office";
@@ -389,7 +394,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: fq-poke ops|link ENDPOINT garbage|oversized|envelope"
                         " [--identity ID] [--size N] [--timeout MS]\n"
                         "       fq-poke link ENDPOINT copies --identity CHILD --to UNIT"
-                        " --seq FIRST [--category CODE] --copy N:VERSION[:bad|:entries=M]...\n"
+                        " --seq FIRST [--category CODE]\n"
+                        "                  --copy N:VERSION[:bad|:entries=M|:author=UNIT]...\n"
                         "       fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N\n"
                         "link also takes --server-key FILE [--key FILE]\n");
         return 2;

@@ -141,6 +141,24 @@ static void test_example(void)
     CHECK(fq_cfg_parent(cfg, district) == NULL);
     CHECK(fq_cfg_unit(cfg, "440311009999") == NULL);
 
+    /* the tree: a unit is within itself and its ancestors, never a sibling's or a stranger's */
+    CHECK(fq_cfg_within(cfg, "440311001001", "440311001001"));
+    CHECK(fq_cfg_within(cfg, "440311001001", "440311001000"));
+    CHECK(fq_cfg_within(cfg, "440311001001", "440311000000"));
+    CHECK(!fq_cfg_within(cfg, "440311001001", "440311001002"));
+    CHECK(!fq_cfg_within(cfg, "440311001001", "440311002000"));
+    CHECK(!fq_cfg_within(cfg, "440311001000", "440311001001"));
+    CHECK(!fq_cfg_within(cfg, "440311009999", "440311000000"));
+    CHECK(!fq_cfg_within(cfg, NULL, "440311000000"));
+    const char *codes[9];
+    size_t n = fq_cfg_subtree(cfg, "440311002000", codes);
+    CHECK(n == 4 && strcmp(codes[0], "440311002000") == 0);
+    for (size_t i = 1; i < n; i++)
+        CHECK(fq_cfg_within(cfg, codes[i], "440311002000") && strcmp(codes[i], codes[0]) != 0);
+    CHECK(fq_cfg_subtree(cfg, "440311000000", codes) == 9);
+    CHECK(fq_cfg_subtree(cfg, "440311001003", codes) == 1);
+    CHECK(fq_cfg_subtree(cfg, "440311009999", codes) == 0);
+
     /* every endpoint distinct, so the whole tree can run on one machine */
     for (size_t i = 0; i < cfg->nunits; i++)
         for (size_t j = 0; j < cfg->nunits; j++) {
