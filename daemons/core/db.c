@@ -114,9 +114,13 @@ static void on_notice(void *arg, const char *message)
 void fq_db_note_failure(fq_db_t *db, const PGresult *res, char *err, size_t errlen)
 {
     const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    /* raised by fq_expect (P0001, raise_exception): a refusal worded for the operator, which
+     * "ERROR:" and the function's CONTEXT would only bury */
+    if (state && strcmp(state, "P0001") == 0 && PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY))
+        msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     snprintf(err, errlen, "%s", msg && *msg ? msg : "database error");
     one_line(err);
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (PQstatus(db->conn) != CONNECTION_OK || !state) {
         PQfinish(db->conn);
         db->conn = NULL;

@@ -426,7 +426,7 @@ fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__C
     if (rc == FQ_STORE_OK)
         rc = fq_store_merge_events(st, peer, &c, 1, &one, err, errlen);
     if (rc == FQ_STORE_OK)
-        rc = fq_store_merge_documents(st, &c, 1, &one, err, errlen);
+        rc = fq_store_merge_documents(st, peer, &c, 1, &one, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = merge_notices(st, c, err, errlen);
     if (rc == FQ_STORE_OK)

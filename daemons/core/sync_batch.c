@@ -186,7 +186,8 @@ static void add_event(s_rows_t *r, const char *uuid, const Fq__Event *e)
  * from PEER, one made outside this unit's part of the tree from its parent, and nothing else
  * brings either. Into SIDE the part of the tree the check of a copy's new entries looks at:
  * PEER's for a child (*INSIDE true: a new entry must be made there), this unit's for the parent
- * (*INSIDE false: a new entry must not be). */
+ * (*INSIDE false: a new entry must not be). The same holds for a document, attached by the
+ * holder as an action is. */
 static fq_store_rc_t entry_side(const fq_store_t *st, const char *peer, fq_arr_t *side,
                                 bool *inside, char *err, size_t errlen)
 {
@@ -203,6 +204,33 @@ static fq_store_rc_t entry_side(const fq_store_t *st, const char *peer, fq_arr_t
     return FQ_STORE_OK;
 }
 
+/* Run SQL, an insert of R's rows (from $4) as "added" and then MADE_ON_SIDE, with this unit
+ * ($1), PEER ($2), and entry_side's INSIDE ($3) and SIDE (after R's columns). Frees R's
+ * columns. */
+static fq_store_rc_t run_rows_from(const fq_store_t *st, const char *peer, const char *sql,
+                                   s_rows_t *r, char *err, size_t errlen)
+{
+    bool inside;
+    if (entry_side(st, peer, &r->col[r->k], &inside, err, errlen) != FQ_STORE_OK) {
+        for (size_t k = 0; k < r->k; k++)
+            fq_arr_free(&r->col[k]);
+        return FQ_STORE_DBERR;
+    }
+    r->k++;
+    const char *head[] = {st->self->code, peer, inside ? "true" : "false"};
+    return run_rows(st, sql, head, FQ_NELEMS(head), r, err, errlen);
+}
+
+/* The rows an insert added (RETURNING uuid, WHAT's ID, at_unit), each made on the side of the
+ * tree ($3, and SIDE, the parameter after the columns) that PEER ($2) stands for, or the
+ * transaction fails naming the first that is not (run_rows_from). */
+#define MADE_ON_SIDE(what, id, side)                                                               \
+    " RETURNING uuid, " id " AS id, at_unit)"                                                      \
+    " SELECT fq_expect(false, format('case %s: " what " %s was made at %s, which is not on the"    \
+    " side of the tree that %s stands for', (SELECT c.case_no FROM cases c WHERE c.unit = $1"      \
+    " AND c.uuid = a.uuid), a.id, a.at_unit, $2::text))"                                           \
+    " FROM added a WHERE (a.at_unit = ANY(" side "::text[])) IS DISTINCT FROM $3::boolean LIMIT 1"
+
 #define EVENTS_INSERT                                                                              \
     "WITH added AS (INSERT INTO case_events (unit, uuid, event_uuid, at_unit, action,"             \
     " from_state, to_state, actor, note, prev_hash, hash, at_ms, at)"                              \
@@ -212,15 +240,7 @@ static fq_store_rc_t entry_side(const fq_store_t *st, const char *peer, fq_arr_t
     " $10::text[], $11::text[], $12::text[], $13::text[], $14::int8[])"                            \
     " AS e(uuid, event_uuid, at_unit, action, from_state, to_state, actor, note, prev_hash,"       \
     " hash, at_ms)"
-
-/* The entries the insert added, each made on PEER's side ($2, $15, $3: entry_side), or the
- * transaction fails naming the first that is not. */
-#define EVENTS_CHECK                                                                               \
-    " RETURNING uuid, event_uuid, at_unit)"                                                        \
-    " SELECT fq_expect(false, format('case %s: history entry %s was made at %s, which is not on"   \
-    " the side of the tree that %s stands for', (SELECT c.case_no FROM cases c WHERE c.unit = $1"  \
-    " AND c.uuid = a.uuid), a.event_uuid, a.at_unit, $2::text))"                                   \
-    " FROM added a WHERE (a.at_unit = ANY($15::text[])) IS DISTINCT FROM $3::boolean LIMIT 1"
+#define EVENTS_CHECK MADE_ON_SIDE("history entry", "event_uuid", "$15")
 
 /* Every entry goes in but those stored already (an entry uuid this unit has, or a repeat in
  * the run, is skipped as merge_history's insert skips it). Sent whole, the entries are those of
@@ -235,27 +255,22 @@ fq_store_rc_t fq_store_merge_events(const fq_store_t *st, const char *peer,
                                     char *err, size_t errlen)
 {
     s_rows_t r;
-    rows_init(&r, 12);
+    rows_init(&r, 11);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; taken[i] && j < copies[i]->n_history; j++)
             add_event(&r, copies[i]->uuid, copies[i]->history[j]);
-    bool inside;
-    if (entry_side(st, peer, &r.col[11], &inside, err, errlen) != FQ_STORE_OK) {
-        for (size_t k = 0; k < r.k; k++)
-            fq_arr_free(&r.col[k]);
-        return FQ_STORE_DBERR;
-    }
-    const char *head[] = {st->self->code, peer, inside ? "true" : "false"};
-    return run_rows(st,
-                    st->whole ? EVENTS_INSERT EVENTS_CHECK
-                              : EVENTS_INSERT " ON CONFLICT DO NOTHING" EVENTS_CHECK,
-                    head, FQ_NELEMS(head), &r, err, errlen);
+    return run_rows_from(st, peer,
+                         st->whole ? EVENTS_INSERT EVENTS_CHECK
+                                   : EVENTS_INSERT " ON CONFLICT DO NOTHING" EVENTS_CHECK,
+                         &r, err, errlen);
 }
 
 /* ---- what only some copies carry ---------------------------------------------------------- */
 
-fq_store_rc_t fq_store_merge_documents(const fq_store_t *st, const Fq__Case *const *copies,
-                                       size_t n, const bool *taken, char *err, size_t errlen)
+/* A document added that PEER cannot have brought fails the statement, as an entry does. */
+fq_store_rc_t fq_store_merge_documents(const fq_store_t *st, const char *peer,
+                                       const Fq__Case *const *copies, size_t n, const bool *taken,
+                                       char *err, size_t errlen)
 {
     s_rows_t r;
     rows_init(&r, 10);
@@ -272,14 +287,14 @@ fq_store_rc_t fq_store_merge_documents(const fq_store_t *st, const Fq__Case *con
             add_texts(&r, texts, FQ_NELEMS(texts), 2);
             fq_arr_int(&r.col[FQ_NELEMS(texts)], d->at_ms);
         }
-    const char *head[] = {st->self->code};
-    return run_rows(st,
-                    "INSERT INTO case_documents (unit, uuid, doc_uuid, kind, number, doc_date,"
-                    " parties, terms, court, at_unit, at_ms)"
-                    " SELECT $1, d.* FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[],"
-                    " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[])"
-                    " AS d ON CONFLICT DO NOTHING",
-                    head, FQ_NELEMS(head), &r, err, errlen);
+    return run_rows_from(
+        st, peer,
+        "WITH added AS (INSERT INTO case_documents (unit, uuid, doc_uuid, kind, number, doc_date,"
+        " parties, terms, court, at_unit, at_ms)"
+        " SELECT $1, d.* FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[],"
+        " $9::text[], $10::text[], $11::text[], $12::text[], $13::int8[]) AS d"
+        " ON CONFLICT DO NOTHING" MADE_ON_SIDE("document", "doc_uuid", "$14"),
+        &r, err, errlen);
 }
 
 /* A notice uuid twice in one statement makes DO UPDATE fail: the run then goes one by one. */
@@ -387,8 +402,10 @@ static fq_store_rc_t write_new(const fq_store_t *st, const char *peer,
         rc = insert_parties(st, copies, n, taken, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = fq_store_merge_events(st, peer, copies, n, taken, err, errlen);
-    static const s_insert_fn rest[] = {fq_store_merge_documents, fq_store_merge_notices,
-                                       fq_store_merge_feedback, fq_store_add_departments};
+    if (rc == FQ_STORE_OK)
+        rc = fq_store_merge_documents(st, peer, copies, n, taken, err, errlen);
+    static const s_insert_fn rest[] = {fq_store_merge_notices, fq_store_merge_feedback,
+                                       fq_store_add_departments};
     for (size_t t = 0; rc == FQ_STORE_OK && t < FQ_NELEMS(rest); t++)
         rc = rest[t](st, copies, n, taken, err, errlen);
     return rc;

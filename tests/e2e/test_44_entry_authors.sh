@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# tests/e2e/test_44_entry_authors.sh - a neighbour's copy brings only history entries made on its
-# side of the tree. Only the holder writes a case's chain, and an entry travels along the tree,
-# so an entry new to the receiver comes from a child only if it was made at that child or below
-# it, and from the parent only if it was made outside the receiver's part of the tree. A copy
-# bringing any other entry is refused whole and quarantined; the link goes on.
+# tests/e2e/test_44_entry_authors.sh - a neighbour's copy brings only history entries (and
+# documents) made on its side of the tree. Only the holder writes a case's chain, and an entry
+# travels along the tree, so an entry new to the receiver comes from a child only if it was made
+# at that child or below it, and from the parent only if it was made outside the receiver's part
+# of the tree. A copy bringing any other entry is refused whole and quarantined; the link goes
+# on.
 #
 # (a) Playing community 2 (fq-poke copies, one run): new cases whose entries say they were made
 #     at the street itself, at the other community, at the district, and at a unit the
 #     deployment does not have, between two good ones. The good ones land; each bad one is
-#     quarantined with a reason naming the entry's unit, and nothing of it is stored.
+#     quarantined with a reason naming the entry's unit, and nothing of it is stored. A
+#     document is checked the same way.
 # (b) A run that goes to the database whole (link_whole.c) with one such copy: the transaction
 #     fails on the check, and the run is applied again, the good copy kept.
 # (c) A copy of a case the street holds whose one new entry says it was made at the street:
@@ -78,6 +80,18 @@ assert_contains "$(reason_for $((seq0 + 5)))" "history entry 1 was made at unit 
 assert_eq 4 "$(psql_q "SELECT count(*) FROM street.quarantine WHERE unit = '$S' AND peer = '$C2'
                          AND reason LIKE '%was made at%'")" "quarantine rows naming where the entry was made"
 
+# Documents the same: one attached at the street, one at community 2.
+seqd=$(crafted_seq)
+poke_copies $((seqd + 1)) 51:2:doc="$S" 52:2:doc="$C2"
+assert_contains "$(reason_for $((seqd + 1)))" "case $C2-20260101-0051: document 00000000-0000-4000-8004-000000000051 was made at $S, which is not on the side of the tree that $C2 stands for" \
+    "reason for a document attached at the street"
+assert_contains "$E2E_OUT" "ack seq=$((seqd + 2)) rejected=0" "cumulative ack of the documents' run"
+assert_eq "" "$(stored 51)" "case of the copy with the street's document"
+assert_eq "2 2" "$(stored 52)" "copy with community 2's document"
+assert_eq "$C2" "$(psql_q "SELECT string_agg(at_unit, ',') FROM street.case_documents
+                            WHERE unit = '$S' AND uuid IN ('$(pu 51)', '$(pu 52)')")" \
+    "documents stored at the street"
+
 # =============================================================================================
 # (b) A run sent whole: both copies look new and have no entry made at the street.
 whole0=$(grep -c "copies from $C2 not taken whole" "$street_log" || true)
@@ -139,8 +153,8 @@ cq_more() {
 wait_until 15 cq_more
 reason=$(psql_q "SELECT reason FROM community.quarantine WHERE unit = '$C1' AND peer = '$S'
                   ORDER BY id DESC LIMIT 1")
-assert_contains "$reason" "case $no: history entry $forged was made at $C1, which is not on the side of the tree that $S stands for" \
-    "community 1's reason for refusing the street's copy"
+assert_eq "case $no: history entry $forged was made at $C1, which is not on the side of the tree that $S stands for" \
+    "$reason" "community 1's reason for refusing the street's copy (the whole of it)"
 assert_eq "$version" "$(field "$C1" "$no" .version)" "community 1's version of $no after the refusal"
 assert_eq "$have" "$(field "$C1" "$no" '.history | length')" "community 1's history of $no after the refusal"
 assert_eq 0 "$(psql_q "SELECT count(*) FROM community.case_events WHERE event_uuid = '$forged'")" \

@@ -5,7 +5,7 @@
  * usage: fq-poke ops|link ENDPOINT garbage|oversized|envelope [--identity ID] [--size N]
  *                [--timeout MS] [LINK KEYS]
  *        fq-poke link ENDPOINT copies --identity CHILD --to UNIT --seq FIRST
- *                [--category CODE] --copy N:VERSION[:bad|:entries=M|:author=UNIT]...
+ *                [--category CODE] --copy N:VERSION[:bad|:entries=M|:author=UNIT|:doc=UNIT]...
  *                [--timeout MS] LINK KEYS
  *        fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N [--timeout MS] LINK KEYS
  *   LINK KEYS --server-key FILE (the parent's UNIT.pub, needed for link) [--key FILE (a
@@ -23,8 +23,8 @@
  *             invalid copy); ":bad" adds a department with a role the schema refuses, which
  *             only the database notices; ":entries=M" gives the history entries the uuids of
  *             crafted case M's (a peer's mistake); ":author=UNIT" has every entry say it was made
- *             at UNIT instead of CHILD. Prints every ack until the cumulative one
- *             for the last copy.
+ *             at UNIT instead of CHILD; ":doc=UNIT" adds a document attached at UNIT. Prints
+ *             every ack until the cumulative one for the last copy.
  *   ack       an ack from CHILD to UNIT for everything up to N, whatever UNIT has sent;
  *             prints "heard" once UNIT sends anything back (it heard us).
  * Exit: 0 when an answer came, 1 when none did within the timeout, 2 usage. */
@@ -184,6 +184,9 @@ typedef struct {
     Fq__Event *events[MAX_EVENTS];
     Fq__Assignment dept;
     Fq__Assignment *depts[1];
+    Fq__Document doc;
+    Fq__Document *docs[1];
+    char doc_uuid[40], doc_unit[24];
     char uuid[40], case_no[48], title[32];
     char event_uuid[MAX_EVENTS][40], hash[MAX_EVENTS][32];
     char author[24]; /* the unit its entries say they were made at */
@@ -218,7 +221,26 @@ static void make_history(s_copy_t *x, unsigned n, unsigned entries_of, unsigned 
     x->c.history = x->events;
 }
 
-/* Fill X from SPEC "N:VERSION[:bad|:entries=M|:author=UNIT]"; -1 when SPEC does not parse. */
+/* One mediation agreement attached to case N at UNIT. */
+static void make_document(s_copy_t *x, unsigned n, const char *unit)
+{
+    fq__document__init(&x->doc);
+    snprintf(x->doc_uuid, sizeof x->doc_uuid, "00000000-0000-4000-8004-%012u", n);
+    x->doc.uuid = x->doc_uuid;
+    x->doc.kind = "mediation_agreement";
+    x->doc.number = "调协-fq-poke";
+    x->doc.date = "2026-01-01";
+    snprintf(x->doc_unit, sizeof x->doc_unit, "%s", unit);
+    x->doc.unit = x->doc_unit;
+    x->doc.has_at_ms = 1;
+    x->doc.at_ms = 1767225600000LL + n * 1000;
+    x->docs[0] = &x->doc;
+    x->c.n_documents = 1;
+    x->c.documents = x->docs;
+}
+
+/* Fill X from SPEC "N:VERSION[:bad|:entries=M|:author=UNIT|:doc=UNIT]"; -1 when SPEC does not
+ * parse. */
 static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
 {
     unsigned n, version, entries_of;
@@ -226,9 +248,9 @@ static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
     if (sscanf(spec, "%u:%u:%23s", &n, &version, flag) < 2)
         return -1;
     bool bad = strcmp(flag, "bad") == 0;
-    bool author = strncmp(flag, "author=", 7) == 0;
+    bool author = strncmp(flag, "author=", 7) == 0, doc = strncmp(flag, "doc=", 4) == 0;
     entries_of = n;
-    if (flag[0] && !bad && !author && sscanf(flag, "entries=%u", &entries_of) != 1)
+    if (flag[0] && !bad && !author && !doc && sscanf(flag, "entries=%u", &entries_of) != 1)
         return -1;
     memset(x, 0, sizeof *x);
     fq__case__init(&x->c);
@@ -258,6 +280,8 @@ static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
     x->c.parties = x->parties;
     snprintf(x->author, sizeof x->author, "%s", author ? flag + 7 : a->identity);
     make_history(x, n, entries_of, version, x->author);
+    if (doc)
+        make_document(x, n, flag + 4);
     if (bad) {
         fq__assignment__init(&x->dept);
         x->dept.dept = "justice_office";
@@ -395,7 +419,8 @@ int main(int argc, char **argv)
                         " [--identity ID] [--size N] [--timeout MS]\n"
                         "       fq-poke link ENDPOINT copies --identity CHILD --to UNIT"
                         " --seq FIRST [--category CODE]\n"
-                        "                  --copy N:VERSION[:bad|:entries=M|:author=UNIT]...\n"
+                        "                  --copy N:VERSION[:bad|:entries=M|:author=UNIT"
+                        "|:doc=UNIT]...\n"
                         "       fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N\n"
                         "link also takes --server-key FILE [--key FILE]\n");
         return 2;
