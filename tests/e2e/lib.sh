@@ -403,8 +403,9 @@ link_endpoint() {
 # pu N: the uuid fq-poke gives crafted case N.
 pu() { printf '00000000-0000-4000-8000-%012d' "$1"; }
 
-# poke_copies FIRST_SEQ COPY...: fq-poke sends the copies (N:VERSION[:bad|:entries=M], category neighbour) to
-# the street as community 2, back to back as one run, with seqs from FIRST_SEQ; output in E2E_OUT.
+# poke_copies FIRST_SEQ COPY...: fq-poke sends the copies (N:VERSION[:bad|:entries=M|:author=UNIT|
+# :doc=UNIT], category neighbour) to the street as community 2, back to back as one run, with
+# seqs from FIRST_SEQ; output in E2E_OUT.
 poke_copies() {
     local first=$1 link args=() c
     shift
