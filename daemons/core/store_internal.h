@@ -145,6 +145,23 @@ int fq_store_check_case_text(const Fq__Case *c, const char *actor, char *err, si
  * with the reason in ERR. Pure; both ways of applying copies check with it. */
 int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen);
 
+/* Whether unit CODE, one the deployment has, is on PEER's side of the tree: at or below PEER
+ * when PEER is a child of this unit, outside this unit's part of the tree when it is the
+ * parent. */
+bool fq_store_on_side(const fq_store_t *st, const char *peer, const char *code);
+
+/* What this unit has of a case a copy would move on (borrowed strings). */
+typedef struct {
+    const char *holder, *origin;
+    int64_t version;
+} fq_store_held_t;
+
+/* A copy C from PEER that would write the case row: new to us (HELD NULL) or newer than HELD.
+ * It must come from where the case can have moved (sync_sides.c): 0, or -1 with the reason in
+ * ERR. Pure. */
+int fq_store_check_moved(const fq_store_t *st, const char *peer, const Fq__Case *c,
+                         const fq_store_held_t *held, char *err, size_t errlen);
+
 /* The actions a Directive may carry (extension_grant, ...), NULL-terminated. */
 extern const char *const fq_store_directive_actions[];
 

@@ -360,12 +360,15 @@ static fq_store_rc_t replace_assignments(const fq_store_t *st, const Fq__Case *c
     return fq_store_add_departments(st, &c, 1, &one, err, errlen);
 }
 
-/* What we hold of case UUID: version, the children holding copies, whether we sent it up. */
+/* What we hold of case UUID: version, the children holding copies, whether we sent it up, and
+ * who holds it as we last heard and where it was taken in. */
 typedef struct {
     bool exists;
     int version;
     char children[FQ_CHILDREN_LEN];
     bool sent_up;
+    char holder[FQ_UNIT_CODE_LEN + 1];
+    char origin[FQ_UNIT_CODE_LEN + 1];
 } s_local_t;
 
 static fq_store_rc_t lock_local(const fq_store_t *st, const char *uuid, s_local_t *local, char *err,
@@ -374,10 +377,11 @@ static fq_store_rc_t lock_local(const fq_store_t *st, const char *uuid, s_local_
     fq_params_t p = {0};
     fq_p_text(&p, st->self->code);
     fq_p_text(&p, uuid);
-    PGresult *res = fq_db_run(st->db,
-                              "SELECT version, " FQ_CHILDREN_TEXT ", sent_up FROM cases"
-                              " WHERE unit = $1 AND uuid = $2 FOR UPDATE",
-                              &p, err, errlen);
+    PGresult *res =
+        fq_db_run(st->db,
+                  "SELECT version, " FQ_CHILDREN_TEXT ", sent_up, holder, origin_unit FROM cases"
+                  " WHERE unit = $1 AND uuid = $2 FOR UPDATE",
+                  &p, err, errlen);
     if (!res)
         return FQ_STORE_DBERR;
     memset(local, 0, sizeof *local);
@@ -386,6 +390,8 @@ static fq_store_rc_t lock_local(const fq_store_t *st, const char *uuid, s_local_
         local->version = atoi(PQgetvalue(res, 0, 0));
         snprintf(local->children, sizeof local->children, "%s", PQgetvalue(res, 0, 1));
         local->sent_up = PQgetvalue(res, 0, 2)[0] == 't';
+        snprintf(local->holder, sizeof local->holder, "%s", PQgetvalue(res, 0, 3));
+        snprintf(local->origin, sizeof local->origin, "%s", PQgetvalue(res, 0, 4));
     }
     PQclear(res);
     return FQ_STORE_OK;
@@ -416,6 +422,9 @@ fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__C
     if (rc != FQ_STORE_OK)
         return rc;
     bool newer = !local.exists || c->version > local.version;
+    const fq_store_held_t held = {local.holder, local.origin, local.version};
+    if (newer && fq_store_check_moved(st, peer, c, local.exists ? &held : NULL, err, errlen) < 0)
+        return FQ_STORE_REFUSED;
     if (!local.exists)
         rc = insert_copy(st, c, from_parent ? NULL : peer, from_parent, err, errlen);
     else if (newer)

@@ -22,7 +22,8 @@
 /* Valid copies whose uuid no earlier copy of the run names: later copies of a uuid are updates
  * of the first and must follow it one by one. An invalid first copy claims its uuid too, so a
  * uuid is either wholly taken here or wholly left in sequence. */
-static size_t pick(const fq_store_t *st, const Fq__Case *const *copies, size_t n, bool *taken)
+static size_t pick(const fq_store_t *st, const char *peer, const Fq__Case *const *copies, size_t n,
+                   bool *taken)
 {
     char err[256];
     size_t picked = 0;
@@ -34,7 +35,8 @@ static size_t pick(const fq_store_t *st, const Fq__Case *const *copies, size_t n
         for (size_t j = 0; first && j < i; j++)
             first = !copies[j] || !copies[j]->uuid || !copies[i]->uuid ||
                     strcasecmp(copies[j]->uuid, copies[i]->uuid) != 0;
-        taken[i] = first && fq_store_check_copy(st, copies[i], err, sizeof err) == 0;
+        taken[i] = first && fq_store_check_copy(st, copies[i], err, sizeof err) == 0 &&
+                   fq_store_check_moved(st, peer, copies[i], NULL, err, sizeof err) == 0;
         picked += taken[i];
     }
     return picked;
@@ -415,7 +417,7 @@ fq_store_rc_t fq_store_apply_new(const fq_store_t *st, const char *peer,
                                  const Fq__Case *const *copies, size_t n, bool *taken, char *err,
                                  size_t errlen)
 {
-    if (pick(st, copies, n, taken) == 0)
+    if (pick(st, peer, copies, n, taken) == 0)
         return FQ_STORE_OK;
     fq_store_rc_t rc = drop_held(st, copies, n, taken, err, errlen);
     bool any = false;
@@ -445,7 +447,7 @@ fq_store_rc_t fq_store_send_new(const fq_store_t *st, const char *peer,
     }
     fq_store_rc_t rc = FQ_STORE_REFUSED;
     snprintf(err, errlen, "not every copy is of a case new to this unit");
-    if (pick(st, copies, n, taken) == n) {
+    if (pick(st, peer, copies, n, taken) == n) {
         rc = FQ_STORE_OK;
         for (size_t i = 0; rc == FQ_STORE_OK && i < n; i++)
             rc = never_here(st, copies[i]) ? FQ_STORE_OK : FQ_STORE_REFUSED;

@@ -20,10 +20,12 @@
 /* What happens to each copy of the run here. */
 enum { S_OUT, S_WAIT, S_DONE }; /* not ours / to apply / applied */
 
-/* What this unit holds of a case: its version as the row stands after the copies applied so
- * far, the children holding copies, whether we sent it up. */
+/* What this unit holds of a case: its version and holder as the row stands after the copies
+ * applied so far, where it was taken in, the children holding copies, whether we sent it up. */
 typedef struct {
     int64_t version;
+    char holder[FQ_UNIT_CODE_LEN + 1];
+    char origin[FQ_UNIT_CODE_LEN + 1];
     char children[FQ_CHILDREN_LEN];
     bool sent_up;
 } s_local_t;
@@ -108,7 +110,8 @@ static fq_store_rc_t lock_held(s_run_t *r, char *err, size_t errlen)
     if (fq_p_array(&p, &uuids, err, errlen) == 0)
         res = fq_db_run(r->st->db,
                         "SELECT uuid::text, version, " FQ_CHILDREN_TEXT
-                        ", sent_up" FQ_CASES_BY_UUIDS("$2", "FOR UPDATE") " ORDER BY k.key",
+                        ", sent_up, holder, origin_unit" FQ_CASES_BY_UUIDS(
+                            "$2", "FOR UPDATE") " ORDER BY k.key",
                         &p, err, errlen);
     fq_arr_free(&uuids);
     if (!res)
@@ -123,6 +126,8 @@ static fq_store_rc_t lock_held(s_run_t *r, char *err, size_t errlen)
             l->version = strtoll(PQgetvalue(res, row, 1), NULL, 10);
             snprintf(l->children, sizeof l->children, "%s", PQgetvalue(res, row, 2));
             l->sent_up = PQgetvalue(res, row, 3)[0] == 't';
+            snprintf(l->holder, sizeof l->holder, "%s", PQgetvalue(res, row, 4));
+            snprintf(l->origin, sizeof l->origin, "%s", PQgetvalue(res, row, 5));
             r->claimed[i] = true;
         }
     PQclear(res);
@@ -130,6 +135,24 @@ static fq_store_rc_t lock_held(s_run_t *r, char *err, size_t errlen)
         if (r->mark[i] == S_WAIT && !r->claimed[r->head[i]])
             r->mark[i] = S_OUT;
     return FQ_STORE_OK;
+}
+
+/* Leave copy I, and the copies of its case after it, to the one by one apply, which refuses I
+ * with its reason and then applies the rest in order. */
+static void leave_case(s_run_t *r, size_t i)
+{
+    for (size_t j = i; j < r->n; j++)
+        if (r->mark[j] == S_WAIT && r->head[j] == r->head[i])
+            r->mark[j] = S_OUT;
+}
+
+/* Whether copy I, newer than the row, comes from where the case can have moved. */
+static bool moved_rightly(const s_run_t *r, size_t i)
+{
+    char err[256];
+    const s_local_t *l = &r->local[r->head[i]];
+    const fq_store_held_t held = {l->holder, l->origin, l->version};
+    return fq_store_check_moved(r->st, r->peer, r->copies[i], &held, err, sizeof err) == 0;
 }
 
 /* The next round: the first copy still waiting of each case. */
@@ -140,6 +163,10 @@ static size_t pick_round(s_run_t *r)
     for (size_t i = 0; i < r->n; i++) {
         r->round[i] = r->mark[i] == S_WAIT && !r->claimed[r->head[i]];
         r->newer[i] = r->round[i] && (int64_t)r->copies[i]->version > r->local[r->head[i]].version;
+        if (r->newer[i] && !moved_rightly(r, i)) {
+            leave_case(r, i);
+            r->round[i] = r->newer[i] = false;
+        }
         r->claimed[r->head[i]] = r->claimed[r->head[i]] || r->mark[i] == S_WAIT;
         m += r->round[i];
     }
@@ -256,8 +283,11 @@ static fq_store_rc_t apply_round(s_run_t *r, fq_store_batch_t *batch, bool *take
     if (rc == FQ_STORE_OK)
         rc = owe_forwards(r, batch, err, errlen);
     for (size_t i = 0; rc == FQ_STORE_OK && i < r->n; i++) {
-        if (r->newer[i])
-            r->local[r->head[i]].version = (int64_t)r->copies[i]->version;
+        if (r->newer[i]) {
+            s_local_t *l = &r->local[r->head[i]];
+            l->version = (int64_t)r->copies[i]->version;
+            snprintf(l->holder, sizeof l->holder, "%s", r->copies[i]->holder);
+        }
         if (r->round[i]) {
             r->mark[i] = S_DONE;
             taken[i] = true;

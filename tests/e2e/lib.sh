@@ -419,6 +419,21 @@ poke_copies() {
 # crafted_seq: the last seq the street's inbox took from community 2.
 crafted_seq() { psql_q "SELECT last_seq FROM street.inbox WHERE unit = '$E2E_STREET' AND peer = '$E2E_COMM2'"; }
 
+# crafted_reason SEQ: the street's ack refusing crafted message SEQ, from E2E_OUT (poke_copies).
+crafted_reason() { grep -F "ack seq=$1 rejected=$1 reason=" <<<"$E2E_OUT" | head -n 1; }
+
+# play_community2 CONFIG: community 2 escalates one real case, so the street has heard from it,
+# waits for its copy to be acked, and is stopped; the test then plays it (poke_copies).
+play_community2() {
+    local real
+    real=$(ctl "$E2E_COMM2" submit --title '真实案件' --category neighbour --party '李四:13700000002:申请人')
+    ctl "$E2E_COMM2" accept "$real" >/dev/null
+    ctl "$E2E_COMM2" escalate "$real" >/dev/null
+    wait_until 15 has_state "$E2E_STREET" "$real" escalated
+    wait_until 15 outbox_empty community "$E2E_STREET"
+    cluster kill "$1" "$E2E_COMM2" TERM
+}
+
 # crafted_quarantined: how many messages from community 2 the street has quarantined.
 crafted_quarantined() {
     psql_q "SELECT count(*) FROM street.quarantine WHERE unit = '$E2E_STREET' AND peer = '$E2E_COMM2'"

@@ -9,7 +9,8 @@
 #     with the same case row, parties, history (entries and hashes; casectl verify passes) and
 #     documents as the community's copy; the known case ends up as the community has it.
 # (b) Playing a community ourselves (fq-poke copies, sent back to back so they arrive as one
-#     run): new copies, a second copy of one of them, and an invalid copy. The new ones are
+#     run): new copies, a second copy of one of them (a case community 2 keeps and sent up for
+#     the record, so a newer copy may come from it), and an invalid copy. The new ones are
 #     inserted by one statement (their rows share one xmin; two when the run arrived in two
 #     reads), the second copy updates after the first, the invalid one is quarantined, the
 #     sequence moves past all of it.
@@ -18,8 +19,8 @@
 #     quarantined with the database's reason, and the link goes on carrying cases.
 # (d) Runs sent to the database whole (link_whole.c): a run of new copies is written by one
 #     transaction without a savepoint (its cases share their xmin with the inbox row it moved);
-#     a copy of a case the street holds, whose history has no entry made at the street, fails
-#     the run sent whole on the cases' key and is applied as an update instead; a run whose
+#     a copy of a case the street has already, whose history has no entry made at the street,
+#     fails the run sent whole on the cases' key and is applied as an update instead; a run whose
 #     inbox moved behind the daemon's back is refused by the database, not applied twice; a
 #     new case whose history names entries the street stores fails the run on the entries' key
 #     and lands in a receive transaction, the stored entries skipped.
@@ -151,8 +152,9 @@ rows() {
 seq0=$(crafted_seq)
 [[ $seq0 =~ ^[0-9]+$ ]] || fail "no inbox row at the street for $C2"
 q0=$(crafted_quarantined)
-# 1, 2, 3 and 5 are new; the fourth copy is a later version of 1; the fifth is invalid.
-poke_copies $((seq0 + 1)) 1:2 2:3 3:2 1:3 4:0 5:2
+# 1, 2, 3 and 5 are new; the fourth copy is a later version of 1, which community 2 keeps; the
+# fifth is invalid.
+poke_copies $((seq0 + 1)) 1:2:holder="$C2" 2:3 3:2 1:3:holder="$C2" 4:0 5:2
 assert_contains "$E2E_OUT" "ack seq=$((seq0 + 5)) rejected=$((seq0 + 5)) reason=" "refusal of the invalid copy"
 assert_contains "$E2E_OUT" "ack seq=$((seq0 + 6)) rejected=0" "cumulative ack of the crafted run"
 assert_eq $((seq0 + 6)) "$(crafted_seq)" "street inbox from $C2 after the crafted run"
@@ -215,9 +217,9 @@ same=$(psql_q "SELECT count(*) FROM street.cases WHERE unit = '$S' AND xmin = '$
 ((same >= 1)) || fail "no copy of the run shares its xmin with the inbox row: the run was not sent whole"
 assert_eq "$whole0" "$(street_log_lines)" "runs not taken whole, after a run of new copies"
 
-# Case 1 is the street's, but the crafted history has no entry made at the street: the run goes
+# The street has case 1, but the crafted history has no entry made at the street: the run goes
 # whole, the cases' key fails it, and it is applied in a receive transaction as an update.
-poke_copies $((seq2 + 4)) 1:4
+poke_copies $((seq2 + 4)) 1:4:holder="$C2"
 assert_contains "$E2E_OUT" "ack seq=$((seq2 + 4)) rejected=0" "ack of the copy of a held case"
 assert_eq "4 4 2" "$(rows 1)" "case 1 after a later copy that looked new"
 assert_eq $((whole0 + 1)) "$(street_log_lines)" "runs not taken whole, after the copy of a held case"

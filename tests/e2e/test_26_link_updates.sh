@@ -13,8 +13,8 @@
 # (b) Up through a street that was down: the street is killed, the district accepts and
 #     resolves cases the street had escalated. The street applies the district's copies as runs
 #     of updates and forwards each case once, as it then stands, to community 1.
-# (c) Crafted runs (we play community 2): updates of cases the street holds, two copies of one
-#     case in one run, an older copy, an invalid copy. The updated rows share one xmin, the
+# (c) Crafted runs (we play community 2): updates of cases community 2 keeps and sent up for the
+#     record, two copies of one case in one run, an older copy, an invalid copy. The updated rows share one xmin, the
 #     older copy changes nothing but adds no duplicate, the invalid one is quarantined.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib.sh
@@ -152,12 +152,13 @@ xmin_of() { psql_q "SELECT xmin FROM street.cases WHERE unit = '$S' AND uuid = '
 
 seq0=$(crafted_seq)
 [[ $seq0 =~ ^[0-9]+$ ]] || seq0=0
-poke_copies $((seq0 + 1)) 1:2 2:2 3:3 4:2
+k=:holder=$C2 # community 2 keeps each case, so newer copies of it come from its side
+poke_copies $((seq0 + 1)) 1:2$k 2:2$k 3:3$k 4:2$k
 assert_eq "2 2|2 2|3 3|2 2" "$(rows 1)|$(rows 2)|$(rows 3)|$(rows 4)" "crafted cases, first copies"
 q0=$(crafted_quarantined)
 x3=$(xmin_of 3)
 # 1 and 2 move on, 1 twice in the run; 3 gets an older copy; the fourth is invalid; 4 moves on.
-poke_copies $((seq0 + 5)) 1:3 2:4 3:2 9:0 1:5 4:3
+poke_copies $((seq0 + 5)) 1:3$k 2:4$k 3:2$k 9:0 1:5$k 4:3$k
 assert_contains "$E2E_OUT" "ack seq=$((seq0 + 8)) rejected=$((seq0 + 8)) reason=" "refusal of the invalid copy"
 assert_contains "$E2E_OUT" "ack seq=$((seq0 + 10)) rejected=0" "cumulative ack of the crafted run"
 assert_eq $((seq0 + 10)) "$(crafted_seq)" "street inbox from $C2 after the crafted run"

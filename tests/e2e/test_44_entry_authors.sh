@@ -13,7 +13,7 @@
 #     document is checked the same way.
 # (b) A run that goes to the database whole (link_whole.c) with one such copy: the transaction
 #     fails on the check, and the run is applied again, the good copy kept.
-# (c) A copy of a case the street holds whose one new entry says it was made at the street:
+# (c) A copy of a case community 2 keeps whose one new entry says it was made at the street:
 #     refused, the case stays as it was; the honest next copy is applied.
 # (d) From the parent: the street's database is given an entry claiming to be community 1's
 #     (its chain intact), and the street acts on the case. Community 1 refuses that copy, names
@@ -43,22 +43,14 @@ stored() {
 }
 # entries_of N: history entries of crafted case N at the street (0 when it has none).
 entries_of() { psql_q "SELECT count(*) FROM street.case_events WHERE unit = '$S' AND uuid = '$(pu "$1")'"; }
-# reason_for SEQ: the reason the street's ack gave for refusing message SEQ (from E2E_OUT).
-reason_for() { grep -F "ack seq=$1 rejected=$1 reason=" <<<"$E2E_OUT" | head -n 1; }
 
 # =============================================================================================
-# (a) New cases: entries made where community 2 cannot have them from. Community 2 escalates
-# one real case first, so the street has heard from it, then we play it.
-real=$(ctl "$C2" submit --title '真实案件' --category neighbour --party '李四:13700000002:申请人')
-ctl "$C2" accept "$real" >/dev/null
-ctl "$C2" escalate "$real" >/dev/null
-wait_until 15 has_state "$S" "$real" escalated
-wait_until 15 outbox_empty community "$S"
-cluster kill "$cfg" "$C2" TERM
+# (a) New cases: entries made where community 2 cannot have them from.
+play_community2 "$cfg"
 seq0=$(crafted_seq)
 [[ $seq0 =~ ^[0-9]+$ ]] || fail "no inbox row at the street for $C2"
 q0=$(crafted_quarantined)
-poke_copies $((seq0 + 1)) 41:2 42:2:author="$S" 43:2:author="$C1" 44:2:author="$D" \
+poke_copies $((seq0 + 1)) 41:2:holder="$C2" 42:2:author="$S" 43:2:author="$C1" 44:2:author="$D" \
     45:2:author=999999999999 46:2
 assert_contains "$E2E_OUT" "ack seq=$((seq0 + 6)) rejected=0" "cumulative ack of the run"
 assert_eq $((seq0 + 6)) "$(crafted_seq)" "street inbox from $C2 after the run"
@@ -69,13 +61,13 @@ for n in 42 43 44 45; do
     assert_eq "" "$(stored "$n")" "case of refused copy $n at the street"
     assert_eq 0 "$(entries_of "$n")" "entries of refused copy $n at the street"
 done
-assert_contains "$(reason_for $((seq0 + 2)))" "history entry 00000000-0000-4000-8001-004200000000 was made at $S, which is not on the side of the tree that $C2 stands for" \
+assert_contains "$(crafted_reason $((seq0 + 2)))" "history entry 00000000-0000-4000-8001-004200000000 was made at $S, which is not on the side of the tree that $C2 stands for" \
     "reason for an entry made at the street itself"
-assert_contains "$(reason_for $((seq0 + 3)))" "was made at $C1, which is not on the side of the tree that $C2" \
+assert_contains "$(crafted_reason $((seq0 + 3)))" "was made at $C1, which is not on the side of the tree that $C2" \
     "reason for an entry made at the other community"
-assert_contains "$(reason_for $((seq0 + 4)))" "was made at $D, which is not on the side" \
+assert_contains "$(crafted_reason $((seq0 + 4)))" "was made at $D, which is not on the side" \
     "reason for an entry made at the district"
-assert_contains "$(reason_for $((seq0 + 5)))" "history entry 1 was made at unit 999999999999, which this deployment does not have" \
+assert_contains "$(crafted_reason $((seq0 + 5)))" "history entry 1 was made at unit 999999999999, which this deployment does not have" \
     "reason for an entry made at an unknown unit"
 assert_eq 4 "$(psql_q "SELECT count(*) FROM street.quarantine WHERE unit = '$S' AND peer = '$C2'
                          AND reason LIKE '%was made at%'")" "quarantine rows naming where the entry was made"
@@ -83,7 +75,7 @@ assert_eq 4 "$(psql_q "SELECT count(*) FROM street.quarantine WHERE unit = '$S' 
 # Documents the same: one attached at the street, one at community 2.
 seqd=$(crafted_seq)
 poke_copies $((seqd + 1)) 51:2:doc="$S" 52:2:doc="$C2"
-assert_contains "$(reason_for $((seqd + 1)))" "case $C2-20260101-0051: document 00000000-0000-4000-8004-000000000051 was made at $S, which is not on the side of the tree that $C2 stands for" \
+assert_contains "$(crafted_reason $((seqd + 1)))" "case $C2-20260101-0051: document 00000000-0000-4000-8004-000000000051 was made at $S, which is not on the side of the tree that $C2 stands for" \
     "reason for a document attached at the street"
 assert_contains "$E2E_OUT" "ack seq=$((seqd + 2)) rejected=0" "cumulative ack of the documents' run"
 assert_eq "" "$(stored 51)" "case of the copy with the street's document"
@@ -106,13 +98,13 @@ assert_eq "2 2" "$(stored 47)" "good copy 47 of the run sent whole"
 assert_eq "" "$(stored 48)" "refused copy 48"
 
 # =============================================================================================
-# (c) A case the street holds (41, version 2): a copy whose new entry claims the street's hand.
+# (c) A case community 2 keeps (41, version 2): a copy whose new entry claims the street's hand.
 seq2=$(crafted_seq)
-poke_copies $((seq2 + 1)) 41:3:author="$S"
-assert_contains "$(reason_for $((seq2 + 1)))" "history entry 00000000-0000-4000-8001-004100000002 was made at $S" \
+poke_copies $((seq2 + 1)) 41:3:author="$S":holder="$C2"
+assert_contains "$(crafted_reason $((seq2 + 1)))" "history entry 00000000-0000-4000-8001-004100000002 was made at $S" \
     "refusal of an update bringing an entry made at the street"
 assert_eq "2 2" "$(stored 41)" "case 41 after the refused update"
-poke_copies $((seq2 + 2)) 41:3
+poke_copies $((seq2 + 2)) 41:3:holder="$C2"
 assert_contains "$E2E_OUT" "ack seq=$((seq2 + 2)) rejected=0" "ack of the honest update"
 assert_eq "3 3" "$(stored 41)" "case 41 after the honest update"
 

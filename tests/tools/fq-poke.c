@@ -5,8 +5,8 @@
  * usage: fq-poke ops|link ENDPOINT garbage|oversized|envelope [--identity ID] [--size N]
  *                [--timeout MS] [LINK KEYS]
  *        fq-poke link ENDPOINT copies --identity CHILD --to UNIT --seq FIRST
- *                [--category CODE] --copy N:VERSION[:bad|:entries=M|:author=UNIT|:doc=UNIT]...
- *                [--timeout MS] LINK KEYS
+ *                [--category CODE] --copy N:VERSION[:FLAG]... [--timeout MS] LINK KEYS
+ *          FLAG bad | entries=M | author=UNIT | doc=UNIT | holder=UNIT | origin=UNIT
  *        fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N [--timeout MS] LINK KEYS
  *   LINK KEYS --server-key FILE (the parent's UNIT.pub, needed for link) [--key FILE (a
  *             child's UNIT.key; without it, a keypair made up on the spot: a stranger's)]
@@ -20,11 +20,14 @@
  *             FIRST+1, ..., sent back to back so they arrive as one run. Copy N is case uuid
  *             00000000-0000-4000-8000-<N, 12 digits>, number CHILD-20260101-<N, 4 digits>,
  *             escalated to UNIT, with two parties and VERSION history entries (VERSION 0: an
- *             invalid copy); ":bad" adds a department with a role the schema refuses, which
- *             only the database notices; ":entries=M" gives the history entries the uuids of
- *             crafted case M's (a peer's mistake); ":author=UNIT" has every entry say it was made
- *             at UNIT instead of CHILD; ":doc=UNIT" adds a document attached at UNIT. Prints
- *             every ack until the cumulative one for the last copy.
+ *             invalid copy). Flags, any number: ":bad" adds a department with a role the
+ *             schema refuses, which only the database notices; ":entries=M" gives the history
+ *             entries the uuids of crafted case M's (a peer's mistake); ":author=UNIT" has every
+ *             entry say it was made at UNIT instead of CHILD; ":doc=UNIT" adds a document
+ *             attached at UNIT; ":holder=UNIT" says UNIT holds the case (":holder=CHILD": CHILD
+ *             kept it, accepted, and asked for more time, as a copy sent up for the record);
+ *             ":origin=UNIT" says the case was taken in at UNIT instead of CHILD.
+ *             Prints every ack until the cumulative one for the last copy.
  *   ack       an ack from CHILD to UNIT for everything up to N, whatever UNIT has sent;
  *             prints "heard" once UNIT sends anything back (it heard us).
  * Exit: 0 when an answer came, 1 when none did within the timeout, 2 usage. */
@@ -190,27 +193,40 @@ typedef struct {
     char uuid[40], case_no[48], title[32];
     char event_uuid[MAX_EVENTS][40], hash[MAX_EVENTS][32];
     char author[24]; /* the unit its entries say they were made at */
+    char holder[24]; /* the unit it says holds the case */
+    char origin[24]; /* and took it in */
 } s_copy_t;
 
 static const char *s_party_names[2] = {"申请人甲", "被申请人乙"};
 
-/* VERSION entries of case N; their uuids are those of case ENTRIES_OF's entries. */
-static void make_history(s_copy_t *x, unsigned n, unsigned entries_of, unsigned version,
-                         const char *unit)
+/* What a --copy spec asks for beyond N:VERSION. */
+typedef struct {
+    bool bad;
+    unsigned entries_of; /* whose entries' uuids the history takes */
+    char author[24];     /* where its entries say they were made */
+    char doc[24];        /* where its one document was attached, or "" for none */
+    char holder[24];     /* who the copy says holds the case */
+    char origin[24];     /* where it says the case was taken in */
+} s_flags_t;
+
+/* VERSION entries of case N as F asks. A case escalated to the receiver goes up at entry 2; one
+ * its sender keeps was accepted there and then had its time extended. */
+static void make_history(s_copy_t *x, unsigned n, unsigned version, const s_flags_t *f, bool kept)
 {
+    snprintf(x->author, sizeof x->author, "%s", f->author);
     for (unsigned k = 0; k < version && k < MAX_EVENTS; k++) {
         Fq__Event *e = &x->event[k];
         fq__event__init(e);
         snprintf(x->event_uuid[k], sizeof x->event_uuid[k], "00000000-0000-4000-8001-%04u%08u",
-                 entries_of % 10000, k);
+                 f->entries_of % 10000, k);
         snprintf(x->hash[k], sizeof x->hash[k], "poke-%u-%u", n, k);
         e->uuid = x->event_uuid[k];
         e->has_at_ms = 1;
         e->at_ms = 1767225600000LL + n * 1000 + k;
-        e->unit = (char *)unit;
-        e->action = k == 0 ? "submit" : "escalate";
-        e->from_state = k == 0 ? "none" : "reported";
-        e->to_state = k == 0 ? "reported" : "escalated";
+        e->unit = x->author;
+        e->action = k == 0 ? "submit" : !kept ? "escalate" : k == 1 ? "accept" : "extend";
+        e->from_state = k == 0 ? "none" : kept && k > 1 ? "accepted" : "reported";
+        e->to_state = k == 0 ? "reported" : kept ? "accepted" : "escalated";
         e->actor = "fq-poke";
         e->note = "crafted by fq-poke";
         e->prev_hash = k == 0 ? "" : x->hash[k - 1];
@@ -239,18 +255,53 @@ static void make_document(s_copy_t *x, unsigned n, const char *unit)
     x->c.documents = x->docs;
 }
 
-/* Fill X from SPEC "N:VERSION[:bad|:entries=M|:author=UNIT|:doc=UNIT]"; -1 when SPEC does not
- * parse. */
+/* Copy VALUE of a NAME=VALUE flag into OUT when FLAG is one; false otherwise. */
+static bool flag_value(const char *flag, const char *name, char *out, size_t outlen)
+{
+    size_t len = strlen(name);
+    if (strncmp(flag, name, len) != 0 || flag[len] != '=' || strlen(flag + len + 1) >= outlen)
+        return false;
+    snprintf(out, outlen, "%s", flag + len + 1);
+    return true;
+}
+
+/* The flags after N:VERSION: in SPEC (each ":FLAG"), over A's defaults; -1 on one unknown. */
+static int parse_flags(const char *spec, const s_args_t *a, unsigned n, s_flags_t *f)
+{
+    *f = (s_flags_t){.entries_of = n};
+    snprintf(f->author, sizeof f->author, "%s", a->identity);
+    snprintf(f->holder, sizeof f->holder, "%s", a->to);
+    snprintf(f->origin, sizeof f->origin, "%s", a->identity);
+    const char *p = strchr(spec, ':');
+    p = p ? strchr(p + 1, ':') : NULL;
+    while (p) {
+        char flag[48];
+        size_t len = strcspn(p + 1, ":");
+        if (len >= sizeof flag)
+            return -1;
+        memcpy(flag, p + 1, len);
+        flag[len] = '\0';
+        char count[12];
+        if (strcmp(flag, "bad") == 0)
+            f->bad = true;
+        else if (flag_value(flag, "entries", count, sizeof count))
+            f->entries_of = (unsigned)strtoul(count, NULL, 10);
+        else if (!flag_value(flag, "author", f->author, sizeof f->author) &&
+                 !flag_value(flag, "doc", f->doc, sizeof f->doc) &&
+                 !flag_value(flag, "holder", f->holder, sizeof f->holder) &&
+                 !flag_value(flag, "origin", f->origin, sizeof f->origin))
+            return -1;
+        p = strchr(p + 1, ':');
+    }
+    return 0;
+}
+
+/* Fill X from SPEC "N:VERSION[:FLAG]..." (see the usage); -1 when SPEC does not parse. */
 static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
 {
-    unsigned n, version, entries_of;
-    char flag[24] = "";
-    if (sscanf(spec, "%u:%u:%23s", &n, &version, flag) < 2)
-        return -1;
-    bool bad = strcmp(flag, "bad") == 0;
-    bool author = strncmp(flag, "author=", 7) == 0, doc = strncmp(flag, "doc=", 4) == 0;
-    entries_of = n;
-    if (flag[0] && !bad && !author && !doc && sscanf(flag, "entries=%u", &entries_of) != 1)
+    unsigned n, version;
+    s_flags_t f;
+    if (sscanf(spec, "%u:%u", &n, &version) < 2 || parse_flags(spec, a, n, &f) < 0)
         return -1;
     memset(x, 0, sizeof *x);
     fq__case__init(&x->c);
@@ -258,13 +309,16 @@ static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
     snprintf(x->uuid, sizeof x->uuid, "00000000-0000-4000-8000-%012u", n);
     snprintf(x->case_no, sizeof x->case_no, "%s-20260101-%04u", a->identity, n % 10000);
     snprintf(x->title, sizeof x->title, "fq-poke %u", n);
+    snprintf(x->holder, sizeof x->holder, "%s", f.holder);
+    snprintf(x->origin, sizeof x->origin, "%s", f.origin);
+    bool kept = strcmp(f.holder, a->identity) == 0;
     x->c.uuid = x->uuid;
     x->c.case_no = x->case_no;
     x->c.title = x->title;
     x->c.category = (char *)a->category;
-    x->c.state = "escalated";
-    x->c.holder = (char *)a->to;
-    x->c.origin_unit = (char *)a->identity;
+    x->c.state = kept ? "accepted" : "escalated";
+    x->c.holder = x->holder;
+    x->c.origin_unit = x->origin;
     x->c.has_version = 1;
     x->c.version = (int32_t)version;
     x->c.has_created_ms = x->c.has_updated_ms = 1;
@@ -278,11 +332,10 @@ static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
     }
     x->c.n_parties = 2;
     x->c.parties = x->parties;
-    snprintf(x->author, sizeof x->author, "%s", author ? flag + 7 : a->identity);
-    make_history(x, n, entries_of, version, x->author);
-    if (doc)
-        make_document(x, n, flag + 4);
-    if (bad) {
+    make_history(x, n, version, &f, kept);
+    if (f.doc[0])
+        make_document(x, n, f.doc);
+    if (f.bad) {
         fq__assignment__init(&x->dept);
         x->dept.dept = "justice_office";
         x->dept.role = "boss"; /* case_departments.role is CHECKed: lead or co */
@@ -419,8 +472,8 @@ int main(int argc, char **argv)
                         " [--identity ID] [--size N] [--timeout MS]\n"
                         "       fq-poke link ENDPOINT copies --identity CHILD --to UNIT"
                         " --seq FIRST [--category CODE]\n"
-                        "                  --copy N:VERSION[:bad|:entries=M|:author=UNIT"
-                        "|:doc=UNIT]...\n"
+                        "                  --copy N:VERSION[:FLAG]...  (FLAG: bad, entries=M,"
+                        " author=UNIT,\n                   doc=UNIT, holder=UNIT, origin=UNIT)\n"
                         "       fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N\n"
                         "link also takes --server-key FILE [--key FILE]\n");
         return 2;
