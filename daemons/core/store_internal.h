@@ -179,22 +179,23 @@ fq_store_rc_t fq_store_act_tx(const fq_store_t *st, const char *ref, fq_action_t
 
 /* Set-based writes of a neighbour's copies (sync_batch.c): the rows of one table for every copy
  * COPIES[i] with WHICH[i], in one statement, nothing when none carries any. Each leaves what is
- * stored as fq_store_apply's merge of the same table would, copy after copy: history entries,
- * documents and departments already stored are kept; a notice takes a later acknowledgement, a
- * feedback record a review that finds it unreasonable. A notice named twice fails the statement
- * (DBERR): the caller then applies the copies one by one. A history entry or document new here
- * must have been made on the side of the tree neighbour PEER stands for, else the statement
- * fails (DBERR) naming it. */
+ * stored as applying the copies one after the other would: history entries, documents,
+ * notices, feedback records and departments already stored are kept; a notice takes a later
+ * acknowledgement, a feedback record a review that finds it unreasonable (a statement of their
+ * own). An entry, document, notice or feedback record new here must have been made on the side
+ * of the tree neighbour PEER stands for, else the statement fails (DBERR) naming it. */
 fq_store_rc_t fq_store_merge_events(const fq_store_t *st, const char *peer,
                                     const Fq__Case *const *copies, size_t n, const bool *which,
                                     char *err, size_t errlen);
 fq_store_rc_t fq_store_merge_documents(const fq_store_t *st, const char *peer,
                                        const Fq__Case *const *copies, size_t n, const bool *which,
                                        char *err, size_t errlen);
-fq_store_rc_t fq_store_merge_notices(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
-                                     const bool *which, char *err, size_t errlen);
-fq_store_rc_t fq_store_merge_feedback(const fq_store_t *st, const Fq__Case *const *copies,
-                                      size_t n, const bool *which, char *err, size_t errlen);
+fq_store_rc_t fq_store_merge_notices(const fq_store_t *st, const char *peer,
+                                     const Fq__Case *const *copies, size_t n, const bool *which,
+                                     char *err, size_t errlen);
+fq_store_rc_t fq_store_merge_feedback(const fq_store_t *st, const char *peer,
+                                      const Fq__Case *const *copies, size_t n, const bool *which,
+                                      char *err, size_t errlen);
 fq_store_rc_t fq_store_add_departments(const fq_store_t *st, const Fq__Case *const *copies,
                                        size_t n, const bool *which, char *err, size_t errlen);
 

@@ -126,6 +126,33 @@ static int check_copy_text(const Fq__Case *c, char *err, size_t errlen)
     return -1;
 }
 
+/* UNIT, which record I (from 1) of kind WHAT says it was made at, is one the deployment has. */
+static int check_made_at(const fq_store_t *st, const Fq__Case *c, const char *what, size_t i,
+                         const char *unit, char *err, size_t errlen)
+{
+    if (fq_cfg_unit(st->cfg, unit))
+        return 0;
+    snprintf(err, errlen,
+             "case %s: %s %zu was made at unit %s, which this deployment does not have", c->case_no,
+             what, i, fq_or_empty(unit));
+    return -1;
+}
+
+/* The documents', notices' and feedback records' units, as history entries' (below). */
+static int check_record_units(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < c->n_documents; i++)
+        if (check_made_at(st, c, "document", i + 1, c->documents[i]->unit, err, errlen) < 0)
+            return -1;
+    for (size_t i = 0; i < c->n_notices; i++)
+        if (check_made_at(st, c, "notice", i + 1, c->notices[i]->unit, err, errlen) < 0)
+            return -1;
+    for (size_t i = 0; i < c->n_feedback; i++)
+        if (check_made_at(st, c, "feedback record", i + 1, c->feedback[i]->unit, err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
 int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size_t errlen)
 {
     fq_state_t state;
@@ -161,16 +188,11 @@ int fq_store_check_copy(const fq_store_t *st, const Fq__Case *c, char *err, size
             return -1;
         if (known && strcmp(e->unit, known) == 0)
             continue;
-        if (!fq_cfg_unit(st->cfg, e->unit)) {
-            snprintf(err, errlen,
-                     "case %s: history entry %zu was made at unit %s, which this"
-                     " deployment does not have",
-                     c->case_no, i + 1, e->unit);
+        if (check_made_at(st, c, "history entry", i + 1, e->unit, err, errlen) < 0)
             return -1;
-        }
         known = e->unit;
     }
-    return 0;
+    return check_record_units(st, c, err, errlen);
 }
 
 void fq_store_copy_columns(const Fq__Case *c, const char *texts[FQ_COPY_TEXTS],
@@ -285,67 +307,6 @@ void fq_store_event_columns(const char *case_uuid, const Fq__Event *e,
     memcpy(texts, t, sizeof t);
 }
 
-static fq_store_rc_t merge_notices(const fq_store_t *st, const Fq__Case *c, char *err,
-                                   size_t errlen)
-{
-    for (size_t i = 0; i < c->n_notices; i++) {
-        const Fq__Notice *n = c->notices[i];
-        if (!fq_store_looks_like_uuid(n->uuid))
-            continue;
-        const char *texts[] = {st->self->code,
-                               c->uuid,
-                               n->uuid,
-                               fq_or_empty(n->number),
-                               fq_or_empty(n->kind),
-                               fq_or_empty(n->addressee),
-                               fq_or_empty(n->reason),
-                               fq_or_empty(n->unit),
-                               fq_or_empty(n->acked_by)};
-        const int64_t ints[] = {n->at_ms, n->acked_ms};
-        if (fq_db_exec_values(
-                st->db,
-                "INSERT INTO notices (unit, uuid, notice_uuid, number, kind, addressee,"
-                " reason, at_unit, acked_by, at_ms, acked_ms) VALUES ($1, $2, $3, $4, $5,"
-                " $6, $7, $8, $9, $10, $11) ON CONFLICT (unit, notice_uuid) DO UPDATE"
-                " SET acked_ms = excluded.acked_ms, acked_by = excluded.acked_by"
-                " WHERE excluded.acked_ms > notices.acked_ms",
-                texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0)
-            return FQ_STORE_DBERR;
-    }
-    return FQ_STORE_OK;
-}
-
-static fq_store_rc_t merge_feedback(const fq_store_t *st, const Fq__Case *c, char *err,
-                                    size_t errlen)
-{
-    for (size_t i = 0; i < c->n_feedback; i++) {
-        const Fq__Feedback *f = c->feedback[i];
-        if (!fq_store_looks_like_uuid(f->uuid))
-            continue;
-        const char *texts[] = {st->self->code,
-                               c->uuid,
-                               f->uuid,
-                               fq_or_empty(f->channel),
-                               fq_or_empty(f->text),
-                               fq_or_empty(f->answer),
-                               fq_or_empty(f->comment),
-                               fq_or_empty(f->review_reason),
-                               fq_or_empty(f->unit),
-                               f->unreasonable ? "true" : "false"};
-        const int64_t ints[] = {f->at_ms};
-        if (fq_db_exec_values(
-                st->db,
-                "INSERT INTO feedback (unit, uuid, fb_uuid, channel, text, answer, comment,"
-                " review_reason, at_unit, unreasonable, at_ms) VALUES ($1, $2, $3, $4, $5,"
-                " $6, $7, $8, $9, $10::boolean, $11) ON CONFLICT (unit, fb_uuid) DO UPDATE"
-                " SET unreasonable = excluded.unreasonable,"
-                " review_reason = excluded.review_reason WHERE excluded.unreasonable",
-                texts, FQ_NELEMS(texts), ints, FQ_NELEMS(ints), err, errlen) < 0)
-            return FQ_STORE_DBERR;
-    }
-    return FQ_STORE_OK;
-}
-
 /* The departments as the newer copy has them. */
 static fq_store_rc_t replace_assignments(const fq_store_t *st, const Fq__Case *c, char *err,
                                          size_t errlen)
@@ -437,9 +398,9 @@ fq_store_rc_t fq_store_apply(const fq_store_t *st, const char *peer, const Fq__C
     if (rc == FQ_STORE_OK)
         rc = fq_store_merge_documents(st, peer, &c, 1, &one, err, errlen);
     if (rc == FQ_STORE_OK)
-        rc = merge_notices(st, c, err, errlen);
+        rc = fq_store_merge_notices(st, peer, &c, 1, &one, err, errlen);
     if (rc == FQ_STORE_OK)
-        rc = merge_feedback(st, c, err, errlen);
+        rc = fq_store_merge_feedback(st, peer, &c, 1, &one, err, errlen);
     if (rc == FQ_STORE_OK && newer)
         rc = replace_assignments(st, c, err, errlen);
     if (rc == FQ_STORE_OK && local.exists && newer)

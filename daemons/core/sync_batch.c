@@ -83,6 +83,12 @@ static void rows_init(s_rows_t *r, size_t k)
     r->k = k;
 }
 
+static void rows_free(s_rows_t *r)
+{
+    for (size_t k = 0; k < r->k; k++)
+        fq_arr_free(&r->col[k]);
+}
+
 /* Run SQL with HEAD[0..NHEAD) ($1...) and then R's columns; nothing to run when R holds no
  * rows. Frees R's columns. */
 static fq_store_rc_t run_rows(const fq_store_t *st, const char *sql, const char *const *head,
@@ -214,8 +220,7 @@ static fq_store_rc_t run_rows_from(const fq_store_t *st, const char *peer, const
 {
     bool inside;
     if (entry_side(st, peer, &r->col[r->k], &inside, err, errlen) != FQ_STORE_OK) {
-        for (size_t k = 0; k < r->k; k++)
-            fq_arr_free(&r->col[k]);
+        rows_free(r);
         return FQ_STORE_DBERR;
     }
     r->k++;
@@ -299,12 +304,17 @@ fq_store_rc_t fq_store_merge_documents(const fq_store_t *st, const char *peer,
         &r, err, errlen);
 }
 
-/* A notice uuid twice in one statement makes DO UPDATE fail: the run then goes one by one. */
-fq_store_rc_t fq_store_merge_notices(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
-                                     const bool *taken, char *err, size_t errlen)
+/* Notices and feedback records go in as entries do: one added that PEER cannot have brought
+ * fails the statement (the holder records them as it acts). What a later copy changes of one
+ * stored, its ack or a review finding it unreasonable, is an update of its own after the
+ * insert, so a run bringing a notice and then its ack keeps the ack. */
+fq_store_rc_t fq_store_merge_notices(const fq_store_t *st, const char *peer,
+                                     const Fq__Case *const *copies, size_t n, const bool *taken,
+                                     char *err, size_t errlen)
 {
-    s_rows_t r;
+    s_rows_t r, acks;
     rows_init(&r, 10);
+    rows_init(&acks, 3);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; taken[i] && j < copies[i]->n_notices; j++) {
             const Fq__Notice *x = copies[i]->notices[j];
@@ -317,24 +327,39 @@ fq_store_rc_t fq_store_merge_notices(const fq_store_t *st, const Fq__Case *const
             add_texts(&r, texts, FQ_NELEMS(texts), 2);
             fq_arr_int(&r.col[8], x->at_ms);
             fq_arr_int(&r.col[9], x->acked_ms);
+            if (x->acked_ms <= 0)
+                continue;
+            fq_arr_uuid(&acks.col[0], x->uuid);
+            fq_arr_text(&acks.col[1], fq_or_empty(x->acked_by));
+            fq_arr_int(&acks.col[2], x->acked_ms);
         }
+    fq_store_rc_t rc = run_rows_from(
+        st, peer,
+        "WITH added AS (INSERT INTO notices (unit, uuid, notice_uuid, number, kind, addressee,"
+        " reason, at_unit, acked_by, at_ms, acked_ms)"
+        " SELECT $1, x.* FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[],"
+        " $9::text[], $10::text[], $11::text[], $12::int8[], $13::int8[]) AS x"
+        " ON CONFLICT DO NOTHING" MADE_ON_SIDE("notice", "notice_uuid", "$14"),
+        &r, err, errlen);
     const char *head[] = {st->self->code};
-    return run_rows(st,
-                    "INSERT INTO notices (unit, uuid, notice_uuid, number, kind, addressee,"
-                    " reason, at_unit, acked_by, at_ms, acked_ms)"
-                    " SELECT $1, x.* FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[],"
-                    " $6::text[], $7::text[], $8::text[], $9::text[], $10::int8[], $11::int8[])"
-                    " AS x ON CONFLICT (unit, notice_uuid) DO UPDATE"
-                    " SET acked_ms = excluded.acked_ms, acked_by = excluded.acked_by"
-                    " WHERE excluded.acked_ms > notices.acked_ms",
-                    head, FQ_NELEMS(head), &r, err, errlen);
+    if (rc == FQ_STORE_OK)
+        return run_rows(st,
+                        "UPDATE notices n SET acked_ms = a.acked_ms, acked_by = a.acked_by"
+                        " FROM (SELECT DISTINCT ON (u.id) u.* FROM unnest($2::uuid[], $3::text[],"
+                        " $4::int8[]) AS u(id, acked_by, acked_ms) ORDER BY u.id, u.acked_ms DESC)"
+                        " a WHERE n.unit = $1 AND n.notice_uuid = a.id AND a.acked_ms > n.acked_ms",
+                        head, FQ_NELEMS(head), &acks, err, errlen);
+    rows_free(&acks);
+    return rc;
 }
 
-fq_store_rc_t fq_store_merge_feedback(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
-                                      const bool *taken, char *err, size_t errlen)
+fq_store_rc_t fq_store_merge_feedback(const fq_store_t *st, const char *peer,
+                                      const Fq__Case *const *copies, size_t n, const bool *taken,
+                                      char *err, size_t errlen)
 {
-    s_rows_t r;
+    s_rows_t r, reviews;
     rows_init(&r, 10);
+    rows_init(&reviews, 2);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; taken[i] && j < copies[i]->n_feedback; j++) {
             const Fq__Feedback *f = copies[i]->feedback[j];
@@ -351,17 +376,29 @@ fq_store_rc_t fq_store_merge_feedback(const fq_store_t *st, const Fq__Case *cons
             add_texts(&r, texts, FQ_NELEMS(texts), 2);
             fq_arr_bool(&r.col[8], f->unreasonable);
             fq_arr_int(&r.col[9], f->at_ms);
+            if (!f->unreasonable)
+                continue;
+            fq_arr_uuid(&reviews.col[0], f->uuid);
+            fq_arr_text(&reviews.col[1], fq_or_empty(f->review_reason));
         }
+    fq_store_rc_t rc = run_rows_from(
+        st, peer,
+        "WITH added AS (INSERT INTO feedback (unit, uuid, fb_uuid, channel, text, answer,"
+        " comment, review_reason, at_unit, unreasonable, at_ms)"
+        " SELECT $1, f.* FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[],"
+        " $9::text[], $10::text[], $11::text[], $12::boolean[], $13::int8[]) AS f"
+        " ON CONFLICT DO NOTHING" MADE_ON_SIDE("feedback record", "fb_uuid", "$14"),
+        &r, err, errlen);
     const char *head[] = {st->self->code};
-    return run_rows(st,
-                    "INSERT INTO feedback (unit, uuid, fb_uuid, channel, text, answer, comment,"
-                    " review_reason, at_unit, unreasonable, at_ms)"
-                    " SELECT $1, f.* FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[],"
-                    " $6::text[], $7::text[], $8::text[], $9::text[], $10::boolean[],"
-                    " $11::int8[]) AS f ON CONFLICT (unit, fb_uuid) DO UPDATE"
-                    " SET unreasonable = excluded.unreasonable,"
-                    " review_reason = excluded.review_reason WHERE excluded.unreasonable",
-                    head, FQ_NELEMS(head), &r, err, errlen);
+    if (rc == FQ_STORE_OK)
+        return run_rows(st,
+                        "UPDATE feedback f SET unreasonable = true, review_reason = v.reason"
+                        " FROM (SELECT DISTINCT ON (u.id) u.* FROM unnest($2::uuid[], $3::text[])"
+                        " AS u(id, reason)) v WHERE f.unit = $1 AND f.fb_uuid = v.id"
+                        " AND (NOT f.unreasonable OR f.review_reason <> v.reason)",
+                        head, FQ_NELEMS(head), &reviews, err, errlen);
+    rows_free(&reviews);
+    return rc;
 }
 
 fq_store_rc_t fq_store_add_departments(const fq_store_t *st, const Fq__Case *const *copies,
@@ -387,10 +424,6 @@ fq_store_rc_t fq_store_add_departments(const fq_store_t *st, const Fq__Case *con
                     head, FQ_NELEMS(head), &r, err, errlen);
 }
 
-/* The rows of one table for the taken copies. */
-typedef fq_store_rc_t (*s_insert_fn)(const fq_store_t *st, const Fq__Case *const *copies, size_t n,
-                                     const bool *taken, char *err, size_t errlen);
-
 /* Write the rows of the copies TAKEN marks, all of cases new to this unit, sent by PEER. */
 static fq_store_rc_t write_new(const fq_store_t *st, const char *peer,
                                const Fq__Case *const *copies, size_t n, const bool *taken,
@@ -406,10 +439,12 @@ static fq_store_rc_t write_new(const fq_store_t *st, const char *peer,
         rc = fq_store_merge_events(st, peer, copies, n, taken, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = fq_store_merge_documents(st, peer, copies, n, taken, err, errlen);
-    static const s_insert_fn rest[] = {fq_store_merge_notices, fq_store_merge_feedback,
-                                       fq_store_add_departments};
-    for (size_t t = 0; rc == FQ_STORE_OK && t < FQ_NELEMS(rest); t++)
-        rc = rest[t](st, copies, n, taken, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = fq_store_merge_notices(st, peer, copies, n, taken, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = fq_store_merge_feedback(st, peer, copies, n, taken, err, errlen);
+    if (rc == FQ_STORE_OK)
+        rc = fq_store_add_departments(st, copies, n, taken, err, errlen);
     return rc;
 }
 

@@ -275,9 +275,9 @@ static fq_store_rc_t apply_round(s_run_t *r, fq_store_batch_t *batch, bool *take
     if (rc == FQ_STORE_OK)
         rc = fq_store_merge_documents(st, r->peer, r->copies, r->n, r->round, err, errlen);
     if (rc == FQ_STORE_OK)
-        rc = fq_store_merge_notices(st, r->copies, r->n, r->round, err, errlen);
+        rc = fq_store_merge_notices(st, r->peer, r->copies, r->n, r->round, err, errlen);
     if (rc == FQ_STORE_OK)
-        rc = fq_store_merge_feedback(st, r->copies, r->n, r->round, err, errlen);
+        rc = fq_store_merge_feedback(st, r->peer, r->copies, r->n, r->round, err, errlen);
     if (rc == FQ_STORE_OK)
         rc = replace_departments(r, err, errlen);
     if (rc == FQ_STORE_OK)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/e2e/test_44_entry_authors.sh - a neighbour's copy brings only history entries (and
-# documents) made on its side of the tree. Only the holder writes a case's chain, and an entry
+# documents, notices and feedback records) made on its side of the tree. Only the holder writes a case's chain, and an entry
 # travels along the tree, so an entry new to the receiver comes from a child only if it was made
 # at that child or below it, and from the parent only if it was made outside the receiver's part
 # of the tree. A copy bringing any other entry is refused whole and quarantined; the link goes
@@ -9,8 +9,8 @@
 # (a) Playing community 2 (fq-poke copies, one run): new cases whose entries say they were made
 #     at the street itself, at the other community, at the district, and at a unit the
 #     deployment does not have, between two good ones. The good ones land; each bad one is
-#     quarantined with a reason naming the entry's unit, and nothing of it is stored. A
-#     document is checked the same way.
+#     quarantined with a reason naming the entry's unit, and nothing of it is stored. Documents,
+#     notices and feedback records are checked the same way.
 # (b) A run that goes to the database whole (link_whole.c) with one such copy: the transaction
 #     fails on the check, and the run is applied again, the good copy kept.
 # (c) A copy of a case community 2 keeps whose one new entry says it was made at the street:
@@ -83,6 +83,38 @@ assert_eq "2 2" "$(stored 52)" "copy with community 2's document"
 assert_eq "$C2" "$(psql_q "SELECT string_agg(at_unit, ',') FROM street.case_documents
                             WHERE unit = '$S' AND uuid IN ('$(pu 51)', '$(pu 52)')")" \
     "documents stored at the street"
+
+# Notices and feedback records the same: a reminder issued at the street, a feedback record made
+# at the district, a notice from a unit the deployment does not have, and one of each made at
+# community 2.
+seqn=$(crafted_seq)
+poke_copies $((seqn + 1)) 53:2:notice="$S" 54:2:feedback="$D" 56:2:notice=999999999999 \
+    55:2:notice="$C2":feedback="$C2"
+assert_contains "$(crafted_reason $((seqn + 1)))" "case $C2-20260101-0053: notice 00000000-0000-4000-8005-000000000053 was made at $S, which is not on the side of the tree that $C2 stands for" \
+    "reason for a notice issued at the street"
+assert_contains "$(crafted_reason $((seqn + 2)))" "case $C2-20260101-0054: feedback record 00000000-0000-4000-8006-000000000054 was made at $D, which is not on the side" \
+    "reason for a feedback record made at the district"
+assert_contains "$(crafted_reason $((seqn + 3)))" "case $C2-20260101-0056: notice 1 was made at unit 999999999999, which this deployment does not have" \
+    "reason for a notice from an unknown unit"
+assert_contains "$E2E_OUT" "ack seq=$((seqn + 4)) rejected=0" "cumulative ack of the notices' run"
+for n in 53 54 56; do
+    assert_eq "" "$(stored "$n")" "case of refused copy $n"
+done
+assert_eq "2 2" "$(stored 55)" "copy with community 2's notice and feedback"
+in_run="('$(pu 53)', '$(pu 54)', '$(pu 55)', '$(pu 56)')"
+assert_eq "$C2 $C2" "$(psql_q "SELECT (SELECT string_agg(at_unit, ',') FROM street.notices
+                                         WHERE unit = '$S' AND uuid IN $in_run) || ' ' ||
+                                      (SELECT string_agg(at_unit, ',') FROM street.feedback
+                                         WHERE unit = '$S' AND uuid IN $in_run)")" \
+    "notices and feedback records stored at the street (where made)"
+# What a later copy changes of a stored record is an update of its own: a review finds community
+# 2's feedback unreasonable.
+seqr=$(crafted_seq)
+poke_copies $((seqr + 1)) 57:2:holder="$C2":feedback="$C2" 57:3:holder="$C2":feedback="$C2":review=诉求不合理
+assert_contains "$E2E_OUT" "ack seq=$((seqr + 2)) rejected=0" "ack of the review's run"
+assert_eq "true 诉求不合理" "$(psql_q "SELECT unreasonable || ' ' || review_reason FROM street.feedback
+                                     WHERE unit = '$S' AND uuid = '$(pu 57)'")" \
+    "feedback record 57 at the street after the review"
 
 # =============================================================================================
 # (b) A run sent whole: both copies look new and have no entry made at the street.

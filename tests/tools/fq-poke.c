@@ -6,7 +6,8 @@
  *                [--timeout MS] [LINK KEYS]
  *        fq-poke link ENDPOINT copies --identity CHILD --to UNIT --seq FIRST
  *                [--category CODE] --copy N:VERSION[:FLAG]... [--timeout MS] LINK KEYS
- *          FLAG bad | entries=M | author=UNIT | doc=UNIT | holder=UNIT | origin=UNIT
+ *          FLAG bad | entries=M | author=UNIT | doc=UNIT | holder=UNIT | origin=UNIT |
+ *               notice=UNIT | feedback=UNIT | review=REASON
  *        fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N [--timeout MS] LINK KEYS
  *   LINK KEYS --server-key FILE (the parent's UNIT.pub, needed for link) [--key FILE (a
  *             child's UNIT.key; without it, a keypair made up on the spot: a stranger's)]
@@ -26,7 +27,10 @@
  *             entry say it was made at UNIT instead of CHILD; ":doc=UNIT" adds a document
  *             attached at UNIT; ":holder=UNIT" says UNIT holds the case (":holder=CHILD": CHILD
  *             kept it, accepted, and asked for more time, as a copy sent up for the record);
- *             ":origin=UNIT" says the case was taken in at UNIT instead of CHILD.
+ *             ":origin=UNIT" says the case was taken in at UNIT instead of CHILD;
+ *             ":notice=UNIT" adds a reminder (督办) issued at UNIT, ":feedback=UNIT" a
+ *             feedback record made at UNIT, which ":review=REASON" has a review find
+ *             unreasonable.
  *             Prints every ack until the cumulative one for the last copy.
  *   ack       an ack from CHILD to UNIT for everything up to N, whatever UNIT has sent;
  *             prints "heard" once UNIT sends anything back (it heard us).
@@ -190,6 +194,12 @@ typedef struct {
     Fq__Document doc;
     Fq__Document *docs[1];
     char doc_uuid[40], doc_unit[24];
+    Fq__Notice notice;
+    Fq__Notice *notices[1];
+    char notice_uuid[40], notice_unit[24];
+    Fq__Feedback feedback;
+    Fq__Feedback *feedbacks[1];
+    char feedback_uuid[40], feedback_unit[24], review[64];
     char uuid[40], case_no[48], title[32];
     char event_uuid[MAX_EVENTS][40], hash[MAX_EVENTS][32];
     char author[24]; /* the unit its entries say they were made at */
@@ -207,6 +217,9 @@ typedef struct {
     char doc[24];        /* where its one document was attached, or "" for none */
     char holder[24];     /* who the copy says holds the case */
     char origin[24];     /* where it says the case was taken in */
+    char notice[24];     /* where its one notice was issued, or "" for none */
+    char feedback[24];   /* where its one feedback record was made, or "" for none */
+    char review[64];     /* why a review found that feedback unreasonable, or "" */
 } s_flags_t;
 
 /* VERSION entries of case N as F asks. A case escalated to the receiver goes up at entry 2; one
@@ -255,6 +268,46 @@ static void make_document(s_copy_t *x, unsigned n, const char *unit)
     x->c.documents = x->docs;
 }
 
+/* One reminder (督办) about case N issued at F's notice unit, and one feedback record made at
+ * its feedback unit, as F asks. */
+static void make_notes(s_copy_t *x, unsigned n, const s_flags_t *f)
+{
+    if (f->notice[0]) {
+        fq__notice__init(&x->notice);
+        snprintf(x->notice_uuid, sizeof x->notice_uuid, "00000000-0000-4000-8005-%012u", n);
+        snprintf(x->notice_unit, sizeof x->notice_unit, "%s", f->notice);
+        x->notice.uuid = x->notice_uuid;
+        x->notice.number = "fq-poke-提示-2026-0001";
+        x->notice.kind = "reminder";
+        x->notice.addressee = "fq-poke";
+        x->notice.reason = "crafted by fq-poke";
+        x->notice.unit = x->notice_unit;
+        x->notice.has_at_ms = 1;
+        x->notice.at_ms = 1767225600000LL + n * 1000;
+        x->notices[0] = &x->notice;
+        x->c.n_notices = 1;
+        x->c.notices = x->notices;
+    }
+    if (f->feedback[0]) {
+        fq__feedback__init(&x->feedback);
+        snprintf(x->feedback_uuid, sizeof x->feedback_uuid, "00000000-0000-4000-8006-%012u", n);
+        snprintf(x->feedback_unit, sizeof x->feedback_unit, "%s", f->feedback);
+        x->feedback.uuid = x->feedback_uuid;
+        x->feedback.channel = "phone";
+        x->feedback.text = "crafted by fq-poke";
+        x->feedback.unit = x->feedback_unit;
+        x->feedback.has_unreasonable = f->review[0] != '\0';
+        x->feedback.unreasonable = x->feedback.has_unreasonable;
+        snprintf(x->review, sizeof x->review, "%s", f->review);
+        x->feedback.review_reason = x->review;
+        x->feedback.has_at_ms = 1;
+        x->feedback.at_ms = 1767225600000LL + n * 1000;
+        x->feedbacks[0] = &x->feedback;
+        x->c.n_feedback = 1;
+        x->c.feedback = x->feedbacks;
+    }
+}
+
 /* Copy VALUE of a NAME=VALUE flag into OUT when FLAG is one; false otherwise. */
 static bool flag_value(const char *flag, const char *name, char *out, size_t outlen)
 {
@@ -289,7 +342,10 @@ static int parse_flags(const char *spec, const s_args_t *a, unsigned n, s_flags_
         else if (!flag_value(flag, "author", f->author, sizeof f->author) &&
                  !flag_value(flag, "doc", f->doc, sizeof f->doc) &&
                  !flag_value(flag, "holder", f->holder, sizeof f->holder) &&
-                 !flag_value(flag, "origin", f->origin, sizeof f->origin))
+                 !flag_value(flag, "origin", f->origin, sizeof f->origin) &&
+                 !flag_value(flag, "notice", f->notice, sizeof f->notice) &&
+                 !flag_value(flag, "feedback", f->feedback, sizeof f->feedback) &&
+                 !flag_value(flag, "review", f->review, sizeof f->review))
             return -1;
         p = strchr(p + 1, ':');
     }
@@ -335,6 +391,7 @@ static int make_copy(s_copy_t *x, const s_args_t *a, const char *spec)
     make_history(x, n, version, &f, kept);
     if (f.doc[0])
         make_document(x, n, f.doc);
+    make_notes(x, n, &f);
     if (f.bad) {
         fq__assignment__init(&x->dept);
         x->dept.dept = "justice_office";
@@ -473,7 +530,8 @@ int main(int argc, char **argv)
                         "       fq-poke link ENDPOINT copies --identity CHILD --to UNIT"
                         " --seq FIRST [--category CODE]\n"
                         "                  --copy N:VERSION[:FLAG]...  (FLAG: bad, entries=M,"
-                        " author=UNIT,\n                   doc=UNIT, holder=UNIT, origin=UNIT)\n"
+                        " author=UNIT,\n                   doc=UNIT, holder=UNIT, origin=UNIT,"
+                        " notice=UNIT, feedback=UNIT,\n                   review=REASON)\n"
                         "       fq-poke link ENDPOINT ack --identity CHILD --to UNIT --seq N\n"
                         "link also takes --server-key FILE [--key FILE]\n");
         return 2;
