@@ -3,7 +3,8 @@
  * Runs what a receiver runs before it touches its database: the envelope's decoding and checks
  * (fq_link_envelope_problem), then
  * - for a case copy, the copy's checks (fq_store_check_copy) and, when it passes them, the
- *   columns it would be written as (fq_store_copy_columns);
+ *   columns it would be written as (fq_store_copy_columns) and where it may move the case
+ *   (fq_store_check_moved, as a new case and as a newer version of a held one);
  * - for a report of figures, its checks (fq_stats_check_report) and, when it passes them, its
  *   days summed and sorted as the tier above does when it answers for its area;
  * - for a directive, its checks (fq_store_check_directive).
@@ -96,7 +97,8 @@ static void write_case_seed(const char *dir)
     /* A seed the checks refuse would leave the copy's deeper paths to chance. */
     fq_store_t st = {.cfg = s_cfg, .self = s_self};
     char err[256];
-    if (fq_store_check_copy(&st, &c, err, sizeof err) < 0) {
+    if (fq_store_check_copy(&st, &c, err, sizeof err) < 0 ||
+        fq_store_check_moved(&st, s_from->code, &c, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "fuzz_link: the seed copy is refused: %s\n", err);
         exit(1);
     }
@@ -259,6 +261,16 @@ static void add_up(const Fq__StatsReport *report)
     fq_figures_free(total);
 }
 
+/* Where copy C may move a case to: as a case new to the receiver, and as a newer version of
+ * one the receiver has held by the sender. */
+static int check_moves(const fq_store_t *st, const Fq__Case *c)
+{
+    char err[256];
+    const fq_store_held_t held = {s_from->code, s_from->code, 1};
+    return (fq_store_check_moved(st, s_from->code, c, NULL, err, sizeof err) == 0) +
+           (fq_store_check_moved(st, s_from->code, c, &held, err, sizeof err) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     Fq__Envelope *env = fq__envelope__unpack(NULL, size, data);
@@ -269,7 +281,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256];
     if (!bad && env->body_case == FQ__ENVELOPE__BODY_SYNC &&
         fq_store_check_copy(&st, env->sync->case_, err, sizeof err) == 0)
-        s_sink += touch_columns(env->sync->case_);
+        s_sink += touch_columns(env->sync->case_) + check_moves(&st, env->sync->case_);
     if (!bad && env->body_case == FQ__ENVELOPE__BODY_STATS &&
         fq_stats_check_report(&st, s_from->code, env->stats, err, sizeof err) == FQ_STORE_OK)
         add_up(env->stats);
