@@ -304,6 +304,19 @@ fq_store_rc_t fq_store_merge_documents(const fq_store_t *st, const char *peer,
         &r, err, errlen);
 }
 
+/* After RC, an insert's outcome: SQL, the update of what later copies changed in rows stored
+ * already ($1 this unit, then U's columns). U is freed either way. */
+static fq_store_rc_t update_stored(const fq_store_t *st, fq_store_rc_t rc, const char *sql,
+                                   s_rows_t *u, char *err, size_t errlen)
+{
+    if (rc != FQ_STORE_OK) {
+        rows_free(u);
+        return rc;
+    }
+    const char *head[] = {st->self->code};
+    return run_rows(st, sql, head, FQ_NELEMS(head), u, err, errlen);
+}
+
 /* Notices and feedback records go in as entries do: one added that PEER cannot have brought
  * fails the statement (the holder records them as it acts). What a later copy changes of one
  * stored, its ack or a review finding it unreasonable, is an update of its own after the
@@ -341,16 +354,13 @@ fq_store_rc_t fq_store_merge_notices(const fq_store_t *st, const char *peer,
         " $9::text[], $10::text[], $11::text[], $12::int8[], $13::int8[]) AS x"
         " ON CONFLICT DO NOTHING" MADE_ON_SIDE("notice", "notice_uuid", "$14"),
         &r, err, errlen);
-    const char *head[] = {st->self->code};
-    if (rc == FQ_STORE_OK)
-        return run_rows(st,
-                        "UPDATE notices n SET acked_ms = a.acked_ms, acked_by = a.acked_by"
-                        " FROM (SELECT DISTINCT ON (u.id) u.* FROM unnest($2::uuid[], $3::text[],"
-                        " $4::int8[]) AS u(id, acked_by, acked_ms) ORDER BY u.id, u.acked_ms DESC)"
-                        " a WHERE n.unit = $1 AND n.notice_uuid = a.id AND a.acked_ms > n.acked_ms",
-                        head, FQ_NELEMS(head), &acks, err, errlen);
-    rows_free(&acks);
-    return rc;
+    return update_stored(
+        st, rc,
+        "UPDATE notices n SET acked_ms = a.acked_ms, acked_by = a.acked_by"
+        " FROM (SELECT DISTINCT ON (u.id) u.* FROM unnest($2::uuid[], $3::text[],"
+        " $4::int8[]) AS u(id, acked_by, acked_ms) ORDER BY u.id, u.acked_ms DESC)"
+        " a WHERE n.unit = $1 AND n.notice_uuid = a.id AND a.acked_ms > n.acked_ms",
+        &acks, err, errlen);
 }
 
 fq_store_rc_t fq_store_merge_feedback(const fq_store_t *st, const char *peer,
@@ -389,16 +399,12 @@ fq_store_rc_t fq_store_merge_feedback(const fq_store_t *st, const char *peer,
         " $9::text[], $10::text[], $11::text[], $12::boolean[], $13::int8[]) AS f"
         " ON CONFLICT DO NOTHING" MADE_ON_SIDE("feedback record", "fb_uuid", "$14"),
         &r, err, errlen);
-    const char *head[] = {st->self->code};
-    if (rc == FQ_STORE_OK)
-        return run_rows(st,
-                        "UPDATE feedback f SET unreasonable = true, review_reason = v.reason"
-                        " FROM (SELECT DISTINCT ON (u.id) u.* FROM unnest($2::uuid[], $3::text[])"
-                        " AS u(id, reason)) v WHERE f.unit = $1 AND f.fb_uuid = v.id"
-                        " AND (NOT f.unreasonable OR f.review_reason <> v.reason)",
-                        head, FQ_NELEMS(head), &reviews, err, errlen);
-    rows_free(&reviews);
-    return rc;
+    return update_stored(st, rc,
+                         "UPDATE feedback f SET unreasonable = true, review_reason = v.reason"
+                         " FROM (SELECT DISTINCT ON (u.id) u.* FROM unnest($2::uuid[], $3::text[])"
+                         " AS u(id, reason)) v WHERE f.unit = $1 AND f.fb_uuid = v.id"
+                         " AND (NOT f.unreasonable OR f.review_reason <> v.reason)",
+                         &reviews, err, errlen);
 }
 
 fq_store_rc_t fq_store_add_departments(const fq_store_t *st, const Fq__Case *const *copies,
