@@ -81,9 +81,7 @@ int fq_store_check_directive(const fq_store_t *st, const char *peer, const Fq__D
     if (fq_casework_check_text(&said, FQ_TEXT_SHORT, err, errlen) < 0)
         return -1;
     const char *signer = signer_of(d, peer);
-    if (!fq_cfg_unit(st->cfg, signer) ||
-        (from_parent ? fq_cfg_within(st->cfg, signer, st->self->code)
-                     : !fq_cfg_within(st->cfg, signer, peer))) {
+    if (!fq_store_on_side(st, peer, signer)) {
         snprintf(err, errlen, "a notice_ack from %s cannot be signed by %s", peer, signer);
         return -1;
     }
